@@ -1,0 +1,71 @@
+// The child side of `callServer` (bench/http.ts): a bench process that serves requests from the
+// bench over its IPC channel, one operation at a time, and stops when the channel closes.
+import { readFileSync, writeFileSync } from "node:fs";
+
+export type Operations = Record<string, (args: Record<string, unknown>) => Promise<unknown>>;
+
+export function serveOperations(operations: Operations, onClose: () => Promise<void>): void {
+  let queue: Promise<void> = Promise.resolve();
+  process.on("message", (message: unknown) => {
+    const { id, op, ...args } = (message ?? {}) as { id?: number; op?: string };
+    queue = queue.then(async () => {
+      try {
+        const run = op === undefined ? undefined : operations[op];
+        if (!run) throw new Error(`unknown operation ${op}`);
+        process.send?.({ id, result: await run(args) });
+      } catch (error) {
+        process.send?.({
+          id,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
+      }
+    });
+  });
+  process.once("disconnect", () => {
+    void queue
+      .then(onClose)
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
+  });
+  process.send?.({ ready: true });
+}
+
+/**
+ * Peak resident memory of this process since the last `resetPeakRss()`: the kernel's high-water
+ * mark (VmHWM), which a blocked event loop cannot miss. Falls back to the lifetime peak where
+ * /proc cannot be reset.
+ */
+export class PeakRss {
+  readonly resettable: boolean;
+
+  constructor() {
+    this.resettable = resetPeakRss();
+  }
+
+  /** Bytes. */
+  read(): number {
+    try {
+      const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+      if (kb) return Number(kb) * 1024;
+    } catch {
+      // Not Linux.
+    }
+    return process.resourceUsage().maxRSS * 1024;
+  }
+}
+
+/** Resets the kernel's peak-RSS counter to the current RSS (Linux ≥ 4.0); false if it cannot. */
+export function resetPeakRss(): boolean {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU seconds (all threads: JS, GC, libuv pool) this process used since `from`. */
+export function cpuSecondsSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+}

@@ -1,0 +1,25 @@
+// The standalone sandbox (Meta's side) for the dispatch bench, as `banditore sandbox` starts it,
+// in its own process so that it counts requests as they arrive, not as a shared event loop
+// gets to them. SANDBOX_WEBHOOK_URL: where status webhooks go; SANDBOX_SETTINGS: JSON settings.
+import { parseEnv } from "../../src/server/config/env.js";
+import { loadTenants } from "../../src/server/config/tenants.js";
+import {
+  sandboxNumbersFromTenants,
+  startStandaloneSandbox,
+  type SandboxSettingsUpdate,
+} from "../../src/server/modules/sandbox/sandbox.js";
+import { createLogger } from "../../src/server/platform/log.js";
+
+const env = parseEnv(process.env);
+const { tenants } = await loadTenants(env);
+const sandbox = await startStandaloneSandbox({
+  port: 0,
+  webhookUrl: process.env.SANDBOX_WEBHOOK_URL ?? "http://127.0.0.1:9/webhooks/whatsapp",
+  numbers: sandboxNumbersFromTenants(tenants),
+  log: createLogger(env.LOG_LEVEL),
+  settings: JSON.parse(process.env.SANDBOX_SETTINGS ?? "{}") as SandboxSettingsUpdate,
+});
+process.send?.({ port: Number(new URL(sandbox.url).port) });
+process.once("disconnect", () => {
+  void sandbox.close().finally(() => process.exit(0));
+});

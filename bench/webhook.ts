@@ -1,0 +1,114 @@
+// The webhook bench (c): signed status webhooks into the real POST /webhooks/whatsapp, against a
+// bare Fastify route with the same HMAC check. See BENCHMARKS.md.
+import autocannon from "autocannon";
+import { statusEnvelope } from "../src/server/modules/sandbox/webhook-envelopes.js";
+import { signWebhookBody } from "../src/server/modules/whatsapp/webhook-signature.js";
+import type { RunningBenchServer } from "./http.js";
+import { cpuMeter } from "./lib/machine.js";
+
+export const WEBHOOK_PATH = "/webhooks/whatsapp";
+/** The sandbox's app secret for Concorezzo (dispatch-harness SANDBOX_ENV). */
+export const APP_SECRET = "sandbox-app-secret";
+
+/**
+ * Distinct, correctly signed bodies in the sandbox's status envelope (one `delivered` status
+ * with pricing, as the sandbox posts them), each naming a new wamid: every request stores a new
+ * event, none is turned away as a redelivery. The counter runs across runs and servers.
+ */
+export function webhookBodies(): { next(): { body: string; signature: string }; bytes: number } {
+  const WAMID = "@@WAMID@@";
+  const CALLBACK = "@@CALLBACK@@";
+  const template = JSON.stringify(
+    statusEnvelope(
+      {
+        wabaId: "200000000000001",
+        displayNumber: "393665784663",
+        phoneNumberId: "100000000000001",
+      },
+      {
+        id: WAMID,
+        status: "delivered",
+        timestamp: String(Math.floor(Date.UTC(2026, 10, 22, 9) / 1000)),
+        recipient_id: "393331234567",
+        biz_opaque_callback_data: CALLBACK,
+        pricing: {
+          billable: true,
+          pricing_model: "PMP",
+          type: "regular",
+          category: "marketing",
+        },
+      },
+    ),
+  );
+  const [head = "", rest = ""] = template.split(WAMID);
+  const [middle = "", tail = ""] = rest.split(CALLBACK);
+  let n = 0;
+  const next = () => {
+    n += 1;
+    // A wamid the length of Meta's (base64 of a ~45-byte id).
+    const wamid = `wamid.HBgLMzkzMzMxMjM0NTY3FQIAERgS${String(n).padStart(12, "0")}QkVOQ0gA`;
+    const body = `${head}${wamid}${middle}om:${n}${tail}`;
+    return { body, signature: signWebhookBody(body, APP_SECRET) };
+  };
+  return { next, bytes: Buffer.byteLength(next().body) };
+}
+
+export interface WebhookLoad {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  serverCpu: number;
+  loadCpu: number;
+  otherCpu: number;
+  /** Non-2xx answers, errors and timeouts. */
+  failures: number;
+  requests: number;
+}
+
+/** One autocannon run of signed webhooks; `rate` caps the offered req/s (all connections). */
+export async function webhookLoad(
+  server: RunningBenchServer,
+  bodies: ReturnType<typeof webhookBodies>,
+  options: { connections: number; seconds: number; rate?: number },
+): Promise<WebhookLoad> {
+  const stop = cpuMeter([server.pid]);
+  const result = await autocannon({
+    url: `${server.baseUrl}${WEBHOOK_PATH}`,
+    connections: options.connections,
+    duration: options.seconds,
+    pipelining: 1,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (request) => {
+          const { body, signature } = bodies.next();
+          return {
+            ...request,
+            method: "POST",
+            path: WEBHOOK_PATH,
+            headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+            body,
+          };
+        },
+      },
+    ],
+  });
+  const cpu = stop();
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    p999: result.latency.p99_9,
+    serverCpu: cpu.watched,
+    loadCpu: cpu.self,
+    otherCpu: cpu.other,
+    failures: result.non2xx + result.errors + result.timeouts,
+    requests: result.requests.total,
+  };
+}
+
+/** Server CPU time per request, µs. */
+export const webhookCpuPerRequest = (r: WebhookLoad): number =>
+  (r.serverCpu / r.requestsPerSecond) * 1e6;

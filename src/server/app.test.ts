@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildTestApp, type TestApp } from "./test/build-test-app.js";
+import { testEngines } from "./test/engines.js";
+
+describe.each(testEngines())("the HTTP app on %s", (engine) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await buildTestApp({ engine });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it("answers /healthz", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/healthz" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: "ok" });
+  });
+
+  it("answers /readyz with the engine and the applied migrations", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/readyz" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      status: "ready",
+      database: { engine, reachable: true, migrationsApplied: 3, migrationsPending: [] },
+    });
+  });
+
+  it("lists the demo comuni with their public facts", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/api/tenants" });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{
+      tenants: { slug: string; displayNumber: string; serviceName: string }[];
+    }>();
+    expect(body.tenants.map((x) => [x.slug, x.displayNumber])).toEqual([
+      ["casale-marittimo", "393760088777"],
+      ["concorezzo", "393665784663"],
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/sandbox-(app-secret|access-token|verify-token)/);
+  });
+});
+
+describe("the HTTP app", () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await buildTestApp();
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it("answers /readyz with 503 when the database is gone", async () => {
+    await t.database.close();
+    const res = await t.app.inject({ method: "GET", url: "/readyz" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ status: "not_ready", database: { reachable: false } });
+  });
+
+  it("explains a bad request naming the field and the problem", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/api/tenants/Concorezzo_MB" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        code: "VALIDATION_FAILED",
+        message: "Richiesta non valida",
+        details: [
+          { field: "params.slug", problem: "must be lower-case letters, digits and single dashes" },
+        ],
+      },
+    });
+  });
+
+  it("answers an unknown comune and an unknown path with a JSON 404", async () => {
+    const tenant = await t.app.inject({ method: "GET", url: "/api/tenants/milano" });
+    expect(tenant.statusCode).toBe(404);
+    expect(tenant.json()).toEqual({ error: { code: "NOT_FOUND", message: "Comune non trovato" } });
+    const path = await t.app.inject({ method: "GET", url: "/nowhere" });
+    expect(path.statusCode).toBe(404);
+    expect(path.json()).toEqual({ error: { code: "NOT_FOUND", message: "Risorsa non trovata" } });
+  });
+
+  it("serves Prometheus metrics, counting requests by route template", async () => {
+    await t.app.inject({ method: "GET", url: "/api/tenants/concorezzo" });
+    const res = await t.app.inject({ method: "GET", url: "/metrics" });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.body).toContain("banditore_tenants_loaded 2");
+    expect(res.body).toMatch(
+      /banditore_http_request_duration_seconds_count\{method="GET",route="\/api\/tenants\/:slug",status_code="200"\} 1/,
+    );
+    expect(res.body).toContain("banditore_process_cpu_seconds_total");
+  });
+
+  it("describes its API in OpenAPI at /api/openapi.json", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/api/openapi.json" });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{
+      openapi: string;
+      info: { version: string };
+      paths: Record<string, unknown>;
+    }>();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        "/api/tenants",
+        "/api/tenants/{slug}",
+        "/healthz",
+        "/metrics",
+        "/readyz",
+        "/webhooks/whatsapp",
+        "/api/broadcasts/{id}/progress",
+        "/api/broadcasts/{id}/events",
+      ].sort(),
+    );
+    expect(JSON.stringify(doc.paths["/api/tenants/{slug}"])).toContain(
+      '"pattern":"^[a-z0-9]+(?:-[a-z0-9]+)*$"',
+    );
+  });
+});
+
+describe("the HTTP app with Meta credentials (cloud mode)", () => {
+  it("does not mount the sandbox", async () => {
+    const env: Record<string, string> = {};
+    for (const prefix of ["CONCOREZZO", "CASALE_MARITTIMO"]) {
+      for (const name of ["ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN"]) {
+        env[`${prefix}_WA_${name}`] = `${prefix}-${name}-value`;
+      }
+    }
+    const t = await buildTestApp({ env });
+    try {
+      for (const url of [
+        "/sandbox",
+        "/sandbox/api/numbers",
+        "/sandbox/graph/v25.0/100000000000001/messages",
+      ]) {
+        const res = await t.app.inject({ method: url.endsWith("messages") ? "POST" : "GET", url });
+        expect(res.statusCode, url).toBe(404);
+      }
+      expect((await t.app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});

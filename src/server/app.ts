@@ -1,0 +1,123 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Env } from "./config/env.js";
+import type { Tenant, WhatsAppMode } from "./config/tenants.js";
+import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
+import type { Dispatch } from "./modules/dispatch/dispatch.service.js";
+import { healthRoutes } from "./modules/health/health.routes.js";
+import { sandboxPageRoutes } from "./modules/sandbox/page.routes.js";
+import { registerSandbox, sandboxNumbersFromTenants } from "./modules/sandbox/sandbox.js";
+import { tenantsRoutes } from "./modules/tenants/tenants.routes.js";
+import type { InboundEventProcessor } from "./modules/whatsapp/inbound-events.service.js";
+import { webhookRoutes } from "./modules/whatsapp/webhook.routes.js";
+import type { Clock } from "./platform/clock.js";
+import type { Database } from "./platform/db/connect.js";
+import { registerErrorHandling } from "./platform/http/error-handler.js";
+import { registerOpenApi } from "./platform/http/openapi.js";
+import type { Logger } from "./platform/log.js";
+import type { Metrics } from "./platform/metrics.js";
+import { VERSION } from "./platform/package-info.js";
+
+/** Everything the HTTP app needs, made once in `server.ts` (or by a test). */
+export interface AppDeps {
+  env: Env;
+  database: Database;
+  tenants: readonly Tenant[];
+  mode: WhatsAppMode;
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  /** Handles stored webhook events after Meta has its answer. */
+  inboundProcessor: InboundEventProcessor;
+  /** The dispatch part, once started (it needs the server's own address in sandbox mode). */
+  dispatch?: () => Dispatch | undefined;
+}
+
+/** Meta's webhooks are small; nothing we accept is larger than this. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the Fastify app without listening: tests call this too and use `inject()`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // The cast keeps Fastify's default logger type, which the route plugins are written against.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: deps.env.TRUST_PROXY,
+    // Keep-alive connections with no request in progress are closed at shutdown; busy ones finish.
+    forceCloseConnections: "idle",
+    // Two log lines per request cost more than the request itself at webhook rates (~40 µs of
+    // ~60, measured); the hook below logs one line, and only what someone will read.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  await registerOpenApi(app, VERSION);
+
+  app.addHook("onResponse", (request, reply, done) => {
+    // Failures at info or above, everything else at debug (LOG_LEVEL=debug shows every request).
+    const status = reply.statusCode;
+    const level = status >= 500 ? "error" : status >= 400 ? "info" : "debug";
+    request.log[level](
+      { req: request, res: reply, responseTime: reply.elapsedTime },
+      "request completed",
+    );
+    deps.metrics.httpRequestDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  deps.metrics.tenantsLoaded.set(deps.tenants.length);
+
+  // At shutdown, a response to a request still in progress closes its keep-alive connection:
+  // otherwise the client's idle socket would hold the server open until keepAliveTimeout.
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (closing) void reply.header("connection", "close");
+    done(null, payload);
+  });
+
+  await app.register(healthRoutes(deps));
+  await app.register(tenantsRoutes(deps));
+  await app.register(
+    webhookRoutes({
+      db: deps.database.db,
+      tenants: deps.tenants,
+      clock: deps.clock,
+      metrics: deps.metrics,
+      processor: deps.inboundProcessor,
+    }),
+  );
+
+  await app.register(dispatchRoutes({ dispatch: deps.dispatch ?? (() => undefined) }));
+
+  // Sandbox mode: Meta's side of the contract is served here too, and it calls our webhook over
+  // real HTTP on loopback, exactly as Meta would over the internet.
+  if (deps.mode === "sandbox") {
+    await registerSandbox(app, {
+      numbers: sandboxNumbersFromTenants(deps.tenants),
+      webhookUrl: () => `${localBaseUrl(app)}/webhooks/whatsapp`,
+      log: deps.log,
+      clock: deps.clock,
+    });
+    sandboxPageRoutes(app);
+  }
+  return app;
+}
+
+/** Where this server can reach itself (the sandbox posts webhooks here). */
+export function localBaseUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,83 @@
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError } from "../platform/errors.js";
+
+/**
+ * The process's settings, read once from the environment at start. Nothing else in the code
+ * reads `process.env`: the parsed, frozen `Env` is passed down.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Where the SQLite file and media live. */
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** A postgres:// URL selects PostgreSQL; unset means SQLite under DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL (unset for SQLite)")
+    .optional(),
+  /** Connections per process in the PostgreSQL pool. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TENANTS_DIR: z.string().min(1).default("./config/tenants"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * sandbox: the built-in stand-in for Meta answers every call (no credentials needed).
+   * cloud: Meta's Cloud API; every comune's secrets must be set.
+   * auto (default): cloud when any comune's access-token variable is set, sandbox otherwise.
+   */
+  WHATSAPP_MODE: z.enum(["auto", "sandbox", "cloud"]).default("auto"),
+  WHATSAPP_GRAPH_URL: z.url().default("https://graph.facebook.com"),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "must look like v25.0")
+    .default("v25.0"),
+  /**
+   * on: this process sends (it takes the dispatch lease of each number it can); off: a web-only
+   * process in a scale-out deployment, where `banditore worker` processes send.
+   */
+  DISPATCH: z.enum(["on", "off"]).default("on"),
+  /**
+   * How long a message may stay "in flight" (its request left, no answer and no status webhook
+   * naming it) before it is sent again: after a crash, or an answer lost to a timeout. It must be
+   * longer than Meta takes to deliver a status webhook, retries included, or a message Meta did
+   * accept could go out twice; the default leaves a wide margin.
+   */
+  DISPATCH_IN_FLIGHT_GRACE_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** A Graph API request with no complete answer after this long counts as "outcome unknown". */
+  WHATSAPP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** How long a shutdown may wait for in-flight work before giving up. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Set behind a reverse proxy so client addresses and HTTPS are read from its headers. */
+  TRUST_PROXY: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+});
+
+export type Env = Readonly<
+  z.infer<typeof envSchema> & {
+    /** DATA_DIR made absolute. */
+    dataDir: string;
+    tenantsDir: string;
+    /** The full environment, for the secrets the tenant files name. */
+    vars: Readonly<Record<string, string | undefined>>;
+  }
+>;
+
+export function parseEnv(vars: Record<string, string | undefined>, cwd = process.cwd()): Env {
+  // An empty variable means "not set", as in most deployment tools.
+  const present = Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== ""));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      "Invalid environment:",
+      result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+    );
+  }
+  return Object.freeze({
+    ...result.data,
+    dataDir: path.resolve(cwd, result.data.DATA_DIR),
+    tenantsDir: path.resolve(cwd, result.data.TENANTS_DIR),
+    vars: Object.freeze({ ...vars }),
+  });
+}

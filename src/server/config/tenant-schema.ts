@@ -1,0 +1,234 @@
+import { z } from "zod";
+
+/**
+ * The shape of a comune's file in `config/tenants/*.yaml`.
+ *
+ * Every object is strict: a misspelt key is an error, not a silently ignored setting. Secrets
+ * never live here; the file names the environment variables that hold them.
+ */
+
+const nonEmpty = z.string().trim().min(1, "must not be empty");
+
+/** Keys that would hold a secret if someone wrote it into the file. */
+export const SECRET_KEY_PATTERN =
+  /^(access_?token|app_?secret|verify_?token|token|secret|password|api_?key)$/i;
+
+const envVarName = z
+  .string()
+  .regex(
+    /^[A-Z][A-Z0-9_]{2,}$/,
+    "must be the NAME of an environment variable (capital letters, digits, _), not the secret itself",
+  );
+
+const digits = (what: string) =>
+  z.string().regex(/^[1-9][0-9]{7,14}$/, `must be ${what}: digits only, country code first, no +`);
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lower-case letters, digits and single dashes");
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written YYYY-MM-DD")
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "is not a real date");
+
+const httpsUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+/** Placeholders a reply text may use; anything else in braces is a typo. */
+export const TEXT_PLACEHOLDERS = [
+  "comune",
+  "serviceName",
+  "subscribeKeyword",
+  "unsubscribeKeyword",
+  "regulationUrl",
+  "privacyUrl",
+  "website",
+  "email",
+  "phone",
+  "hours",
+  "minimumAge",
+  "name",
+  "topics",
+] as const;
+
+const replyText = nonEmpty
+  .max(4096, "is longer than WhatsApp's 4,096 characters")
+  .superRefine((text, ctx) => {
+    for (const match of text.matchAll(/\{([^{}]*)\}/g)) {
+      const name = match[1] ?? "";
+      if (!(TEXT_PLACEHOLDERS as readonly string[]).includes(name)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `uses the unknown placeholder {${name}}; known ones: ${TEXT_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}`,
+        });
+      }
+    }
+  });
+
+/** The texts a citizen reads. Italian is required; English is optional, key by key. */
+const replyTextsShape = {
+  /** Confirmation after subscribing: what is sent, when, how to leave, links, age rule. */
+  subscribed: replyText,
+  /** Casale's confirmation step: the question shown with the two buttons. */
+  confirmPrompt: replyText,
+  confirmButton: nonEmpty.max(20, "is longer than a reply button's 20 characters"),
+  cancelButton: nonEmpty.max(20, "is longer than a reply button's 20 characters"),
+  confirmCancelled: replyText,
+  alreadySubscribed: replyText,
+  unsubscribed: replyText,
+  notSubscribed: replyText,
+  /** Someone used the subscribe form without the name the comune asks for. */
+  nameMissing: replyText,
+  /** Anything else a citizen writes: this channel is one-way, here are the official ones. */
+  autoReply: replyText,
+  /** Added to the auto-reply outside service hours. */
+  outsideHours: replyText,
+};
+const italianTexts = z.strictObject(replyTextsShape);
+const englishTexts = z.strictObject(replyTextsShape).partial();
+
+const localizedLabel = z.strictObject({ it: nonEmpty, en: nonEmpty.optional() });
+
+const timeRange = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be a range like "09:00-13:00"')
+  .refine((r) => {
+    const [from, to] = r.split("-");
+    return (from ?? "") < (to ?? "");
+  }, "must end after it starts");
+
+const dayHours = z.array(timeRange);
+
+const timeZone = nonEmpty.refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("it-IT", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "is not a time zone known to this system (e.g. Europe/Rome)");
+
+const document = z.strictObject({
+  title: nonEmpty,
+  version: nonEmpty.max(40),
+  /** The date this version took effect. */
+  date: isoDate,
+  url: httpsUrl.optional(),
+  text: nonEmpty,
+});
+
+const person = z.strictObject({
+  name: nonEmpty,
+  address: nonEmpty.optional(),
+  email: z.email("must be an e-mail address").optional(),
+  pec: z.email("must be an e-mail address").optional(),
+  phone: nonEmpty.optional(),
+});
+
+export const tenantFileSchema = z.strictObject({
+  /** Must match the file name (concorezzo.yaml → concorezzo). Used in URLs: /c/{slug}/. */
+  slug,
+  /** "Comune di Concorezzo". */
+  name: nonEmpty,
+  /** The channel's own name, e.g. WhatsConcorezzo. */
+  serviceName: nonEmpty,
+  /** The language citizens are addressed in by default. */
+  defaultLocale: z.enum(["it", "en"]).default("it"),
+  whatsapp: z.strictObject({
+    phoneNumberId: z.string().regex(/^[0-9]{6,20}$/, "must be Meta's numeric phone-number id"),
+    displayNumber: digits("the number citizens write to"),
+    wabaId: z
+      .string()
+      .regex(/^[0-9]{6,20}$/, "must be Meta's numeric account id")
+      .optional(),
+    /** Messages per second this number may send (Meta: 80 by default, up to 1,000). */
+    ratePerSecond: z.number().int().min(1).max(1000).default(80),
+    /**
+     * Meta's messaging-limit tier (unique people reached by templates outside their 24-hour window
+     * per rolling 24 hours, per business portfolio), until Meta reports it by webhook.
+     */
+    messagingLimitTier: z
+      .enum(["TIER_250", "TIER_2K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED"])
+      .optional(),
+    /** Names of the environment variables that hold this comune's secrets. */
+    secretsFromEnv: z.strictObject({
+      accessToken: envVarName,
+      appSecret: envVarName,
+      verifyToken: envVarName,
+    }),
+  }),
+  keywords: z.strictObject({
+    /**
+     * phrase: the whole message is the keyword ("ATTIVA ISCRIZIONE").
+     * name-and-keyword: "Nome, Cognome + ATTIVA", the name is captured.
+     */
+    form: z.enum(["phrase", "name-and-keyword"]),
+    subscribe: z.array(nonEmpty).min(1, "needs at least one keyword"),
+    unsubscribe: z.array(nonEmpty).min(1, "needs at least one keyword"),
+    /** Extra words that always unsubscribe; STOP always does. */
+    extraOptOut: z.array(nonEmpty).default([]),
+    /** Accept ISCRIVIMI / MI ISCRIVO / CANCELLAMI / MI CANCELLO as well. */
+    commonSynonyms: z.boolean().default(false),
+  }),
+  subscription: z
+    .strictObject({
+      /** Ask "Confermo" / "Annulla" (with the age declaration) before activating. */
+      confirmationStep: z.boolean().default(false),
+      minimumAge: z.number().int().min(13).max(18).default(14),
+      /** Keep the WhatsApp profile name: only if the privacy notice lists it. */
+      storeProfileName: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** When absent, the service has no stated hours. */
+  serviceHours: z
+    .strictObject({
+      timeZone: timeZone.default("Europe/Rome"),
+      weekly: z
+        .strictObject({
+          mon: dayHours.optional(),
+          tue: dayHours.optional(),
+          wed: dayHours.optional(),
+          thu: dayHours.optional(),
+          fri: dayHours.optional(),
+          sat: dayHours.optional(),
+          sun: dayHours.optional(),
+        })
+        .refine((w) => Object.values(w).some((d) => d.length > 0), "needs at least one day"),
+      /** How the hours read in a reply ({hours}), e.g. "dal lunedì al venerdì, 9-13". */
+      description: localizedLabel,
+    })
+    .optional(),
+  topics: z
+    .array(z.strictObject({ id: slug, label: localizedLabel }))
+    .default([])
+    .refine((ts) => new Set(ts.map((t) => t.id)).size === ts.length, "topic ids must be unique"),
+  contacts: z.strictObject({
+    email: z.email("must be an e-mail address"),
+    website: httpsUrl,
+    phone: nonEmpty.optional(),
+    pec: z.email("must be an e-mail address").optional(),
+  }),
+  dataController: person,
+  dpo: person.partial({ name: true }).refine((d) => d.email ?? d.pec, "needs an email or pec"),
+  documents: z.strictObject({ regulation: document, privacyNotice: document }),
+  texts: z.strictObject({ it: italianTexts, en: englishTexts.optional() }),
+  /** Per delivered message, for the cost estimate (Meta's rate card for Italy, VAT excluded). */
+  pricing: z
+    .strictObject({
+      currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"),
+      marketing: z.number().nonnegative(),
+      utility: z.number().nonnegative(),
+      authentication: z.number().nonnegative(),
+      service: z.number().nonnegative(),
+    })
+    .default({
+      currency: "EUR",
+      marketing: 0.0658,
+      utility: 0.0248,
+      authentication: 0.0248,
+      service: 0,
+    }),
+});
+
+export type TenantFile = z.infer<typeof tenantFileSchema>;
+export type ReplyTexts = z.infer<typeof italianTexts>;

@@ -1,0 +1,239 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError } from "../platform/errors.js";
+import { SHIPPED_TENANTS_DIR } from "../test/build-test-app.js";
+import { parseEnv } from "./env.js";
+import { loadTenants, SANDBOX_SECRETS } from "./tenants.js";
+
+/** A copy of the shipped tenant files the test may break. */
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "banditore-tenants-"));
+  await cp(SHIPPED_TENANTS_DIR, dir, { recursive: true });
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const load = (vars: Record<string, string> = {}) =>
+  loadTenants(parseEnv({ TENANTS_DIR: dir, ...vars }));
+
+async function edit(file: string, change: (text: string) => string): Promise<void> {
+  const p = path.join(dir, file);
+  const before = await readFile(p, "utf8");
+  const after = change(before);
+  expect(after, "the edit must change the file").not.toBe(before);
+  await writeFile(p, after);
+}
+
+async function problemsOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).message;
+}
+
+describe("the shipped demo comuni", () => {
+  it("load in sandbox mode with the facts of their regulations", async () => {
+    const { tenants, mode } = await load();
+    expect(mode).toBe("sandbox");
+    const [casale, concorezzo] = tenants;
+    expect(concorezzo).toMatchObject({
+      slug: "concorezzo",
+      serviceName: "WhatsConcorezzo",
+      whatsapp: {
+        displayNumber: "393665784663",
+        phoneNumberId: "100000000000001",
+        ratePerSecond: 80,
+      },
+      keywords: {
+        form: "phrase",
+        subscribe: ["ATTIVA ISCRIZIONE"],
+        unsubscribe: ["DISATTIVA ISCRIZIONE"],
+      },
+      contacts: { email: "comunicazione@comune.concorezzo.mb.it" },
+      subscription: { confirmationStep: false, minimumAge: 14 },
+      secrets: SANDBOX_SECRETS,
+    });
+    expect(concorezzo?.serviceHours?.weekly).toEqual({
+      mon: ["09:00-13:00"],
+      tue: ["09:00-13:00"],
+      wed: ["09:00-13:00"],
+      thu: ["09:00-13:00"],
+      fri: ["09:00-13:00"],
+    });
+    expect(concorezzo?.documents.regulation.text).toContain("ATTIVA ISCRIZIONE");
+
+    expect(casale).toMatchObject({
+      slug: "casale-marittimo",
+      whatsapp: { displayNumber: "393760088777", phoneNumberId: "100000000000002" },
+      keywords: { form: "name-and-keyword", subscribe: ["ATTIVA"], unsubscribe: ["DISATTIVA"] },
+      subscription: { confirmationStep: true, minimumAge: 14, storeProfileName: true },
+      dpo: { email: "igor.rossi@digitech-group.com" },
+    });
+    expect(casale?.serviceHours).toBeUndefined();
+    expect(casale?.topics.map((t) => t.label.it)).toEqual([
+      "News dal Comune",
+      "Eventi culturali",
+      "Manifestazioni sportive",
+      "Trasporti e viabilità",
+      "Attività istituzionali",
+      "Servizi scolastici",
+      "Protezione civile",
+    ]);
+  });
+
+  it("use the secrets from the environment variables their files name", async () => {
+    const { tenants, mode } = await load({
+      WHATSAPP_MODE: "sandbox",
+      CONCOREZZO_WA_APP_SECRET: "from-the-environment",
+    });
+    expect(mode).toBe("sandbox");
+    const concorezzo = tenants.find((t) => t.slug === "concorezzo");
+    expect(concorezzo?.secrets).toEqual({ ...SANDBOX_SECRETS, appSecret: "from-the-environment" });
+  });
+});
+
+describe("a tenant file with a mistake", () => {
+  it("names the file, the field path and the problem", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace('displayNumber: "393665784663"', 'displayNumber: "+39 366 5784663"'),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain(
+      "concorezzo.yaml: whatsapp.displayNumber: must be the number citizens write to: digits only, country code first, no +",
+    );
+  });
+
+  it("reports a misspelt field instead of ignoring it", async () => {
+    await edit("casale-marittimo.yaml", (t) =>
+      t.replace("minimumAge: 14", "minimumAge: 14\n  minimunAge: 16"),
+    );
+    expect(await problemsOf(load())).toContain(
+      "casale-marittimo.yaml: subscription: unknown field minimunAge",
+    );
+  });
+
+  it("lists every problem of every file at once", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace("serviceName: WhatsConcorezzo", 'serviceName: ""'),
+    );
+    await edit("casale-marittimo.yaml", (t) =>
+      t.replace(/ratePerSecond: \d+|phoneNumberId: "100000000000002"/, 'phoneNumberId: "12ab"'),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain("concorezzo.yaml: serviceName: must not be empty");
+    expect(message).toContain(
+      "casale-marittimo.yaml: whatsapp.phoneNumberId: must be Meta's numeric phone-number id",
+    );
+  });
+
+  it("says which required field is missing", async () => {
+    await edit("concorezzo.yaml", (t) => t.replace(/^ {2}website: .*$/m, ""));
+    expect(await problemsOf(load())).toContain("concorezzo.yaml: contacts.website: is required");
+  });
+
+  it("catches an unknown placeholder in a reply text", async () => {
+    await edit("concorezzo.yaml", (t) => t.replace("{unsubscribeKeyword}", "{unsubscribeKeyWord}"));
+    expect(await problemsOf(load())).toMatch(
+      /concorezzo\.yaml: texts\.it\.\w+: uses the unknown placeholder \{unsubscribeKeyWord\}/,
+    );
+  });
+
+  it("refuses a slug that does not match the file name", async () => {
+    await edit("concorezzo.yaml", (t) => t.replace("slug: concorezzo", "slug: concorezzo-mb"));
+    expect(await problemsOf(load())).toContain(
+      'concorezzo.yaml: slug: is "concorezzo-mb" but the file is named concorezzo.yaml',
+    );
+  });
+
+  it("refuses two comuni with the same number", async () => {
+    await edit("casale-marittimo.yaml", (t) =>
+      t.replace('phoneNumberId: "100000000000002"', 'phoneNumberId: "100000000000001"'),
+    );
+    expect(await problemsOf(load())).toMatch(
+      /whatsapp\.phoneNumberId: is the same as in .*casale-marittimo\.yaml|concorezzo\.yaml/,
+    );
+  });
+
+  it("reports a YAML syntax error with the file", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace("name: Comune di Concorezzo", "name: [Comune di Concorezzo"),
+    );
+    expect(await problemsOf(load())).toMatch(/concorezzo\.yaml: YAML syntax: /);
+  });
+
+  it("stops when there is no tenant file at all", async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), "banditore-empty-"));
+    try {
+      const message = await problemsOf(loadTenants(parseEnv({ TENANTS_DIR: empty })));
+      expect(message).toContain("No tenant files (*.yaml)");
+    } finally {
+      await rm(empty, { recursive: true });
+    }
+  });
+});
+
+describe("secrets", () => {
+  it("refuses a secret written into the file, without repeating it", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace(
+        "  secretsFromEnv:",
+        "  appSecret: 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n  secretsFromEnv:",
+      ),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain(
+      "concorezzo.yaml: whatsapp.appSecret: a secret must not be written in a tenant file; put it in an environment variable",
+    );
+    expect(message).not.toContain("9f8e7d6c5b4a39281706f5e4d3c2b1a0");
+  });
+
+  it("refuses a secret written where a variable's name belongs", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace(
+        "accessToken: CONCOREZZO_WA_ACCESS_TOKEN",
+        "accessToken: EAAGm0PX4ZCpsBA1ZBqZCZAZAZBZBZA",
+      ),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain(
+      "concorezzo.yaml: whatsapp.secretsFromEnv.accessToken: a secret must not be written",
+    );
+    expect(message).not.toContain("EAAGm0PX4ZCpsBA1ZBqZCZAZAZBZBZA");
+  });
+
+  it("outside sandbox mode, stops on every unset secret naming its variable", async () => {
+    const message = await problemsOf(load({ CONCOREZZO_WA_ACCESS_TOKEN: "token-for-meta" }));
+    expect(message).toContain(
+      "concorezzo.yaml: whatsapp.secretsFromEnv.appSecret: the environment variable CONCOREZZO_WA_APP_SECRET is not set (required outside sandbox mode)",
+    );
+    expect(message).toContain("CASALE_MARITTIMO_WA_ACCESS_TOKEN is not set");
+    expect(message).not.toContain("token-for-meta");
+  });
+
+  it("in cloud mode with every secret set, uses them and no development value", async () => {
+    const vars: Record<string, string> = {};
+    for (const prefix of ["CONCOREZZO", "CASALE_MARITTIMO"]) {
+      for (const name of ["ACCESS_TOKEN", "APP_SECRET", "VERIFY_TOKEN"])
+        vars[`${prefix}_WA_${name}`] = `${prefix}-${name}`;
+    }
+    const { tenants, mode } = await load(vars);
+    expect(mode).toBe("cloud");
+    expect(tenants.find((t) => t.slug === "concorezzo")?.secrets).toEqual({
+      accessToken: "CONCOREZZO-ACCESS_TOKEN",
+      appSecret: "CONCOREZZO-APP_SECRET",
+      verifyToken: "CONCOREZZO-VERIFY_TOKEN",
+    });
+  });
+
+  it("WHATSAPP_MODE=cloud demands the secrets even when none is set", async () => {
+    expect(await problemsOf(load({ WHATSAPP_MODE: "cloud" }))).toContain(
+      "CONCOREZZO_WA_ACCESS_TOKEN is not set",
+    );
+  });
+});

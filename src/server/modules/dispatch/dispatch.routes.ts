@@ -1,0 +1,93 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { notFound } from "../../platform/errors.js";
+import type { Dispatch } from "./dispatch.service.js";
+
+const params = z.object({ id: z.coerce.number().int().positive("must be a broadcast id") });
+
+/**
+ * Following a broadcast's sending: its counters and tier plan, once or live (server-sent
+ * events, one `progress` event a second until it is sent or cancelled). Read-only: pause, resume
+ * and cancel come with the broadcasts API and its permissions (issue #6 puts these reads behind
+ * the comune's roles too; they carry counts only, no personal data).
+ */
+export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
+  return (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    // Open event streams end when the server closes, or they would hold it open.
+    const streams = new Set<() => void>();
+    app.addHook("preClose", (done) => {
+      for (const stop of streams) stop();
+      done();
+    });
+    const dispatch = () => {
+      const d = deps.dispatch();
+      if (!d) throw notFound("Invio");
+      return d;
+    };
+
+    r.get(
+      "/api/broadcasts/:id/progress",
+      {
+        schema: {
+          tags: ["broadcasts"],
+          summary: "A broadcast's delivery counters and messaging-limit plan",
+          params,
+        },
+      },
+      async (request) => dispatch().progress(request.params.id),
+    );
+
+    r.get(
+      "/api/broadcasts/:id/events",
+      {
+        schema: {
+          tags: ["broadcasts"],
+          summary:
+            "Live progress of a broadcast (text/event-stream, one `progress` event a second)",
+          params,
+        },
+      },
+      async (request, reply) => {
+        const d = dispatch();
+        const first = await d.progress(request.params.id);
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          "content-type": "text/event-stream; charset=utf-8",
+          "cache-control": "no-cache",
+          connection: "keep-alive",
+        });
+        let closed = false;
+        const send = (data: unknown) =>
+          raw.write(`event: progress\ndata: ${JSON.stringify(data)}\n\n`);
+        send(first);
+        const finished = (status: string) => status === "sent" || status === "cancelled";
+        if (finished(first.broadcast.status)) {
+          raw.end();
+          return;
+        }
+        const timer = setInterval(() => {
+          void d.progress(request.params.id).then(
+            (progress) => {
+              if (closed) return;
+              send(progress);
+              if (finished(progress.broadcast.status)) stop();
+            },
+            () => stop(),
+          );
+        }, 1_000);
+        const stop = () => {
+          if (closed) return;
+          closed = true;
+          streams.delete(stop);
+          clearInterval(timer);
+          raw.end();
+        };
+        streams.add(stop);
+        request.raw.on("close", stop);
+      },
+    );
+  };
+}

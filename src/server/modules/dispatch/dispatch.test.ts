@@ -1,0 +1,310 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  acceptedPerRecipient,
+  createBroadcast,
+  maxPerSecond,
+  seedSubscribers,
+  startHarness,
+  until,
+  type Harness,
+} from "../../test/dispatch-harness.js";
+
+// The dispatcher against the standalone sandbox over real HTTP, as in production.
+
+const CONCOREZZO_NUMBER_ID = "100000000000001";
+let harness: Harness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function broadcastStatus(h: Harness, id: number): Promise<string | undefined> {
+  const row = await h
+    .database()
+    .db.selectFrom("broadcasts")
+    .select("status")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row?.status;
+}
+
+describe("dispatch", () => {
+  it("sends 5,000 deliveries at a cap of 200/s, each once, never above the cap", async () => {
+    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
+    const server = await harness.startService();
+    const recipients = await seedSubscribers(server.database, "concorezzo", 5_000);
+    const id = await createBroadcast(server.database, "concorezzo");
+    expect(await server.dispatch.startBroadcast(id)).toEqual({ deliveries: 5_000 });
+
+    await until(
+      "the broadcast to be sent",
+      async () => ((await broadcastStatus(harness!, id)) === "sent" ? true : undefined),
+      60_000,
+      200,
+    );
+    const counters = await server.dispatch.counters(id);
+    expect(counters).toMatchObject({
+      total: 5_000,
+      accepted: 5_000,
+      failed: 0,
+      queued: 0,
+      inFlight: 0,
+    });
+
+    const log = await harness.sandbox.sendLog();
+    const perRecipient = acceptedPerRecipient(log);
+    expect(perRecipient.size).toBe(5_000);
+    expect([...perRecipient.values()].every((n) => n === 1)).toBe(true);
+    expect(new Set(perRecipient.keys())).toEqual(new Set(recipients));
+    const bad = log.filter((e) => e.code === 130429);
+    expect(bad).toEqual([]);
+    expect(maxPerSecond(log, CONCOREZZO_NUMBER_ID)).toBeLessThanOrEqual(200);
+  }, 90_000);
+
+  it("ends every delivery in a final state through 5xx, timeouts and undeliverable numbers, none twice", async () => {
+    harness = await startHarness({
+      ratePerSecond: 400,
+      sandbox: {
+        throughputPerSecond: 400,
+        timeoutHoldMs: 1_500,
+        faults: { serverErrorRate: 0.05, timeoutRate: 0.01, undeliverableRate: 0.01 },
+      },
+      env: { WHATSAPP_TIMEOUT_MS: "500" },
+      dispatch: { inFlightGraceMs: 6_000, tickMs: 500 },
+    });
+    const server = await harness.startService();
+    await seedSubscribers(server.database, "concorezzo", 2_000);
+    const id = await createBroadcast(server.database, "concorezzo");
+    await server.dispatch.startBroadcast(id);
+
+    const counters = await until(
+      "every delivery to reach a final state",
+      async () => {
+        const c = await server.dispatch.counters(id);
+        // Final: accepted and told delivered, or failed; nothing queued, in flight or merely accepted.
+        return c.queued === 0 && c.inFlight === 0 && c.delivered + c.failed === c.total
+          ? c
+          : undefined;
+      },
+      90_000,
+      250,
+    );
+    expect(counters.total).toBe(2_000);
+    expect(counters.failed).toBeGreaterThan(0);
+    expect(Object.keys(counters.failedByCode)).toEqual(["131026"]);
+
+    const log = await harness.sandbox.sendLog();
+    const perRecipient = acceptedPerRecipient(log);
+    expect(perRecipient.size).toBe(2_000);
+    expect([...perRecipient.entries()].filter(([, n]) => n > 1)).toEqual([]);
+    // The faults did happen: 5xx answers were retried, some answers were held past the timeout.
+    expect(log.some((e) => e.code === 131016 || e.code === 1)).toBe(true);
+    const failedRows = await server.database.db
+      .selectFrom("outbound_messages")
+      .select(["state", "error_code", "error_reason"])
+      .where("broadcast_id", "=", id)
+      .where("state", "=", "failed")
+      .execute();
+    expect(failedRows.length).toBe(counters.failed);
+    for (const row of failedRows)
+      expect(row).toMatchObject({
+        error_code: 131026,
+        error_reason: expect.stringMatching(/.+/) as string,
+      });
+  }, 120_000);
+
+  it("sends a reply queued during a large broadcast within a second", async () => {
+    harness = await startHarness({ ratePerSecond: 80, sandbox: { throughputPerSecond: 80 } });
+    const server = await harness.startService();
+    await seedSubscribers(server.database, "concorezzo", 3_000);
+    const id = await createBroadcast(server.database, "concorezzo");
+    await server.dispatch.startBroadcast(id);
+    await until("the broadcast to be under way", async () =>
+      (await server.dispatch.counters(id)).accepted > 100 ? true : undefined,
+    );
+
+    // A citizen writes (the 24-hour window opens) and gets an answer while the broadcast runs.
+    await harness.sandbox.api("POST", "/phones/393339876543/messages", {
+      to: "393665784663",
+      text: "Ciao",
+      name: "Anna",
+    });
+    const queuedAt = performance.now();
+    await server.dispatch.enqueueReply("concorezzo", {
+      to: "393339876543",
+      message: { type: "text", body: "Benvenuta!" },
+    });
+    const sent = await until(
+      "the reply to reach the sandbox",
+      async () =>
+        (await harness!.sandbox.sendLog()).find((e) => e.to === "393339876543" && e.wamid)
+          ? performance.now()
+          : undefined,
+      5_000,
+      20,
+    );
+    expect(sent - queuedAt).toBeLessThan(1_000);
+    const counters = await server.dispatch.counters(id);
+    expect(counters.queued).toBeGreaterThan(1_000); // the broadcast was still running
+    await server.dispatch.cancelBroadcast(id);
+  }, 60_000);
+
+  it("pauses, resumes and cancels within a second", async () => {
+    harness = await startHarness({ ratePerSecond: 100, sandbox: { throughputPerSecond: 100 } });
+    const server = await harness.startService();
+    await seedSubscribers(server.database, "concorezzo", 2_000);
+    const id = await createBroadcast(server.database, "concorezzo");
+    await server.dispatch.startBroadcast(id);
+    await until("sending", async () =>
+      (await server.dispatch.counters(id)).accepted > 50 ? true : undefined,
+    );
+
+    await server.dispatch.pauseBroadcast(id);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const atPause = (await harness.sandbox.sendLog()).length;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const afterPause = (await harness.sandbox.sendLog()).slice(atPause);
+    expect(afterPause).toHaveLength(0);
+    expect(await broadcastStatus(harness, id)).toBe("paused");
+
+    await server.dispatch.resumeBroadcast(id);
+    await until(
+      "sending again",
+      async () => ((await harness!.sandbox.sendLog()).length > atPause + 20 ? true : undefined),
+      5_000,
+    );
+
+    const { cancelled } = await server.dispatch.cancelBroadcast(id);
+    expect(cancelled).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const atCancel = (await harness.sandbox.sendLog()).length;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await harness.sandbox.sendLog()).length).toBe(atCancel);
+    const counters = await server.dispatch.counters(id);
+    // Rows that were waiting for a token at that moment are cancelled by the dispatcher itself.
+    expect(counters.cancelled).toBeGreaterThanOrEqual(cancelled);
+    expect(counters.queued + counters.inFlight).toBe(0);
+    expect(counters.accepted + counters.cancelled).toBe(2_000);
+    expect(await broadcastStatus(harness, id)).toBe("cancelled");
+  }, 60_000);
+
+  it("stops a broadcast whose template is missing, loses nothing, and finishes it once fixed", async () => {
+    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
+    const server = await harness.startService();
+    await seedSubscribers(server.database, "concorezzo", 300);
+    const id = await createBroadcast(server.database, "concorezzo", {
+      content: { type: "template", name: "modello_inesistente", language: "it" },
+    });
+    await server.dispatch.startBroadcast(id);
+    await until("needs attention", async () =>
+      (await broadcastStatus(harness!, id)) === "needs_attention" ? true : undefined,
+    );
+    const broadcast = await server.database.db
+      .selectFrom("broadcasts")
+      .select(["attention_reason"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(broadcast.attention_reason).toMatch(/132001/);
+    const stopped = await server.dispatch.counters(id);
+    expect(stopped.failed).toBe(0);
+    expect(stopped.queued + stopped.inFlight).toBe(300);
+
+    // The office fixes the template name and resumes: everyone gets it, once.
+    await server.database.db
+      .updateTable("broadcasts")
+      .set({
+        content: JSON.stringify({
+          type: "template",
+          name: "notizia_comune",
+          language: "it",
+          body: [{ text: "Aggiornamento" }],
+        }),
+      })
+      .where("id", "=", id)
+      .execute();
+    await server.dispatch.resumeBroadcast(id);
+    await until(
+      "sent",
+      async () => ((await broadcastStatus(harness!, id)) === "sent" ? true : undefined),
+      30_000,
+    );
+    const log = await harness.sandbox.sendLog();
+    expect(acceptedPerRecipient(log).size).toBe(300);
+    expect([...acceptedPerRecipient(log).values()].every((n) => n === 1)).toBe(true);
+  }, 60_000);
+
+  it("spends the messaging-limit tier: a broadcast larger than today's budget waits, with its plan visible", async () => {
+    harness = await startHarness({
+      ratePerSecond: 200,
+      messagingLimitTier: "TIER_250",
+      sandbox: { throughputPerSecond: 200 },
+    });
+    const server = await harness.startService();
+    await seedSubscribers(server.database, "concorezzo", 300);
+    const id = await createBroadcast(server.database, "concorezzo");
+    await server.dispatch.startBroadcast(id);
+
+    await until("the day's budget to be spent", async () =>
+      (await server.dispatch.counters(id)).accepted === 250 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    const progress = await server.app.inject({
+      method: "GET",
+      url: `/api/broadcasts/${id}/progress`,
+    });
+    expect(progress.statusCode).toBe(200);
+    const body = progress.json<{
+      broadcast: { status: string };
+      counters: { accepted: number; queued: number };
+      plan: {
+        tierLimit: number;
+        spentLast24h: number;
+        remainingTierDeliveries: number;
+        sendableNow: number;
+        nextCapacityAt: number | null;
+        days: number;
+      };
+    }>();
+    expect(body.broadcast.status).toBe("sending");
+    expect(body.counters).toMatchObject({ accepted: 250, queued: 50 });
+    expect(body.plan).toMatchObject({
+      tierLimit: 250,
+      spentLast24h: 250,
+      remainingTierDeliveries: 50,
+      sendableNow: 0,
+      days: 2,
+    });
+    expect(body.plan.nextCapacityAt).toBeGreaterThan(Date.now() + 23 * 60 * 60 * 1000);
+    // Nothing beyond the budget reached the sandbox.
+    expect(acceptedPerRecipient(await harness.sandbox.sendLog()).size).toBe(250);
+  }, 60_000);
+
+  it("streams a broadcast's progress as server-sent events until it is sent", async () => {
+    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
+    const server = await harness.startService();
+    await seedSubscribers(server.database, "concorezzo", 400);
+    const id = await createBroadcast(server.database, "concorezzo");
+    await server.dispatch.startBroadcast(id);
+    const res = await fetch(`http://127.0.0.1:${harness.port}/api/broadcasts/${id}/events`);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const text = await res.text(); // the stream ends when the broadcast is sent
+    const events = text
+      .split("\n\n")
+      .filter((e) => e.startsWith("event: progress"))
+      .map(
+        (e) =>
+          JSON.parse(e.split("data: ")[1] ?? "{}") as {
+            broadcast: { status: string };
+            counters: { accepted: number };
+          },
+      );
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.at(-1)).toMatchObject({
+      broadcast: { status: "sent" },
+      counters: { accepted: 400 },
+    });
+    const accepted = events.map((e) => e.counters.accepted);
+    expect([...accepted].sort((a, b) => a - b)).toEqual(accepted); // only ever grows
+  }, 60_000);
+});

@@ -1,0 +1,451 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import { engineOf } from "../../platform/db/dialect.js";
+import type { DB } from "../../platform/db/schema.js";
+
+/**
+ * The outbox: every message is a row before it is sent. States:
+ * queued → in_flight → accepted | failed, or back to queued (retry); cancelled; skipped.
+ * Meta's later statuses (sent, delivered, read, failed) live in `status`, forward only.
+ */
+export const OUTBOUND_STATES = [
+  "queued",
+  "in_flight",
+  "accepted",
+  "failed",
+  "cancelled",
+  "skipped",
+] as const;
+export type OutboundState = (typeof OUTBOUND_STATES)[number];
+
+/**
+ * The states and flag that partial indexes are defined on (migration 0003), as SQL literals:
+ * SQLite uses a partial index only when the query names its condition with the same literal,
+ * never through a bound parameter.
+ */
+const QUEUED = sql.lit("queued");
+const IN_FLIGHT = sql.lit("in_flight");
+const SPENDS_TIER = sql.lit(1);
+
+/** Replies to citizens first, then urgent broadcasts, then the rest. */
+export const PRIORITY = { reply: 100, urgent: 50, normal: 0 } as const;
+
+export interface ClaimedMessage {
+  id: number;
+  tenantId: string;
+  kind: string;
+  broadcastId: number | null;
+  recipient: string;
+  payload: string | null;
+  priority: number;
+  attempts: number;
+  createdAt: number;
+  spendsTier: boolean;
+}
+
+export async function insertOutboundMessage(
+  db: Kysely<DB>,
+  row: {
+    tenantId: string;
+    senderNumberId: number;
+    kind: "reply" | "broadcast";
+    recipient: string;
+    payload: string;
+    priority: number;
+    spendsTier: boolean;
+    subscriberId?: number | null;
+    now: number;
+  },
+): Promise<number> {
+  const inserted = await db
+    .insertInto("outbound_messages")
+    .values({
+      tenant_id: row.tenantId,
+      sender_number_id: row.senderNumberId,
+      kind: row.kind,
+      broadcast_id: null,
+      subscriber_id: row.subscriberId ?? null,
+      recipient: row.recipient,
+      payload: row.payload,
+      priority: row.priority,
+      state: "queued",
+      status: null,
+      next_attempt_at: row.now,
+      wa_message_id: null,
+      error_code: null,
+      error_reason: null,
+      accepted_at: null,
+      in_flight_since: null,
+      spends_tier: row.spendsTier ? 1 : 0,
+      created_at: row.now,
+      updated_at: row.now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return inserted.id;
+}
+
+/**
+ * A broadcast's deliveries in one INSERT … SELECT from its audience: the active, unblocked
+ * subscribers of the comune. Never loads recipients into memory; a repeated expansion adds nobody
+ * twice (unique broadcast_id + subscriber_id). A template to someone who has not written in the
+ * last 24 hours spends the messaging-limit tier.
+ */
+export async function insertDeliveriesForBroadcast(
+  db: Kysely<DB>,
+  input: {
+    broadcastId: number;
+    tenantId: string;
+    senderNumberId: number;
+    priority: number;
+    now: number;
+  },
+): Promise<number> {
+  const { broadcastId, tenantId, senderNumberId, priority, now } = input;
+  const windowStart = now - 24 * 60 * 60 * 1000;
+  // The first expansion of a broadcast (none of its deliveries exists yet) is a plain INSERT:
+  // PostgreSQL then skips ON CONFLICT's speculative insertion, a third of the cost of a large
+  // expansion. The unique index still refuses a second delivery to anyone (the statement would
+  // fail, never send twice); later expansions skip the subscribers who already have one.
+  const expandedBefore = await db
+    .selectFrom("outbound_messages")
+    .select("id")
+    .where("broadcast_id", "=", broadcastId)
+    .limit(1)
+    .executeTakeFirst();
+  const insert = db
+    .insertInto("outbound_messages")
+    .columns([
+      "tenant_id",
+      "sender_number_id",
+      "kind",
+      "broadcast_id",
+      "subscriber_id",
+      "recipient",
+      "priority",
+      "state",
+      "next_attempt_at",
+      "spends_tier",
+      "created_at",
+      "updated_at",
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom("subscribers")
+        .select((s) => [
+          "tenant_id",
+          sql.lit(senderNumberId).as("sender_number_id"),
+          sql.lit("broadcast").as("kind"),
+          sql.lit(broadcastId).as("broadcast_id"),
+          "id",
+          s.fn.coalesce("wa_id", "user_id").as("recipient"),
+          sql.lit(priority).as("priority"),
+          sql.lit("queued").as("state"),
+          sql.lit(now).as("next_attempt_at"),
+          sql<number>`case when last_inbound_at > ${sql.lit(windowStart)} then 0 else 1 end`.as(
+            "spends_tier",
+          ),
+          sql.lit(now).as("created_at"),
+          sql.lit(now).as("updated_at"),
+        ])
+        .where("tenant_id", "=", tenantId)
+        .where("status", "=", "active")
+        .where("blocked_at", "is", null)
+        .where((w) => w.or([w("wa_id", "is not", null), w("user_id", "is not", null)])),
+    );
+  const result = await (
+    expandedBefore
+      ? insert.onConflict((oc) => oc.columns(["broadcast_id", "subscriber_id"]).doNothing())
+      : insert
+  ).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+/**
+ * Claims the number's due rows, highest priority first, moving them to in_flight in one
+ * conditional UPDATE (a row another claimer took in between is simply not returned). Broadcast
+ * rows are claimed only while their broadcast is `sending`; `tierBudget` caps how many rows that
+ * spend the messaging-limit tier may be taken.
+ */
+export async function claimDue(
+  db: Kysely<DB>,
+  input: { senderNumberId: number; now: number; limit: number; tierBudget: number },
+): Promise<ClaimedMessage[]> {
+  const { senderNumberId, now, limit, tierBudget } = input;
+  if (limit <= 0) return [];
+  let candidates = db
+    .selectFrom("outbound_messages")
+    .select("id")
+    .where("sender_number_id", "=", senderNumberId)
+    .where("state", "=", QUEUED)
+    .where("next_attempt_at", "<=", now)
+    .where((eb) =>
+      eb.or([
+        eb("broadcast_id", "is", null),
+        eb(
+          "broadcast_id",
+          "in",
+          eb.selectFrom("broadcasts").select("id").where("status", "=", "sending"),
+        ),
+      ]),
+    )
+    .orderBy("priority", "desc")
+    .orderBy("next_attempt_at")
+    .orderBy("id")
+    .limit(tierBudget > 0 ? Math.min(limit, Math.max(tierBudget, 1)) : limit);
+  if (tierBudget <= 0) candidates = candidates.where("spends_tier", "=", 0);
+  const ids = (await candidates.execute()).map((r) => r.id);
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable("outbound_messages")
+    .set({ state: "in_flight", in_flight_since: now, updated_at: now })
+    .where("id", "in", ids)
+    .where("state", "=", "queued")
+    .returning([
+      "id",
+      "tenant_id",
+      "kind",
+      "broadcast_id",
+      "recipient",
+      "payload",
+      "priority",
+      "attempts",
+      "created_at",
+      "spends_tier",
+    ])
+    .execute();
+  return rows
+    .map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      kind: r.kind,
+      broadcastId: r.broadcast_id,
+      recipient: r.recipient,
+      payload: r.payload,
+      priority: r.priority,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+      spendsTier: r.spends_tier === 1,
+    }))
+    .sort((a, b) => b.priority - a.priority || a.id - b.id);
+}
+
+export type SendResult =
+  | { id: number; outcome: "accepted"; waMessageId: string }
+  | {
+      id: number;
+      outcome: "retry";
+      at: number;
+      code: number;
+      reason: string;
+      countsAttempt: boolean;
+    }
+  | { id: number; outcome: "failed"; code: number; reason: string }
+  /** Put back untouched (paused or cancelled broadcast, shutdown before sending). */
+  | { id: number; outcome: "released"; cancelled: boolean };
+
+/**
+ * "queued" — unless the row's broadcast was cancelled meanwhile (the cancel only reaches rows
+ * that were queued at that moment; this one was in flight).
+ */
+const requeuedState = sql<string>`case when exists (select 1 from broadcasts b where b.id = outbound_messages.broadcast_id and b.status = 'cancelled') then 'cancelled' else 'queued' end`;
+
+const ACCEPTED_PER_STATEMENT = 500;
+
+/**
+ * Marks sends accepted with their wamids, in one UPDATE … FROM a list of (id, wamid). Only rows
+ * still in flight change; a status webhook that arrived before the answer keeps its status.
+ */
+async function recordAccepted(
+  trx: Transaction<DB>,
+  rows: readonly Extract<SendResult, { outcome: "accepted" }>[],
+  now: number,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const set = sql`state = 'accepted', wa_message_id = v.wamid,
+    status = coalesce(outbound_messages.status, 'accepted'),
+    attempts = outbound_messages.attempts + 1, accepted_at = ${now}, in_flight_since = null,
+    error_code = null, error_reason = null, updated_at = ${now}`;
+  if (engineOf(trx) === "postgres") {
+    await sql`update outbound_messages set ${set}
+      from (select unnest(${rows.map((r) => r.id)}::bigint[]) as id,
+                   unnest(${rows.map((r) => r.waMessageId)}::text[]) as wamid) as v
+      where outbound_messages.id = v.id and outbound_messages.state = 'in_flight'`.execute(trx);
+    return;
+  }
+  const values = sql.join(rows.map((r) => sql`(${r.id}, ${r.waMessageId})`));
+  await sql`with v(id, wamid) as (values ${values})
+    update outbound_messages set ${set}
+    from v where outbound_messages.id = v.id and outbound_messages.state = 'in_flight'`.execute(
+    trx,
+  );
+}
+
+/** Writes a batch of outcomes in one transaction: the database never sees one per message. */
+export async function recordResults(
+  db: Kysely<DB>,
+  results: readonly SendResult[],
+  now: number,
+  extra?: (trx: Transaction<DB>) => Promise<void>,
+): Promise<void> {
+  if (results.length === 0 && !extra) return;
+  await db.transaction().execute(async (trx) => {
+    // Accepted sends, nearly all outcomes, in one statement per 500: one query per message
+    // was most of the unthrottled dispatcher's CPU (BENCHMARKS.md). Outcomes are independent
+    // (one per row per claim), so writing them first changes nothing.
+    const accepted = results.filter((r) => r.outcome === "accepted");
+    for (let i = 0; i < accepted.length; i += ACCEPTED_PER_STATEMENT) {
+      await recordAccepted(trx, accepted.slice(i, i + ACCEPTED_PER_STATEMENT), now);
+    }
+    for (const r of results) {
+      if (r.outcome === "accepted") continue;
+      const base = trx
+        .updateTable("outbound_messages")
+        .where("id", "=", r.id)
+        .where("state", "=", "in_flight");
+      switch (r.outcome) {
+        case "retry":
+          await base
+            .set((eb) => ({
+              state: requeuedState,
+              next_attempt_at: r.at,
+              attempts: r.countsAttempt ? eb("attempts", "+", 1) : eb.ref("attempts"),
+              in_flight_since: null,
+              error_code: r.code,
+              error_reason: r.reason.slice(0, 500),
+              updated_at: now,
+            }))
+            .execute();
+          break;
+        case "failed":
+          await base
+            .set((eb) => ({
+              state: "failed",
+              status: "failed",
+              attempts: eb("attempts", "+", 1),
+              in_flight_since: null,
+              error_code: r.code,
+              error_reason: r.reason.slice(0, 500),
+              updated_at: now,
+            }))
+            .execute();
+          break;
+        case "released":
+          await base
+            .set({
+              state: r.cancelled ? "cancelled" : requeuedState,
+              in_flight_since: null,
+              updated_at: now,
+            })
+            .execute();
+          break;
+      }
+    }
+    await extra?.(trx);
+  });
+}
+
+/**
+ * Rows left in flight (a crash, a lost answer) longer than the grace period, that no status
+ * webhook has named since, go back to the queue: they were never accepted, or Meta would have
+ * told us by now. `keep` are the ids this process still has on the wire.
+ */
+export async function requeueStaleInFlight(
+  db: Kysely<DB>,
+  input: { senderNumberId: number; olderThan: number; keep: ReadonlySet<number>; now: number },
+): Promise<number> {
+  const stale = await db
+    .selectFrom("outbound_messages")
+    .select("id")
+    .where("sender_number_id", "=", input.senderNumberId)
+    .where("state", "=", IN_FLIGHT)
+    .where("in_flight_since", "<", input.olderThan)
+    .limit(1000)
+    .execute();
+  const ids = stale.map((r) => r.id).filter((id) => !input.keep.has(id));
+  if (ids.length === 0) return 0;
+  const result = await db
+    .updateTable("outbound_messages")
+    .set({
+      state: requeuedState,
+      in_flight_since: null,
+      next_attempt_at: input.now,
+      updated_at: input.now,
+    })
+    .where("id", "in", ids)
+    .where("state", "=", "in_flight")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Earliest due time of the number's queued rows, to sleep exactly until then. */
+export async function nextDueAt(
+  db: Kysely<DB>,
+  senderNumberId: number,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("outbound_messages")
+    .select((eb) => eb.fn.min("next_attempt_at").as("due"))
+    .where("sender_number_id", "=", senderNumberId)
+    .where("state", "=", QUEUED)
+    .executeTakeFirst();
+  return row?.due ?? undefined;
+}
+
+/** Unique recipients reached by tier-spending messages of these numbers since `since`. */
+export async function tierRecipientsSince(
+  db: Kysely<DB>,
+  senderNumberIds: readonly number[],
+  since: number,
+): Promise<number> {
+  if (senderNumberIds.length === 0) return 0;
+  const row = await db
+    .selectFrom("outbound_messages")
+    .select((eb) => eb.fn.count<number>("recipient").distinct().as("n"))
+    .where("sender_number_id", "in", senderNumberIds)
+    .where("spends_tier", "=", SPENDS_TIER)
+    .where("accepted_at", ">", since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Queue depth and in-flight count of a number, for metrics. */
+export async function queueDepth(
+  db: Kysely<DB>,
+  senderNumberId: number,
+): Promise<{ queued: number; inFlight: number }> {
+  // One count per state, each over its own partial index (claim, in-flight).
+  const count = async (state: typeof QUEUED) => {
+    const row = await db
+      .selectFrom("outbound_messages")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("sender_number_id", "=", senderNumberId)
+      .where("state", "=", state)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  };
+  return { queued: await count(QUEUED), inFlight: await count(IN_FLIGHT) };
+}
+
+/** Meta's messaging-limit tiers as unique recipients per rolling 24 hours (null: unlimited). */
+export const TIER_LIMITS: Record<string, number | null> = {
+  TIER_250: 250,
+  TIER_1K: 1_000,
+  TIER_2K: 2_000,
+  TIER_10K: 10_000,
+  TIER_100K: 100_000,
+  TIER_UNLIMITED: null,
+};
+
+/** The number's tier as last configured or reported by Meta; unknown counts as unlimited. */
+export async function messagingLimitOf(
+  db: Kysely<DB>,
+  senderNumberId: number,
+): Promise<number | null> {
+  const row = await db
+    .selectFrom("sender_numbers")
+    .select("messaging_limit_tier")
+    .where("id", "=", senderNumberId)
+    .executeTakeFirst();
+  const tier = row?.messaging_limit_tier;
+  return tier ? (TIER_LIMITS[tier] ?? null) : null;
+}

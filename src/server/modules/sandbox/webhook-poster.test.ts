@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../platform/log.js";
+import { accountEnvelope, signatureOf } from "./webhook-envelopes.js";
+import { WebhookPoster } from "./webhook-poster.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./test-kit.js";
+
+const envelope = accountEnvelope(
+  "200000000000001",
+  "account_update",
+  { event: "TEST" },
+  Date.UTC(2026, 0, 1),
+);
+let receiver: WebhookReceiver | undefined;
+let poster: WebhookPoster | undefined;
+afterEach(async () => {
+  await poster?.close();
+  await receiver?.close();
+});
+
+describe("signatureOf", () => {
+  it("is HMAC-SHA256 of the exact bytes, lowercase hex, prefixed", () => {
+    // echo -n '{"a":1}' | openssl dgst -sha256 -hmac secret
+    expect(signatureOf('{"a":1}', "secret")).toBe(
+      "sha256=aa9e2e3575f5d7098b6caccd790888c36d5fdb63342a73bada2d6a51747a8494",
+    );
+    expect(signatureOf(Buffer.from('{"a":1}'), "secret")).toBe(signatureOf('{"a":1}', "secret"));
+    expect(signatureOf('{"a":1}', "secret")).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(signatureOf('{"a":1}', "secret")).not.toBe(signatureOf('{"a": 1}', "secret"));
+  });
+});
+
+describe("WebhookPoster", () => {
+  it("posts signed JSON and reports the first answer", async () => {
+    receiver = await startWebhookReceiver();
+    const r = receiver;
+    poster = new WebhookPoster({ url: () => r.url, log: createLogger("silent") });
+    const result = await poster.post(envelope, "secret-concorezzo").final;
+    expect(result).toEqual({ ok: true, status: 200, attempts: 1 });
+    expect(r.received[0]?.signatureValid).toBe(true);
+    expect(r.received[0]?.body).toEqual(envelope);
+  });
+
+  it("retries anything but 200 with backoff, then gives up", async () => {
+    receiver = await startWebhookReceiver();
+    const r = receiver;
+    const answers = [500, 204, 200];
+    r.answer = () => answers.shift() ?? 200;
+    poster = new WebhookPoster({
+      url: () => r.url,
+      log: createLogger("silent"),
+      retryDelaysMs: [5, 10],
+    });
+    const handle = poster.post(envelope, "secret-concorezzo");
+    expect(await handle.first).toMatchObject({ ok: false, status: 500, attempts: 1 });
+    expect(await handle.final).toMatchObject({ ok: true, status: 200, attempts: 3 });
+    expect(r.received).toHaveLength(3);
+
+    r.answer = () => 503;
+    const failing = await poster.post(envelope, "secret-concorezzo").final;
+    expect(failing).toMatchObject({ ok: false, status: 503, attempts: 3 });
+  });
+
+  it("reports an endpoint that does not answer", async () => {
+    poster = new WebhookPoster({
+      url: () => "http://127.0.0.1:9/webhooks",
+      log: createLogger("silent"),
+      retryDelaysMs: [],
+    });
+    const result = await poster.post(envelope, "s").first;
+    expect(result.ok).toBe(false);
+    expect(result.status).toBeNull();
+    expect(result.error).toBeTruthy();
+  });
+
+  it("close() cancels scheduled work and pending retries, and waits for posts in flight", async () => {
+    receiver = await startWebhookReceiver();
+    const r = receiver;
+    r.answer = () => 500;
+    poster = new WebhookPoster({
+      url: () => r.url,
+      log: createLogger("silent"),
+      retryDelaysMs: [60_000],
+    });
+    let ran = false;
+    poster.later(10_000, () => (ran = true));
+    const handle = poster.post(envelope, "secret-concorezzo");
+    await handle.first;
+    const started = Date.now();
+    await poster.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await handle.final).toMatchObject({ ok: false, attempts: 1 });
+    expect(ran).toBe(false);
+    expect(await poster.sleep(1000)).toBe(false);
+    expect((await poster.post(envelope, "s").first).error).toBe("sandbox closed");
+  });
+});

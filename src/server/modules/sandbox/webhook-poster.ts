@@ -1,0 +1,165 @@
+import { Agent, request } from "undici";
+import type { Logger } from "../../platform/log.js";
+import { signatureOf, type WebhookEnvelope } from "./webhook-envelopes.js";
+
+export interface PostResult {
+  /** Meta counts only HTTP 200 as received; anything else (or no answer) is retried. */
+  ok: boolean;
+  /** The HTTP status the webhook answered, or null when it did not answer. */
+  status: number | null;
+  error?: string;
+  attempts: number;
+}
+
+export interface PostHandle {
+  /** The first attempt's outcome (the phones API reports it). */
+  first: Promise<PostResult>;
+  /** The outcome after the retries. */
+  final: Promise<PostResult>;
+}
+
+export interface WebhookPosterOptions {
+  url: () => string;
+  log: Logger;
+  /**
+   * Waits before each retry. Meta retries for up to 7 days with decreasing frequency; the
+   * sandbox gives up after a few seconds, which is enough to exercise a receiver's retry path
+   * without keeping tests and benchmarks waiting.
+   */
+  retryDelaysMs?: readonly number[];
+  /** Meta publishes no timeout (reference §3.6); 10 s is generous for an endpoint that must ack fast. */
+  timeoutMs?: number;
+}
+
+/**
+ * Posts signed webhooks the way Meta does: JSON body, `X-Hub-Signature-256` over the exact
+ * bytes, keep-alive connections, retries with exponential backoff. Also owns the sandbox's
+ * timers, so `close()` can cancel everything scheduled and wait for posts in flight.
+ */
+export class WebhookPoster {
+  private readonly agent = new Agent({ keepAliveTimeout: 4_000, connections: 64 });
+  private readonly timers = new Map<NodeJS.Timeout, () => void>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly retryDelaysMs: readonly number[];
+  private readonly timeoutMs: number;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: WebhookPosterOptions) {
+    this.retryDelaysMs = options.retryDelaysMs ?? [250, 1_000, 4_000];
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** Runs `task` after `delayMs` unless the sandbox closes first. */
+  later(delayMs: number, task: () => void): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      task();
+    }, delayMs);
+    this.timers.set(timer, () => undefined);
+  }
+
+  /** Resolves true after `ms`, or false at once when the sandbox closes. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve(true);
+      }, ms);
+      this.timers.set(timer, () => resolve(false));
+    });
+  }
+
+  post(envelope: WebhookEnvelope, appSecret: string): PostHandle {
+    const body = JSON.stringify(envelope);
+    const headers = {
+      "content-type": "application/json",
+      "x-hub-signature-256": signatureOf(body, appSecret),
+      "user-agent": "facebookexternalua (Banditore sandbox)",
+    };
+    let reportFirst: (result: PostResult) => void = () => undefined;
+    const first = new Promise<PostResult>((resolve) => (reportFirst = resolve));
+    const final = (async () => {
+      if (this.closed) {
+        const result: PostResult = {
+          ok: false,
+          status: null,
+          error: "sandbox closed",
+          attempts: 0,
+        };
+        reportFirst(result);
+        return result;
+      }
+      let result: PostResult;
+      for (let attempt = 0; ; attempt += 1) {
+        result = await this.attempt(body, headers, attempt + 1);
+        if (attempt === 0) reportFirst(result);
+        if (result.ok) return result;
+        const delay = this.retryDelaysMs[attempt];
+        if (delay === undefined || !(await this.sleep(delay))) break;
+      }
+      this.options.log.warn(
+        {
+          event: "sandbox.webhook_failed",
+          status: result.status,
+          attempts: result.attempts,
+          reason: result.error,
+        },
+        "Sandbox: the webhook endpoint did not accept a notification",
+      );
+      return result;
+    })();
+    this.track(final);
+    return { first, final };
+  }
+
+  /** Stops every timer, then waits for posts in flight. Idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closed = true;
+    for (const [timer, cancel] of this.timers) {
+      clearTimeout(timer);
+      cancel();
+    }
+    this.timers.clear();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.agent.close();
+  }
+
+  /** Keeps a promise in the set `close()` waits for. */
+  track(promise: Promise<unknown>): void {
+    this.inFlight.add(promise);
+    const forget = () => void this.inFlight.delete(promise);
+    promise.then(forget, forget);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private async attempt(
+    body: string,
+    headers: Record<string, string>,
+    attempts: number,
+  ): Promise<PostResult> {
+    try {
+      const response = await request(this.options.url(), {
+        method: "POST",
+        body,
+        headers,
+        dispatcher: this.agent,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      await response.body.dump();
+      return { ok: response.statusCode === 200, status: response.statusCode, attempts };
+    } catch (error) {
+      return { ok: false, status: null, error: (error as Error).message, attempts };
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Tenant } from "../../config/tenants.js";
+import { notFound } from "../../platform/errors.js";
+import { publicTenantInfo } from "./tenants.service.js";
+
+const documentInfo = z.object({
+  title: z.string(),
+  version: z.string(),
+  date: z.string(),
+  url: z.string().nullable(),
+});
+
+const tenantInfo = z.object({
+  slug: z.string(),
+  name: z.string(),
+  serviceName: z.string(),
+  displayNumber: z.string(),
+  subscribeKeywords: z.array(z.string()),
+  unsubscribeKeywords: z.array(z.string()),
+  keywordForm: z.enum(["phrase", "name-and-keyword"]),
+  minimumAge: z.number(),
+  serviceHours: z.string().nullable(),
+  topics: z.array(z.object({ id: z.string(), label: z.string() })),
+  contacts: z.object({
+    email: z.string(),
+    website: z.string(),
+    phone: z.string().optional(),
+    pec: z.string().optional(),
+  }),
+  documents: z.object({ regulation: documentInfo, privacyNotice: documentInfo }),
+});
+
+/** Public facts about the comuni served here (number, keywords, documents): no login needed. */
+export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
+  const bySlug = new Map(deps.tenants.map((t) => [t.slug, t]));
+  return (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get(
+      "/api/tenants",
+      {
+        schema: {
+          tags: ["tenants"],
+          summary: "The comuni served by this deployment",
+          response: { 200: z.object({ tenants: z.array(tenantInfo) }) },
+        },
+      },
+      () => ({ tenants: deps.tenants.map(publicTenantInfo) }),
+    );
+    r.get(
+      "/api/tenants/:slug",
+      {
+        schema: {
+          tags: ["tenants"],
+          summary: "One comune's public channel facts",
+          params: z.object({
+            slug: z
+              .string()
+              .max(63, "is longer than 63 characters")
+              .regex(
+                /^[a-z0-9]+(?:-[a-z0-9]+)*$/,
+                "must be lower-case letters, digits and single dashes",
+              ),
+          }),
+          response: { 200: tenantInfo },
+        },
+      },
+      (request) => {
+        const tenant = bySlug.get(request.params.slug);
+        if (!tenant) throw notFound("Comune");
+        return publicTenantInfo(tenant);
+      },
+    );
+  };
+}

@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Tenant } from "../../config/tenants.js";
+import type { Clock } from "../../platform/clock.js";
+import type { DB } from "../../platform/db/schema.js";
+import { ConfigError } from "../../platform/errors.js";
+import { maskPhone, type Logger } from "../../platform/log.js";
+import {
+  findSenderNumberOwner,
+  listTenantIds,
+  upsertSenderNumber,
+  upsertTenant,
+} from "./tenants.repository.js";
+
+/**
+ * The tenant files are the source of truth for a comune's settings; the database keeps the
+ * rows that its data hangs from. At start each comune and its number are written (or updated);
+ * a comune whose file was removed keeps its data and is reported, never deleted.
+ */
+export async function syncTenants(
+  db: Kysely<DB>,
+  tenants: readonly Tenant[],
+  clock: Clock,
+  log: Logger,
+): Promise<void> {
+  const now = clock.now();
+  for (const tenant of tenants) {
+    const owner = await findSenderNumberOwner(db, tenant.whatsapp.phoneNumberId);
+    if (owner && owner !== tenant.slug) {
+      throw new ConfigError(
+        `${tenant.file}: whatsapp.phoneNumberId: already belongs to the comune "${owner}" in the database; a number cannot move between comuni`,
+      );
+    }
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const tenant of tenants) {
+      const change = await upsertTenant(
+        trx,
+        {
+          id: tenant.slug,
+          name: tenant.name,
+          serviceName: tenant.serviceName,
+          configHash: configHash(tenant),
+        },
+        now,
+      );
+      await upsertSenderNumber(
+        trx,
+        {
+          tenantId: tenant.slug,
+          phoneNumberId: tenant.whatsapp.phoneNumberId,
+          displayNumber: tenant.whatsapp.displayNumber,
+          wabaId: tenant.whatsapp.wabaId ?? null,
+          ratePerSecond: tenant.whatsapp.ratePerSecond,
+          messagingLimitTier: tenant.whatsapp.messagingLimitTier ?? null,
+        },
+        now,
+      );
+      log.info(
+        {
+          event: "tenant.loaded",
+          tenant: tenant.slug,
+          serviceName: tenant.serviceName,
+          number: maskPhone(tenant.whatsapp.displayNumber),
+          topics: tenant.topics.length,
+          config: change,
+        },
+        `Comune loaded: ${tenant.name} (${tenant.serviceName}, ${maskPhone(tenant.whatsapp.displayNumber)})`,
+      );
+    }
+  });
+  const configured = new Set(tenants.map((t) => t.slug));
+  for (const id of await listTenantIds(db)) {
+    if (!configured.has(id)) {
+      log.warn(
+        { event: "tenant.config_missing", tenant: id },
+        `The database holds the comune "${id}" but no tenant file names it; its data is kept and it receives nothing`,
+      );
+    }
+  }
+}
+
+/** Secrets excluded: the hash says "the file changed", never anything about a token. */
+function configHash(tenant: Tenant): string {
+  const { secrets: _secrets, file: _file, ...config } = tenant;
+  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
+}
+
+/** What anyone may know about a comune's channel: all of it is printed in its regulation. */
+export function publicTenantInfo(tenant: Tenant) {
+  return {
+    slug: tenant.slug,
+    name: tenant.name,
+    serviceName: tenant.serviceName,
+    displayNumber: tenant.whatsapp.displayNumber,
+    subscribeKeywords: tenant.keywords.subscribe,
+    unsubscribeKeywords: tenant.keywords.unsubscribe,
+    keywordForm: tenant.keywords.form,
+    minimumAge: tenant.subscription.minimumAge,
+    serviceHours: tenant.serviceHours?.description.it ?? null,
+    topics: tenant.topics.map((t) => ({ id: t.id, label: t.label.it })),
+    contacts: tenant.contacts,
+    documents: {
+      regulation: documentInfo(tenant.documents.regulation),
+      privacyNotice: documentInfo(tenant.documents.privacyNotice),
+    },
+  };
+}
+
+function documentInfo(d: Tenant["documents"]["regulation"]) {
+  return { title: d.title, version: d.version, date: d.date, url: d.url ?? null };
+}

@@ -1,0 +1,168 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../../platform/db/schema.js";
+
+export interface NewInboundEvent {
+  tenantId: string;
+  kind: string;
+  dedupKey: string;
+  /** The normalized event as JSON. */
+  payload: string;
+}
+
+export interface ClaimedInboundEvent {
+  id: number;
+  tenantId: string;
+  kind: string;
+  payload: string;
+  attempts: number;
+}
+
+/**
+ * Stores the events of one webhook request in one transaction; an event already stored (same
+ * comune, same dedup key) is skipped. Returns how many were new.
+ */
+export async function insertInboundEvents(
+  db: Kysely<DB>,
+  events: readonly NewInboundEvent[],
+  now: number,
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const result = await db
+    .insertInto("inbound_events")
+    .values(
+      events.map((e) => ({
+        tenant_id: e.tenantId,
+        kind: e.kind,
+        dedup_key: e.dedupKey,
+        payload: e.payload,
+        received_at: now,
+        processed_at: null,
+        locked_until: null,
+        error: null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(["tenant_id", "dedup_key"]).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+/**
+ * Drops every claim on unprocessed events, for a process that knows no other one handles them
+ * (SQLite: one process per file): claims found at start were left by a crash, and would
+ * otherwise hold their events back until they expire. Returns how many were released.
+ */
+export async function releaseInboundClaims(db: Kysely<DB>): Promise<number> {
+  const result = await db
+    .updateTable("inbound_events")
+    .set({ locked_until: null })
+    .where("processed_at", "is", null)
+    .where("locked_until", "is not", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * When the oldest event of `kind` for the comune still waiting for its first handling arrived,
+ * or undefined when none waits: everything that arrived before it has been handled. Events that
+ * already failed are left out (they wait for a retry or for a person, and must not hold up
+ * whoever asks).
+ */
+export async function oldestWaitingEventAt(
+  db: Kysely<DB>,
+  tenantId: string,
+  kind: string,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("inbound_events")
+    .select((eb) => eb.fn.min("received_at").as("at"))
+    .where("processed_at", "is", null)
+    .where("tenant_id", "=", tenantId)
+    .where("kind", "=", kind)
+    .where("error", "is", null)
+    .executeTakeFirst();
+  return row?.at ?? undefined;
+}
+
+/**
+ * Claims up to `limit` unprocessed events, oldest first, for `leaseMs`. The claim is one
+ * conditional UPDATE, so two processes never hold the same event; a claim left by a crashed
+ * process expires and the event is handled again (handlers are idempotent).
+ */
+export async function claimInboundEvents(
+  db: Kysely<DB>,
+  options: { now: number; leaseMs: number; limit: number; maxAttempts: number },
+): Promise<ClaimedInboundEvent[]> {
+  const { now, leaseMs, limit, maxAttempts } = options;
+  const candidates = await db
+    .selectFrom("inbound_events")
+    .select("id")
+    .where("processed_at", "is", null)
+    .where("attempts", "<", maxAttempts)
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
+    // In the order of the partial index of unprocessed events (received_at, then id): ordered
+    // by id alone, SQLite scanned every event ever stored, processed ones included, on each
+    // claim (BENCHMARKS.md, webhook ingest: O(table) per webhook).
+    .orderBy("received_at")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  if (candidates.length === 0) return [];
+  const rows = await db
+    .updateTable("inbound_events")
+    .set((eb) => ({ locked_until: now + leaseMs, attempts: eb("attempts", "+", 1) }))
+    .where(
+      "id",
+      "in",
+      candidates.map((c) => c.id),
+    )
+    .where("processed_at", "is", null)
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
+    .returning(["id", "tenant_id", "kind", "payload", "attempts"])
+    .execute();
+  return rows
+    .map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      kind: r.kind,
+      payload: r.payload,
+      attempts: r.attempts,
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Marks a pass's handled events processed, in one statement (one commit, not one per event). */
+export async function markInboundEventsProcessed(
+  db: Kysely<DB>,
+  ids: readonly number[],
+  now: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("inbound_events")
+    .set({ processed_at: now, locked_until: null, error: null })
+    .where("id", "in", [...ids])
+    .execute();
+}
+
+/** Records why handling failed; the event becomes claimable again after `retryAt`. */
+export async function markInboundEventFailed(
+  db: Kysely<DB>,
+  id: number,
+  error: string,
+  retryAt: number,
+): Promise<void> {
+  await db
+    .updateTable("inbound_events")
+    .set({ error: error.slice(0, 1000), locked_until: retryAt })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function countUnprocessedInboundEvents(db: Kysely<DB>): Promise<number> {
+  const row = await db
+    .selectFrom("inbound_events")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("processed_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

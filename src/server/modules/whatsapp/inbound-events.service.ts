@@ -1,0 +1,244 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Kysely } from "kysely";
+import type { Tenant } from "../../config/tenants.js";
+import type { Clock } from "../../platform/clock.js";
+import type { DB } from "../../platform/db/schema.js";
+import { maskPhone, type Logger } from "../../platform/log.js";
+import {
+  claimInboundEvents,
+  insertInboundEvents,
+  markInboundEventFailed,
+  markInboundEventsProcessed,
+  oldestWaitingEventAt,
+  releaseInboundClaims,
+  type NewInboundEvent,
+} from "./inbound-events.repository.js";
+import type { WebhookEvent, WebhookEventKind } from "./webhook-events.js";
+
+/**
+ * Inbound events: stored durably while Meta waits for its 200, handled after the answer from
+ * what was stored. A crash between the two loses nothing (the rows are still unprocessed at the
+ * next start) and a redelivery changes nothing (the unique dedup key).
+ */
+
+type EventOf<K extends WebhookEventKind> = Extract<WebhookEvent, { kind: K }>;
+
+/** The parts that act on events plug in here (citizens: messages; dispatch: statuses; …). */
+export type InboundEventHandlers = {
+  [K in WebhookEventKind]?: (event: EventOf<K>, tenant: Tenant) => Promise<void>;
+};
+
+export async function storeInboundEvents(
+  db: Kysely<DB>,
+  routed: readonly { tenant: Tenant; event: WebhookEvent }[],
+  now: number,
+): Promise<number> {
+  const rows: NewInboundEvent[] = routed.map(({ tenant, event }) => ({
+    tenantId: tenant.slug,
+    kind: event.kind,
+    dedupKey: event.dedupKey,
+    payload: JSON.stringify(event),
+  }));
+  return db.transaction().execute((trx) => insertInboundEvents(trx, rows, now));
+}
+
+/**
+ * When the oldest status webhook of the comune still waiting to be handled arrived, or undefined
+ * when none waits: every status received before it has been applied. The dispatcher resends a
+ * message in doubt only once the news that could settle it has been read.
+ */
+export function statusesWaitingSince(
+  db: Kysely<DB>,
+  tenantId: string,
+): Promise<number | undefined> {
+  return oldestWaitingEventAt(db, tenantId, "status");
+}
+
+/**
+ * At the start of the only process that handles events (SQLite: one process per file), drops the
+ * claims a crash left, so those events are handled now rather than when the claims expire.
+ */
+export function releaseClaimsLeftByACrash(db: Kysely<DB>): Promise<number> {
+  return releaseInboundClaims(db);
+}
+
+/** How long a pass waits to gather the events of concurrent webhooks. */
+const COALESCE_MS = 10;
+
+export interface InboundProcessorOptions {
+  db: Kysely<DB>;
+  tenants: readonly Tenant[];
+  handlers: InboundEventHandlers;
+  clock: Clock;
+  log: Logger;
+  /** How long a claim holds before another process may take the event. */
+  leaseMs?: number;
+  batchSize?: number;
+  /** After this many failed attempts an event stays unprocessed, with its error, for a person. */
+  maxAttempts?: number;
+  /** How often pending and failed events are looked at without a new webhook. */
+  pollMs?: number;
+}
+
+export class InboundEventProcessor {
+  private readonly tenants: Map<string, Tenant>;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** Until start(), schedule() does nothing: tests drive drain() themselves. */
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly options: InboundProcessorOptions) {
+    this.tenants = new Map(options.tenants.map((t) => [t.slug, t]));
+  }
+
+  /** Handles what is pending now (recovery after a restart) and then polls. */
+  start(): void {
+    this.started = true;
+    this.schedule();
+    const pollMs = this.options.pollMs ?? 5_000;
+    this.timer = setInterval(() => this.schedule(), pollMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Asks for a pass soon; passes never overlap, a request during one triggers another. A pass
+   * starts COALESCE_MS after it is asked for, so that at webhook rates it handles the events of
+   * many requests with one claim and one mark: started at once, every pass took a single event
+   * (BENCHMARKS.md, webhook ingest). Events are handled after Meta has its 200 anyway.
+   */
+  schedule(): void {
+    if (!this.started || this.stopping) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = sleep(COALESCE_MS)
+      .then(() => this.drain())
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  /** Stops polling and waits for the pass in progress. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass over everything claimable; resolves when nothing is left. */
+  async drain(): Promise<void> {
+    const { db, clock, log } = this.options;
+    const batchSize = this.options.batchSize ?? 100;
+    for (;;) {
+      if (this.stopping) return;
+      let batch;
+      try {
+        batch = await claimInboundEvents(db, {
+          now: clock.now(),
+          leaseMs: this.options.leaseMs ?? 60_000,
+          limit: batchSize,
+          maxAttempts: this.options.maxAttempts ?? 10,
+        });
+      } catch (error) {
+        log.error({ err: error, event: "inbound.claim_failed" }, "Could not claim inbound events");
+        return;
+      }
+      // Handled events are marked together at the end of the batch: one write instead of one
+      // per event (at webhook rates that commit was a third of the work). A crash in between
+      // hands them out again once their claim expires; handlers are idempotent.
+      const handled: number[] = [];
+      for (const row of batch) {
+        try {
+          await this.handle(JSON.parse(row.payload) as WebhookEvent, row.tenantId);
+          handled.push(row.id);
+        } catch (error) {
+          // Exponential pause before the next attempt: 2 s, 4 s, 8 s… up to 10 minutes.
+          const delay = Math.min(2_000 * 2 ** (row.attempts - 1), 600_000);
+          log.error(
+            {
+              err: error,
+              event: "inbound.handler_failed",
+              tenant: row.tenantId,
+              inboundEventId: row.id,
+              attempt: row.attempts,
+            },
+            "Handling an inbound event failed; it will be retried",
+          );
+          await markInboundEventFailed(db, row.id, String(error), clock.now() + delay).catch(
+            () => undefined,
+          );
+        }
+      }
+      try {
+        await markInboundEventsProcessed(db, handled, clock.now());
+      } catch (error) {
+        log.error(
+          { err: error, event: "inbound.mark_failed", events: handled.length },
+          "Could not mark handled inbound events; they will be handled again",
+        );
+        return;
+      }
+      if (batch.length < batchSize) return;
+    }
+  }
+
+  private async handle(event: WebhookEvent, tenantSlug: string): Promise<void> {
+    const tenant = this.tenants.get(tenantSlug);
+    if (!tenant) {
+      // The comune's file was removed after the event arrived: keep it, do nothing.
+      this.options.log.warn(
+        { event: "inbound.tenant_missing", tenant: tenantSlug },
+        "Event for a comune without config",
+      );
+      return;
+    }
+    const { handlers } = this.options;
+    switch (event.kind) {
+      case "message":
+        return handlers.message
+          ? handlers.message(event, tenant)
+          : logMessage(this.options.log, event, tenant);
+      case "status":
+        return handlers.status?.(event, tenant);
+      case "error":
+        if (handlers.error) return handlers.error(event, tenant);
+        this.options.log.warn(
+          {
+            event: "whatsapp.account_error",
+            tenant: tenant.slug,
+            codes: event.errors.map((e) => e.code),
+          },
+          "WhatsApp reported an error for the account",
+        );
+        return;
+      case "account":
+        if (handlers.account) return handlers.account(event, tenant);
+        this.options.log.info(
+          { event: "whatsapp.account_update", tenant: tenant.slug, field: event.field },
+          `WhatsApp account update: ${event.field}`,
+        );
+        return;
+    }
+  }
+}
+
+/** Until the citizens' part handles messages, each one is at least logged (masked). */
+async function logMessage(log: Logger, event: EventOf<"message">, tenant: Tenant): Promise<void> {
+  log.info(
+    {
+      event: "whatsapp.message_received",
+      tenant: tenant.slug,
+      messageType: event.message.type,
+      sender: event.message.from ? maskPhone(event.message.from) : "(user id only)",
+    },
+    `Message received for ${tenant.serviceName} (${event.message.type})`,
+  );
+  return Promise.resolve();
+}

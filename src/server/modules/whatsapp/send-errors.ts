@@ -1,0 +1,223 @@
+import type { ErrorClass, WhatsAppError } from "./types.js";
+
+/**
+ * Cloud API error codes → what the caller must do (reference §4.2). The sender never branches on
+ * HTTP status, subcode or title text: Meta says to branch on `error.code` (§4.1), and the same
+ * codes arrive synchronously and in status webhooks, so both paths share this table.
+ *
+ * How the reference's actions map to classes:
+ * - BACKOFF for faults on the way (1, 2, 131016, 131000) → "backoff";
+ * - BACKOFF/LATER that mean "not now" (rate limits, caps, maintenance) → "retry_later";
+ * - FIX and HALT → "fatal_config": retrying the same send cannot help, the broadcast stops;
+ * - DROP, plus 131047 (outside the 24 h window) and 131052 → "permanent" for that recipient.
+ */
+
+const HOUR_MS = 3_600_000;
+
+interface ErrorRule {
+  /** One code, or an inclusive range. */
+  code: number | readonly [number, number];
+  class: ErrorClass;
+  /** Meta's meaning, paraphrased; used as the title when Meta sends none. */
+  meaning: string;
+  maxAttempts?: number;
+  retryAfterMs?: number;
+}
+
+export const ERROR_TABLE: readonly ErrorRule[] = [
+  { code: 0, class: "fatal_config", meaning: "Authentication failed (token expired or invalid)" },
+  // Code 1 may be a malformed request as well as a server fault: a few tries, then give up.
+  { code: 1, class: "backoff", meaning: "Invalid request or server error", maxAttempts: 3 },
+  { code: 2, class: "backoff", meaning: "Temporary downtime" },
+  { code: 3, class: "fatal_config", meaning: "Capability or permission issue (token scopes)" },
+  // App-level limit on management calls, counted per hour (§0).
+  { code: 4, class: "retry_later", meaning: "Too many API calls from this app" },
+  { code: 10, class: "fatal_config", meaning: "Permission not granted or removed" },
+  { code: 100, class: "fatal_config", meaning: "Invalid, unsupported or misspelled parameter" },
+  { code: 190, class: "fatal_config", meaning: "Access token expired" },
+  { code: [200, 299], class: "fatal_config", meaning: "Permission issue (200: no token sent)" },
+  { code: 368, class: "fatal_config", meaning: "Account restricted for policy violations" },
+  { code: 80007, class: "retry_later", meaning: "WhatsApp Business Account rate limit reached" },
+  { code: 130403, class: "permanent", meaning: "The business blocked this user" },
+  { code: 130429, class: "retry_later", meaning: "Per-number throughput exceeded" },
+  { code: 130472, class: "permanent", meaning: "User is part of a Meta experiment; not sent" },
+  { code: 130497, class: "permanent", meaning: "Messaging users in this country is restricted" },
+  { code: 131000, class: "backoff", meaning: "Unknown send error", maxAttempts: 3 },
+  { code: 131005, class: "fatal_config", meaning: "Permission not granted or removed" },
+  { code: 131008, class: "fatal_config", meaning: "Required parameter missing" },
+  { code: 131009, class: "fatal_config", meaning: "Parameter value not valid" },
+  { code: 131016, class: "backoff", meaning: "Service temporarily unavailable" },
+  { code: 131021, class: "permanent", meaning: "Sender and recipient are the same number" },
+  { code: 131026, class: "permanent", meaning: "Undeliverable (not on WhatsApp, old app, …)" },
+  { code: 131031, class: "fatal_config", meaning: "Business account locked or restricted" },
+  { code: 131042, class: "fatal_config", meaning: "Payment method problem" },
+  { code: 131045, class: "fatal_config", meaning: "Phone number registration error" },
+  // The reference says FIX (send a template instead); for this recipient the free-form send is
+  // final, and the issue classes re-engagement outside the window as permanent.
+  { code: 131047, class: "permanent", meaning: "More than 24 hours since the user wrote" },
+  // LATER means "not before hours" (§4.2): an hour is the least that honours it.
+  {
+    code: 131048,
+    class: "retry_later",
+    meaning: "Spam rate limit: too many messages blocked or flagged",
+    retryAfterMs: HOUR_MS,
+  },
+  {
+    code: 131049,
+    class: "retry_later",
+    meaning: "Not delivered to keep engagement healthy (per-user marketing limit)",
+    retryAfterMs: 24 * HOUR_MS,
+  },
+  { code: 131050, class: "permanent", meaning: "User stopped marketing messages" },
+  { code: 131051, class: "fatal_config", meaning: "Unsupported message type" },
+  // Inbound only: the user must send the file again; nothing to retry on our side.
+  { code: 131052, class: "permanent", meaning: "Could not download the user's media" },
+  { code: 131053, class: "fatal_config", meaning: "Could not upload or fetch the media" },
+  // Only this recipient is affected; the caller backs off 4^X s for them (§5).
+  { code: 131056, class: "retry_later", meaning: "Pair rate limit: same user too fast" },
+  {
+    code: 131057,
+    class: "retry_later",
+    meaning: "Account in maintenance (throughput upgrade)",
+    retryAfterMs: 60_000,
+  },
+  { code: 131063, class: "fatal_config", meaning: "Marketing messages disabled on Cloud API" },
+  {
+    code: 131064,
+    class: "retry_later",
+    meaning: "Limit hit for template misclassification",
+    retryAfterMs: HOUR_MS,
+  },
+  { code: 132000, class: "fatal_config", meaning: "Parameter count differs from the template" },
+  { code: 132001, class: "fatal_config", meaning: "Template missing in this language" },
+  { code: 132005, class: "fatal_config", meaning: "Translated text too long" },
+  { code: 132007, class: "fatal_config", meaning: "Template content violates policy" },
+  { code: 132012, class: "fatal_config", meaning: "Parameter values formatted incorrectly" },
+  { code: 132015, class: "fatal_config", meaning: "Template paused for low quality" },
+  { code: 132016, class: "fatal_config", meaning: "Template permanently disabled" },
+  { code: 132018, class: "fatal_config", meaning: "Parameter has newline, tab or >4 spaces" },
+  { code: 133010, class: "fatal_config", meaning: "Phone number not registered" },
+  { code: 135000, class: "fatal_config", meaning: "Unknown error with request parameters" },
+];
+
+/** An unknown code: try a few times, then the caller treats it as permanent. */
+const UNKNOWN_RULE = { class: "backoff", maxAttempts: 3 } as const;
+
+const BY_CODE = new Map<number, ErrorRule>();
+const RANGES: ErrorRule[] = [];
+for (const rule of ERROR_TABLE) {
+  if (typeof rule.code === "number") BY_CODE.set(rule.code, rule);
+  else RANGES.push(rule);
+}
+
+function findRule(code: number): ErrorRule | undefined {
+  return (
+    BY_CODE.get(code) ??
+    RANGES.find((r) => typeof r.code !== "number" && code >= r.code[0] && code <= r.code[1])
+  );
+}
+
+export interface GraphErrorInput {
+  code: number;
+  subcode?: number;
+  title?: string;
+  message?: string;
+  details?: string;
+  httpStatus?: number;
+}
+
+export function classifyError(input: GraphErrorInput): WhatsAppError {
+  const rule = findRule(input.code);
+  const title = input.title || input.message || rule?.meaning || `Unknown error ${input.code}`;
+  const error: WhatsAppError = {
+    code: input.code,
+    title,
+    class: rule?.class ?? UNKNOWN_RULE.class,
+  };
+  if (input.subcode !== undefined) error.subcode = input.subcode;
+  if (input.details) error.details = input.details;
+  const maxAttempts = rule ? rule.maxAttempts : UNKNOWN_RULE.maxAttempts;
+  if (maxAttempts !== undefined) error.maxAttempts = maxAttempts;
+  if (rule?.retryAfterMs !== undefined) error.retryAfterMs = rule.retryAfterMs;
+  if (input.httpStatus !== undefined) error.httpStatus = input.httpStatus;
+  return error;
+}
+
+/**
+ * Synthetic codes for failures that carry no Meta code. Negative, so they can never collide with
+ * one of Meta's (all non-negative).
+ */
+export const SYNTHETIC_CODES = {
+  /** No complete answer within the client's timeout: the send may have been accepted. */
+  timeout: -1,
+  /**
+   * Refused connection or DNS failure (nothing sent), or a reset or closed connection (the send
+   * may have been accepted).
+   */
+  connection: -2,
+  /** The caller aborted the request (shutdown): the send may have been accepted. */
+  aborted: -3,
+  /** An HTTP failure without a Graph error body (a proxy's 502 page, for example). */
+  http: -4,
+  /** A 2xx answer we could not read: the send may have been accepted. */
+  badResponse: -5,
+} as const;
+
+/** A failure before any HTTP answer. Always "backoff": the way there failed, not the request. */
+export function networkError(
+  kind: "timeout" | "connection" | "aborted",
+  detail: string,
+): WhatsAppError {
+  const titles = {
+    timeout: "Request timed out; outcome unknown",
+    connection: "Connection failed",
+    aborted: "Request aborted; outcome unknown",
+  } as const;
+  return { code: SYNTHETIC_CODES[kind], title: titles[kind], details: detail, class: "backoff" };
+}
+
+/** A non-2xx answer whose body is not a Graph error. */
+export function httpError(status: number, bodyText: string): WhatsAppError {
+  const error: WhatsAppError = {
+    code: SYNTHETIC_CODES.http,
+    title: `HTTP ${status}`,
+    class: classOfStatus(status),
+    httpStatus: status,
+  };
+  const snippet = safeSnippet(bodyText);
+  if (snippet) error.details = snippet;
+  return error;
+}
+
+/** A 2xx answer that is not what the endpoint promises. A few tries, then give up. */
+export function badResponseError(detail: string, httpStatus: number): WhatsAppError {
+  return {
+    code: SYNTHETIC_CODES.badResponse,
+    title: "Unexpected response from the Graph API",
+    details: detail,
+    class: "backoff",
+    maxAttempts: 3,
+    httpStatus,
+  };
+}
+
+function classOfStatus(status: number): ErrorClass {
+  if (status === 429) return "retry_later";
+  // 408 is the server giving up on a slow request: a fault on the way, like a timeout.
+  if (status >= 500 || status === 408) return "backoff";
+  // Other 4xx, and 3xx (undici follows no redirects: the base URL is wrong).
+  return "fatal_config";
+}
+
+/**
+ * A short, single-line excerpt of a body for the error value. Such bodies come from proxies and
+ * load balancers, not from Meta, but the value may be stored and logged, so long digit runs
+ * (possible phone numbers) are masked.
+ */
+function safeSnippet(text: string): string {
+  return text
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 160)
+    .replace(/\d{7,}/g, "[digits]");
+}

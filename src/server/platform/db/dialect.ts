@@ -1,0 +1,33 @@
+import {
+  PostgresAdapter,
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  type Kysely,
+} from "kysely";
+
+/**
+ * The SQL dialect seam: the few places where SQLite and PostgreSQL differ are decided here,
+ * so migrations and repositories stay one code path.
+ */
+export type Engine = "sqlite" | "postgres";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: migrations run before types exist
+export function engineOf(db: Kysely<any>): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? "postgres" : "sqlite";
+}
+
+/** A database-assigned integer primary key named `id`. */
+export function addIdColumn<T extends string>(
+  engine: Engine,
+  table: CreateTableBuilder<T>,
+): CreateTableBuilder<T, "id"> {
+  return engine === "postgres"
+    ? table.addColumn("id", "bigint", (c) => c.primaryKey().generatedByDefaultAsIdentity())
+    : // AUTOINCREMENT: ids are never reused, which the audit chain and the ledger rely on.
+      table.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
+}
+
+/** Integer columns that may exceed 2^31 (instants in ms, foreign keys to bigint ids). */
+export const BIGINT = "bigint";
+
+export const notNull = (c: ColumnDefinitionBuilder) => c.notNull();

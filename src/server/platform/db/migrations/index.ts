@@ -1,0 +1,14 @@
+import type { Migration } from "kysely";
+import * as initial from "./0001-initial.js";
+import * as dispatch from "./0002-dispatch.js";
+import * as outboundIndexes from "./0003-outbound-indexes.js";
+
+/**
+ * Every migration, in order. Listed here rather than read from the folder, so the same list
+ * works from `src/` (tests) and `dist/` (production) and a missing file fails the type check.
+ */
+export const migrations: Record<string, Migration> = {
+  "0001-initial": initial,
+  "0002-dispatch": dispatch,
+  "0003-outbound-indexes": outboundIndexes,
+};

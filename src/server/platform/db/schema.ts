@@ -1,0 +1,211 @@
+import type { ColumnType, Generated } from "kysely";
+
+/**
+ * The tables as Kysely sees them. Conventions, the same on both engines:
+ * - ids are integers the database assigns (tenants use their slug);
+ * - instants are epoch milliseconds in `*_at` columns (bigint), never engine date types, so
+ *   SQLite and PostgreSQL compare, sort and round-trip them identically;
+ * - JSON is stored as text and parsed in the repository that owns the table;
+ * - flags are nullable instants (`blocked_at`) or states, never booleans (SQLite has none).
+ * Every table that holds a comune's data carries `tenant_id` (a fitness test checks it).
+ */
+
+type Id = Generated<number>;
+/** Set by the database on insert when omitted. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  service_name: string;
+  /** Hash of the tenant file last applied, to log when a comune's config changed. */
+  config_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SenderNumbersTable {
+  id: Id;
+  tenant_id: string;
+  phone_number_id: string;
+  display_number: string;
+  waba_id: string | null;
+  rate_per_second: number;
+  /** Meta's messaging-limit tier (TIER_250 … TIER_UNLIMITED), when known. */
+  messaging_limit_tier: string | null;
+  quality_rating: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export const SUBSCRIBER_STATUSES = ["pending", "active", "unsubscribed"] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+export interface SubscribersTable {
+  id: Id;
+  tenant_id: string;
+  /** The phone number as WhatsApp gives it (digits, country code first); may be absent with usernames. */
+  wa_id: string | null;
+  /** Meta's business-scoped user id. */
+  user_id: string | null;
+  status: SubscriberStatus;
+  first_name: string | null;
+  last_name: string | null;
+  profile_name: string | null;
+  /** JSON array of topic ids. */
+  topics: Defaulted<string>;
+  locale: string | null;
+  subscribed_at: number | null;
+  unsubscribed_at: number | null;
+  blocked_at: number | null;
+  last_inbound_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConsentEventsTable {
+  id: Id;
+  tenant_id: string;
+  /** Keyed hash of the number (or user id): proves consent without keeping the number. */
+  subscriber_key: string;
+  action: string;
+  regulation_version: string | null;
+  privacy_version: string | null;
+  inbound_message_id: string | null;
+  text_received: string | null;
+  created_at: number;
+}
+
+export interface InboundEventsTable {
+  id: Id;
+  tenant_id: string;
+  /** message | status | account */
+  kind: string;
+  /** Meta's message id, or status id + state: a redelivery hits the unique index. */
+  dedup_key: string;
+  /** The payload as received (JSON). */
+  payload: string;
+  received_at: number;
+  processed_at: number | null;
+  locked_until: number | null;
+  attempts: Defaulted<number>;
+  error: string | null;
+}
+
+export interface OutboundMessagesTable {
+  id: Id;
+  tenant_id: string;
+  sender_number_id: number;
+  /** reply | broadcast */
+  kind: string;
+  broadcast_id: number | null;
+  subscriber_id: number | null;
+  /** wa_id or business-scoped user id to send to. */
+  recipient: string;
+  /** JSON of the message; broadcast deliveries take it from their broadcast. */
+  payload: string | null;
+  /** Higher goes first: replies and urgent broadcasts overtake normal ones. */
+  priority: Defaulted<number>;
+  state: string;
+  /** Meta's delivery status once accepted: sent, delivered, read, failed. */
+  status: string | null;
+  attempts: Defaulted<number>;
+  next_attempt_at: number;
+  wa_message_id: string | null;
+  error_code: number | null;
+  error_reason: string | null;
+  accepted_at: number | null;
+  in_flight_since: number | null;
+  /** 1 for a template outside the recipient's 24-hour window (spends the messaging-limit tier). */
+  spends_tier: Defaulted<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BroadcastsTable {
+  id: Id;
+  tenant_id: string;
+  title: string;
+  status: string;
+  /** normal | urgent */
+  priority: string;
+  /** JSON of what is sent (text, media, location, template). */
+  content: string;
+  /** JSON array of topic ids; empty means every subscriber. */
+  topics: Defaulted<string>;
+  created_by: number | null;
+  approved_by: number | null;
+  scheduled_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  attention_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: Id;
+  /** Lower-cased. A person is one user across comuni; roles are per comune. */
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  totp_secret: string | null;
+  /** "admin" for the hosting provider's instance administrator; null otherwise. */
+  instance_role: string | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserRolesTable {
+  tenant_id: string;
+  user_id: number;
+  role: string;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** Hash of the session token; the token itself lives only in the cookie. */
+  id: string;
+  user_id: number;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  id: Id;
+  /** Null for instance-level actions (a comune added by the hosting provider). */
+  tenant_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON summary of the change; never a full number or message body. */
+  summary: string | null;
+  created_at: number;
+  /** Hash chain: each entry's hash covers its content and the previous entry's hash. */
+  prev_hash: string | null;
+  hash: string;
+}
+
+export interface DB {
+  tenants: TenantsTable;
+  sender_numbers: SenderNumbersTable;
+  subscribers: SubscribersTable;
+  consent_events: ConsentEventsTable;
+  inbound_events: InboundEventsTable;
+  outbound_messages: OutboundMessagesTable;
+  broadcasts: BroadcastsTable;
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+}
+
+/** Tables that hold no comune's data, and why (the fitness test reads this). */
+export const TABLES_WITHOUT_TENANT: Record<string, string> = {
+  users: "a person may hold roles in several comuni; user_roles carries the tenant",
+  sessions: "a login session belongs to a user, not to a comune",
+};

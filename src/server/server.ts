@@ -1,0 +1,234 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp, localBaseUrl } from "./app.js";
+import type { Env } from "./config/env.js";
+import { loadTenants } from "./config/tenants.js";
+import { syncTenants } from "./modules/tenants/tenants.service.js";
+import { createDispatchMetrics } from "./modules/dispatch/dispatch-metrics.js";
+import { Dispatch, type DispatchOptions } from "./modules/dispatch/dispatch.service.js";
+import {
+  InboundEventProcessor,
+  releaseClaimsLeftByACrash,
+  type InboundEventHandlers,
+} from "./modules/whatsapp/inbound-events.service.js";
+import {
+  createWhatsAppClients,
+  type WhatsAppClients,
+} from "./modules/whatsapp/whatsapp.service.js";
+import { systemClock } from "./platform/clock.js";
+import { openDatabase, type Database } from "./platform/db/connect.js";
+import { migrateToLatest } from "./platform/db/migrate.js";
+import { createLogger, type Logger } from "./platform/log.js";
+import { createMetrics } from "./platform/metrics.js";
+import { VERSION } from "./platform/package-info.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** Each comune's WhatsApp client (Meta, or this server's sandbox in sandbox mode). */
+  whatsapp: WhatsAppClients;
+  /** Queue replies, start and steer broadcasts. */
+  dispatch: Dispatch;
+  database: Database;
+  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Lets a test add routes before the server listens. */
+  configure?: (app: FastifyInstance) => void | Promise<void>;
+  /** Dispatcher tuning (tests shorten the in-flight grace period). */
+  dispatch?: DispatchOptions["dispatcher"];
+}
+
+/** What every process does first: config, database, migrations, comuni. */
+async function prepare(env: Env, log: Logger) {
+  const { tenants, mode } = await loadTenants(env);
+  const database = openDatabase({
+    url: env.DATABASE_URL,
+    dataDir: env.dataDir,
+    poolSize: env.DATABASE_POOL_SIZE,
+    log,
+  });
+  try {
+    const applied = await migrateToLatest(database.db);
+    log.info(
+      {
+        event: "db.migrated",
+        engine: database.engine,
+        applied: applied.map((m) => m.migrationName),
+      },
+      `Database ready: ${database.engine} at ${database.location}`,
+    );
+    await syncTenants(database.db, tenants, systemClock, log);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return { tenants, mode, database };
+}
+
+/** Config → database → migrations → comuni → app → listen. Throws `ConfigError` on bad config. */
+export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger(env.LOG_LEVEL);
+  const { tenants, mode, database } = await prepare(env, log);
+
+  // Filled in below, once the parts that act on events exist.
+  const handlers: InboundEventHandlers = {};
+  const inboundProcessor = new InboundEventProcessor({
+    db: database.db,
+    tenants,
+    handlers,
+    clock: systemClock,
+    log,
+  });
+  const metrics = createMetrics();
+  // Created once the server listens (sandbox mode needs its address); routes reach it through this.
+  const late: { dispatch?: Dispatch } = {};
+  const app = await buildApp({
+    dispatch: () => late.dispatch,
+    env,
+    database,
+    tenants,
+    mode,
+    log,
+    clock: systemClock,
+    metrics,
+    inboundProcessor,
+  });
+  await options.configure?.(app);
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const whatsapp = createWhatsAppClients({ env, tenants, mode, localBaseUrl: localBaseUrl(app) });
+  const dispatch = new Dispatch({
+    db: database.db,
+    engine: database.engine,
+    tenants,
+    clients: whatsapp,
+    clock: systemClock,
+    log,
+    metrics: createDispatchMetrics(metrics.registry),
+    send: env.DISPATCH === "on",
+    dispatcher: { inFlightGraceMs: env.DISPATCH_IN_FLIGHT_GRACE_MS, ...options.dispatch },
+  });
+  late.dispatch = dispatch;
+  handlers.account = async (event, tenant) => {
+    await dispatch.applyAccountUpdate(tenant.slug, event.field, event.value);
+  };
+  handlers.status = async (event, tenant) => {
+    await dispatch.applyStatus(tenant.slug, event.status);
+  };
+  // A SQLite file has one process (number-lease.ts): claims on events found now were left by a
+  // crash. Released, the events are handled at once instead of when the claims expire (60 s);
+  // until then the dispatcher would hold back the rows their statuses may settle.
+  if (database.engine === "sqlite") await releaseClaimsLeftByACrash(database.db);
+  await dispatch.start();
+  // Events stored before a crash or restart are handled now.
+  inboundProcessor.start();
+  log.info(
+    { event: "server.started", version: VERSION, mode, tenants: tenants.map((t) => t.slug) },
+    `Banditore ${VERSION} serving ${tenants.length} comuni in ${mode} mode`,
+  );
+  if (mode === "sandbox") {
+    const shown = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : env.PORT;
+    log.info(
+      { event: "sandbox.mode", url: `http://${shown}:${port}/sandbox` },
+      `Sandbox mode: no Meta credentials are configured, so nothing leaves this machine. Play a citizen at http://${shown}:${port}/sandbox`,
+    );
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Sending stops first (requests on the wire finish, outcomes are written), then HTTP.
+      await dispatch.stop();
+      await app.close();
+      await inboundProcessor.stop();
+      await whatsapp.close();
+      await database.close();
+    })());
+  return { app, whatsapp, dispatch, database, close };
+}
+
+/**
+ * A worker process (scale-out on PostgreSQL): no HTTP, it only sends. It takes the dispatch lease
+ * of every number it can; web processes run with DISPATCH=off and receive the webhooks. In
+ * sandbox mode it sends to the sandbox of the web process on this host (same PORT).
+ */
+export async function startWorker(
+  env: Env,
+  options: { log?: Logger; dispatch?: DispatchOptions["dispatcher"] } = {},
+): Promise<{ dispatch: Dispatch; close(): Promise<void> }> {
+  const log = options.log ?? createLogger(env.LOG_LEVEL);
+  const { tenants, mode, database } = await prepare(env, log);
+  const whatsapp = createWhatsAppClients({
+    env,
+    tenants,
+    mode,
+    localBaseUrl: `http://127.0.0.1:${env.PORT}`,
+  });
+  const dispatch = new Dispatch({
+    db: database.db,
+    engine: database.engine,
+    tenants,
+    clients: whatsapp,
+    clock: systemClock,
+    log,
+    dispatcher: { inFlightGraceMs: env.DISPATCH_IN_FLIGHT_GRACE_MS, ...options.dispatch },
+  });
+  await dispatch.start();
+  log.info(
+    { event: "worker.started", version: VERSION, mode, target: whatsapp.baseUrl },
+    `Banditore ${VERSION} worker sending for ${tenants.length} comuni`,
+  );
+  return {
+    dispatch,
+    close: async () => {
+      await dispatch.stop();
+      await whatsapp.close();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * Waits for SIGTERM or SIGINT, then closes the server: new connections are refused, requests in
+ * progress finish, the database closes. Resolves with the process exit code: 0 when everything
+ * stopped in time, 1 when the deadline passed or closing failed, 130 on a second signal.
+ */
+export function stopOnSignal(
+  server: { close(): Promise<void> },
+  log: Logger,
+  timeoutMs: number,
+): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      log.info(
+        { event: "server.stopping", signal },
+        `${signal} received: finishing in-flight work`,
+      );
+      process.once("SIGTERM", () => resolve(130));
+      process.once("SIGINT", () => resolve(130));
+      const timer = setTimeout(() => {
+        log.error({ event: "server.stop_timeout" }, `Shutdown took longer than ${timeoutMs} ms`);
+        resolve(1);
+      }, timeoutMs);
+      server.close().then(
+        () => {
+          clearTimeout(timer);
+          log.info({ event: "server.stopped" }, "Stopped cleanly");
+          resolve(0);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          log.error({ err: error, event: "server.stop_failed" }, "Shutdown failed");
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
