@@ -12,6 +12,7 @@ import type { InboundEventProcessor } from "./modules/whatsapp/inbound-events.se
 import { webhookRoutes } from "./modules/whatsapp/webhook.routes.js";
 import type { Clock } from "./platform/clock.js";
 import type { Database } from "./platform/db/connect.js";
+import { registerAccessControl } from "./platform/http/access.js";
 import { registerErrorHandling } from "./platform/http/error-handler.js";
 import { registerOpenApi } from "./platform/http/openapi.js";
 import type { Logger } from "./platform/log.js";
@@ -53,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerAccessControl(app, { adminToken: deps.env.ADMIN_TOKEN });
   await registerOpenApi(app, VERSION);
 
   app.addHook("onResponse", (request, reply, done) => {

@@ -47,6 +47,17 @@ const envSchema = z.object({
   WHATSAPP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** How long a shutdown may wait for in-flight work before giving up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * The key of the keyed hash that stands for a citizen's number in the consent ledger and in
+   * exact-match lookups (modules/citizens/subscriber-key.ts). Required outside sandbox mode;
+   * changing it makes earlier ledger entries unmatchable, so keep it with the backups.
+   */
+  SUBSCRIBER_KEY_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * A bearer token holding every permission in every comune, for the admin API until staff
+   * accounts exist and for automation; unset (the default) turns it off.
+   */
+  ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
   /** Set behind a reverse proxy so client addresses and HTTPS are read from its headers. */
   TRUST_PROXY: z
     .enum(["true", "false", "1", "0"])
