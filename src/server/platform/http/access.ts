@@ -70,10 +70,12 @@ export interface AccessOptions {
 /** Checks every protected route's caller before its handler runs. */
 export function registerAccessControl(app: FastifyInstance, options: AccessOptions): void {
   app.decorateRequest("actor", undefined);
-  app.addHook("preHandler", async (request) => {
+  app.addHook("preHandler", (request, _reply, done) => {
     const permission = request.routeOptions.config.permission;
-    if (permission === undefined || permission === "public") return;
-    request.actor = authenticate(request, options);
+    if (permission !== undefined && permission !== "public") {
+      request.actor = authenticate(request, options);
+    }
+    done();
   });
 }
 
