@@ -72,10 +72,13 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
   app.decorateRequest("actor", undefined);
   app.addHook("preHandler", (request, _reply, done) => {
     const permission = request.routeOptions.config.permission;
-    if (permission !== undefined && permission !== "public") {
+    if (permission === undefined || permission === "public") return done();
+    try {
       request.actor = authenticate(request, options);
+      done();
+    } catch (error) {
+      done(error as Error);
     }
-    done();
   });
 }
 
