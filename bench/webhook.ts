@@ -1,6 +1,8 @@
 // The webhook bench (c): signed status webhooks into the real POST /webhooks/whatsapp, against a
 // bare Fastify route with the same HMAC check. See BENCHMARKS.md.
+import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
+import { Pool } from "undici";
 import { statusEnvelope } from "../src/server/modules/sandbox/webhook-envelopes.js";
 import { signWebhookBody } from "../src/server/modules/whatsapp/webhook-signature.js";
 import type { RunningBenchServer } from "./http.js";
@@ -112,3 +114,74 @@ export async function webhookLoad(
 /** Server CPU time per request, µs. */
 export const webhookCpuPerRequest = (r: WebhookLoad): number =>
   (r.serverCpu / r.requestsPerSecond) * 1e6;
+
+/**
+ * A steady offered load for the latency goal: `rate` requests per second spread evenly over
+ * time (a few every millisecond), each on its own request over a pool of keep-alive
+ * connections, latency measured from the moment the request was due. autocannon's
+ * `overallRate` does not do this: each connection sends its quota for the second as fast as it
+ * can and then waits for the next second, so the server sees the whole second's requests as one
+ * burst at the start of it, and the latency measured is that of draining a burst.
+ */
+export async function steadyWebhookLoad(
+  server: RunningBenchServer,
+  bodies: ReturnType<typeof webhookBodies>,
+  options: { connections: number; seconds: number; rate: number },
+): Promise<WebhookLoad> {
+  const pool = new Pool(server.baseUrl, { connections: options.connections, pipelining: 1 });
+  const latencies: number[] = [];
+  let failures = 0;
+  const inFlight = new Set<Promise<void>>();
+  const send = (due: number) => {
+    const { body, signature } = bodies.next();
+    const request = pool
+      .request({
+        method: "POST",
+        path: WEBHOOK_PATH,
+        headers: { "content-type": "application/json", "x-hub-signature-256": signature },
+        body,
+      })
+      .then(async (response) => {
+        await response.body.dump();
+        if (response.statusCode !== 200) failures += 1;
+        else latencies.push(performance.now() - due);
+      })
+      .catch(() => {
+        failures += 1;
+      })
+      .finally(() => inFlight.delete(request));
+    inFlight.add(request);
+  };
+  const stop = cpuMeter([server.pid]);
+  const start = performance.now();
+  const total = Math.round(options.rate * options.seconds);
+  let issued = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) / 1000) * options.rate));
+      for (; issued < due; issued++) send(start + (issued / options.rate) * 1000);
+      if (issued >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.all(inFlight);
+  const cpu = stop();
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    requestsPerSecond: latencies.length / cpu.seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    serverCpu: cpu.watched,
+    loadCpu: cpu.self,
+    otherCpu: cpu.other,
+    failures,
+    requests: latencies.length + failures,
+  };
+}

@@ -18,16 +18,15 @@ export interface ClaimedInboundEvent {
 }
 
 /**
- * Stores the events of one webhook request in one transaction; an event already stored (same
- * comune, same dedup key) is skipped. Returns how many were new.
+ * Stores events in one statement; an event already stored (same comune, same dedup key), or
+ * twice in `events`, is skipped. Returns the (comune, dedup key) of each row actually added.
  */
 export async function insertInboundEvents(
   db: Kysely<DB>,
-  events: readonly NewInboundEvent[],
-  now: number,
-): Promise<number> {
-  if (events.length === 0) return 0;
-  const result = await db
+  events: readonly (NewInboundEvent & { receivedAt: number })[],
+): Promise<{ tenantId: string; dedupKey: string }[]> {
+  if (events.length === 0) return [];
+  const rows = await db
     .insertInto("inbound_events")
     .values(
       events.map((e) => ({
@@ -35,15 +34,16 @@ export async function insertInboundEvents(
         kind: e.kind,
         dedup_key: e.dedupKey,
         payload: e.payload,
-        received_at: now,
+        received_at: e.receivedAt,
         processed_at: null,
         locked_until: null,
         error: null,
       })),
     )
     .onConflict((oc) => oc.columns(["tenant_id", "dedup_key"]).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0);
+    .returning(["tenant_id", "dedup_key"])
+    .execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id, dedupKey: r.dedup_key }));
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { AppError } from "../../platform/errors.js";
 import type { Metrics } from "../../platform/metrics.js";
-import { storeInboundEvents, type InboundEventProcessor } from "./inbound-events.service.js";
+import { InboundEventWriter, type InboundEventProcessor } from "./inbound-events.service.js";
 import type { WebhookEvent } from "./webhook-events.js";
 import { parseNotification } from "./webhook-payloads.js";
 import { findSigningSecret } from "./webhook-signature.js";
@@ -30,6 +30,7 @@ export function webhookRoutes(deps: WebhookDeps) {
   const byPhoneNumberId = new Map(deps.tenants.map((t) => [t.whatsapp.phoneNumberId, t]));
   const appSecrets = [...new Set(deps.tenants.map((t) => t.secrets.appSecret))];
   const verifyTokens = new Set(deps.tenants.map((t) => t.secrets.verifyToken));
+  const writer = new InboundEventWriter(deps.db);
 
   return (app: FastifyInstance) => {
     // The signature covers the exact bytes Meta sent: keep them, parse JSON ourselves.
@@ -137,7 +138,7 @@ export function webhookRoutes(deps: WebhookDeps) {
             routed.push({ tenant, event });
           }
         }
-        const stored = await storeInboundEvents(deps.db, routed, deps.clock.now());
+        const stored = await writer.store(routed, deps.clock.now());
         if (stored > 0) deps.processor.schedule();
         return { received: parsed.events.length, stored };
       },
