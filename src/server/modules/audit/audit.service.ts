@@ -1,7 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 import {
-  appendAudit,
   auditHash,
   auditPage,
   GENESIS_HASH,
