@@ -23,7 +23,7 @@ export interface SeededUser {
   email: string;
   totpSecret: string | undefined;
   /** A fresh logged-in session: cookie and CSRF headers for inject() or fetch(). */
-  session(): Promise<Record<string, string>>;
+  session: () => Promise<Record<string, string>>;
 }
 
 /**
