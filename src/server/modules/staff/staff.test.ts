@@ -337,3 +337,29 @@ describe.each(testEngines())("staff access on %s", (engine) => {
     expect(idle.json()).toMatchObject({ error: { code: "SESSION_EXPIRED" } });
   });
 });
+
+describe("the session cookie", () => {
+  it("is Secure when the request came over HTTPS through a trusted proxy", async () => {
+    const clock = fakeClock();
+    const t = await buildTestApp({ clock, env: { TRUST_PROXY: "true" } });
+    try {
+      await seedUser(t.database.db, clock, {
+        email: "ufficio@concorezzo.it",
+        roles: { [HOME]: ["editor"] },
+        password: GOOD_PASSWORD,
+      });
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/auth/login",
+        headers: { "x-forwarded-proto": "https" },
+        payload: { email: "ufficio@concorezzo.it", password: GOOD_PASSWORD },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["set-cookie"]).toMatch(
+        /^banditore_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
