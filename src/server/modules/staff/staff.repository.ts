@@ -281,6 +281,24 @@ export async function deleteSessionsOfUser(db: Db, userId: number): Promise<numb
   return Number(r.numDeletedRows);
 }
 
+/** Deletes sessions past their end or idle since `idleBefore`, and stale failure counts. */
+export async function pruneExpired(
+  db: Db,
+  now: number,
+  idleBefore: number,
+  failuresBefore: number,
+): Promise<void> {
+  await db
+    .deleteFrom("sessions")
+    .where((eb) => eb.or([eb("expires_at", "<=", now), eb("last_seen_at", "<", idleBefore)]))
+    .execute();
+  await db
+    .deleteFrom("login_failures")
+    .where("last_failure_at", "<", failuresBefore)
+    .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))
+    .execute();
+}
+
 // One-time tokens -----------------------------------------------------------------------------
 
 export async function insertUserToken(

@@ -49,6 +49,7 @@ import {
   insertSession,
   insertUser,
   insertUserToken,
+  pruneExpired,
   replaceRoles,
   revokeUserTokens,
   rolesOfUser,
@@ -160,10 +161,8 @@ export class Staff {
     const email = normalizeEmail(input.email);
     const key = failureKey(email);
     const failures = await findLoginFailures(this.db, key);
-    if (failures?.lockedUntil && failures.lockedUntil > now) {
-      await verifyAgainstDummy(input.password);
-      throw loginLocked();
-    }
+    // The same code path for every locked address, existing or not: no hashing needed here.
+    if (failures?.lockedUntil && failures.lockedUntil > now) throw loginLocked();
     const user = await findUserByEmail(this.db, email);
     const usable = user && user.passwordHash && user.disabledAt === null ? user : undefined;
     const ok = usable?.passwordHash
@@ -229,6 +228,8 @@ export class Staff {
     factor: string,
   ): Promise<LoginResult> {
     await clearLoginFailures(this.db, key);
+    // Housekeeping: sessions past their end and failure counts nobody will read again.
+    await pruneExpired(this.db, now, now - this.o.sessionIdleMs, now - LOCKOUT_MS);
     const token = await this.openSession(user.id, "active", now, this.o.sessionMaxMs);
     await recordAudit(
       this.db,
@@ -375,7 +376,11 @@ export class Staff {
     return {
       actor: { type: "user", id: String(user.id) },
       userId: user.id,
-      instanceAdmin: user.instanceRole === "admin",
+      // The hosting provider's administrator always needs TOTP: no comune setting covers them.
+      instanceAdmin: user.instanceRole === "admin" && user.totpConfirmedAt !== null,
+      ...(user.instanceRole === "admin" && user.totpConfirmedAt === null
+        ? { instanceWithheld: twoFactorRequired() }
+        : {}),
       permissionsIn: (t) => permissions.get(t) ?? none,
       withheldIn: (t) => (withheld.has(t) ? twoFactorRequired() : undefined),
     };

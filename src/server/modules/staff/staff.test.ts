@@ -308,6 +308,40 @@ describe.each(testEngines())("staff access on %s", (engine) => {
     ]);
   });
 
+  it("shows the instance administrator the comuni, with TOTP, and no comune's data", async () => {
+    const db = t.database.db;
+    await seedUser(db, clock, { email: "a@concorezzo.it", roles: { [HOME]: ["owner", "editor"] } });
+    await seedUser(db, clock, { email: "b@concorezzo.it", roles: { [HOME]: ["viewer"] } });
+    const withoutTotp = await seedUser(db, clock, { email: "noc@hosting.it", instanceAdmin: true });
+    const admin = await seedUser(db, clock, {
+      email: "admin@hosting.it",
+      instanceAdmin: true,
+      totp: true,
+    });
+    const list = (headers: Record<string, string>) =>
+      t.app.inject({ method: "GET", url: "/api/instance/tenants", headers });
+    const refused = await list(await withoutTotp.session());
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: "TWO_FACTOR_REQUIRED" } });
+    const headers = await admin.session();
+    const res = await list(headers);
+    expect(res.statusCode).toBe(200);
+    expect(
+      res
+        .json<{ tenants: { slug: string; staff: number }[] }>()
+        .tenants.map((x) => [x.slug, x.staff]),
+    ).toEqual([
+      [OTHER, 0],
+      [HOME, 2],
+    ]);
+    const settings = await t.app.inject({
+      method: "GET",
+      url: `/api/tenants/${HOME}/settings`,
+      headers,
+    });
+    expect(settings.statusCode).toBe(403);
+  });
+
   it("lets a comune turn the two-factor requirement off, and logs sessions out when idle", async () => {
     const owner = await seedUser(t.database.db, clock, {
       email: "sindaco@concorezzo.it",

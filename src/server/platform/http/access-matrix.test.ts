@@ -11,6 +11,7 @@ import {
   SHIPPED_TENANTS_DIR,
   type TestApp,
 } from "../../test/build-test-app.js";
+import { testEngines } from "../../test/engines.js";
 import { seedApiKey, seedUser } from "../../test/staff-kit.js";
 import { createLogger } from "../log.js";
 import {
@@ -81,13 +82,13 @@ function urlOf(route: DeclaredRoute): string {
     .replace(/:[A-Za-z]+/g, "999999");
 }
 
-describe("the authorization matrix", () => {
+describe.each(testEngines())("the authorization matrix on %s", (engine) => {
   let t: TestApp;
   const headers = new Map<Caller, () => Promise<Record<string, string>>>();
   const clock = fakeClock();
 
   beforeAll(async () => {
-    t = await buildTestApp({ clock });
+    t = await buildTestApp({ engine, clock });
     const db = t.database.db;
     let n = 0;
     for (const caller of CALLERS) {

@@ -101,6 +101,8 @@ export interface Principal {
   userId?: number;
   /** The hosting provider's administrator (instance permissions). */
   instanceAdmin: boolean;
+  /** Why an instance administrator's permissions are held back (TOTP not enabled), if so. */
+  instanceWithheld?: AppError;
   /** Set when the credential came in a cookie: writes must then carry it in X-CSRF-Token. */
   csrfToken?: string;
   /** What the caller may do in a comune. */
@@ -195,7 +197,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
       return;
     }
     if (INSTANCE_PERMISSIONS.has(access)) {
-      if (!principal.instanceAdmin) throw forbidden();
+      if (!principal.instanceAdmin) throw principal.instanceWithheld ?? forbidden();
       return;
     }
     const tenant = (request.params as Record<string, string | undefined>).tenant ?? "";
