@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -392,26 +392,36 @@ export async function findLoginFailures(
   );
 }
 
-export async function saveLoginFailures(
+/**
+ * Counts one failure in a single statement, so failures sent in parallel are all counted; a
+ * count whose last failure is older than `forgetBefore` starts again. Returns the new count.
+ */
+export async function countLoginFailure(
   db: Db,
   emailHash: string,
-  f: LoginFailures,
-): Promise<void> {
-  await db
+  now: number,
+  forgetBefore: number,
+): Promise<number> {
+  const r = await db
     .insertInto("login_failures")
-    .values({
-      email_hash: emailHash,
-      failures: f.failures,
-      last_failure_at: f.lastFailureAt,
-      locked_until: f.lockedUntil,
-    })
+    .values({ email_hash: emailHash, failures: 1, last_failure_at: now, locked_until: null })
     .onConflict((oc) =>
       oc.column("email_hash").doUpdateSet({
-        failures: f.failures,
-        last_failure_at: f.lastFailureAt,
-        locked_until: f.lockedUntil,
+        failures: sql<number>`case when login_failures.last_failure_at < ${forgetBefore} then 1 else login_failures.failures + 1 end`,
+        last_failure_at: now,
       }),
     )
+    .returning("failures")
+    .executeTakeFirstOrThrow();
+  return Number(r.failures);
+}
+
+/** Locks the address until `until`; the count starts again after it. */
+export async function lockLoginAddress(db: Db, emailHash: string, until: number): Promise<void> {
+  await db
+    .updateTable("login_failures")
+    .set({ failures: 0, locked_until: until })
+    .where("email_hash", "=", emailHash)
     .execute();
 }
 

@@ -36,6 +36,7 @@ import {
 import {
   advanceTotpStep,
   clearLoginFailures,
+  countLoginFailure,
   consumeUserToken,
   countOwners,
   countUsersByTenant,
@@ -49,15 +50,14 @@ import {
   insertSession,
   insertUser,
   insertUserToken,
+  lockLoginAddress,
   pruneExpired,
   replaceRoles,
   revokeUserTokens,
   rolesOfUser,
-  saveLoginFailures,
   touchSession,
   updateUser,
   usersOfTenant,
-  type LoginFailures,
   type UserRow,
 } from "./staff.repository.js";
 import { checkTotp, newTotpSecret, totpUri } from "./totp.js";
@@ -169,7 +169,7 @@ export class Staff {
       ? await verifyPassword(usable.passwordHash, input.password)
       : await verifyAgainstDummy(input.password);
     if (!usable || !ok) {
-      await this.recordFailure(key, failures, user, user ? "password" : "unknown-address", now);
+      await this.recordFailure(key, user, user ? "password" : "unknown-address", now);
       throw invalidCredentials();
     }
     if (usable.totpConfirmedAt !== null) {
@@ -213,7 +213,7 @@ export class Staff {
       }
     }
     if (!ok) {
-      await this.recordFailure(key, failures, user, factor, now, invalidCode);
+      await this.recordFailure(key, user, factor, now, invalidCode);
       throw invalidCode();
     }
     // A new session id once fully logged in (no fixation of the half-way one).
@@ -246,20 +246,14 @@ export class Staff {
 
   private async recordFailure(
     key: string,
-    previous: LoginFailures | undefined,
     user: UserRow | undefined,
     reason: string,
     now: number,
     refusal: () => AppError = invalidCredentials,
   ): Promise<never> {
-    const recent = previous && now - previous.lastFailureAt < LOCKOUT_MS ? previous.failures : 0;
-    const failures = recent + 1;
+    const failures = await countLoginFailure(this.db, key, now, now - LOCKOUT_MS);
     const locked = failures >= MAX_LOGIN_FAILURES;
-    await saveLoginFailures(this.db, key, {
-      failures: locked ? 0 : failures,
-      lastFailureAt: now,
-      lockedUntil: locked ? now + LOCKOUT_MS : null,
-    });
+    if (locked) await lockLoginAddress(this.db, key, now + LOCKOUT_MS);
     const target = user ? { target: { type: "user", id: String(user.id) } } : {};
     await recordAudit(
       this.db,

@@ -79,6 +79,21 @@ describe.each(testEngines())("staff access on %s", (engine) => {
     expect(count("auth.login")).toBe(1);
   });
 
+  it("counts failures sent at the same time, every one of them", async () => {
+    await seedUser(t.database.db, clock, {
+      email: "ufficio@concorezzo.it",
+      roles: { [HOME]: ["editor"] },
+      password: GOOD_PASSWORD,
+    });
+    const answers = await Promise.all(
+      Array.from({ length: MAX_LOGIN_FAILURES }, (_, i) =>
+        login("ufficio@concorezzo.it", `parallel guess ${i}`),
+      ),
+    );
+    expect(answers.filter((a) => a.statusCode === 429)).toHaveLength(1);
+    expect((await login("ufficio@concorezzo.it", GOOD_PASSWORD)).statusCode).toBe(429);
+  });
+
   it("gives a user with roles in two comuni each comune's data under that comune's role only", async () => {
     const db = t.database.db;
     const both = await seedUser(db, clock, {
