@@ -22,7 +22,7 @@ describe.each(testEngines())("the HTTP app on %s", (engine) => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       status: "ready",
-      database: { engine, reachable: true, migrationsApplied: 3, migrationsPending: [] },
+      database: { engine, reachable: true, migrationsApplied: 4, migrationsPending: [] },
     });
   });
 
@@ -108,8 +108,27 @@ describe("the HTTP app", () => {
         "/metrics",
         "/readyz",
         "/webhooks/whatsapp",
-        "/api/broadcasts/{id}/progress",
-        "/api/broadcasts/{id}/events",
+        "/api/tenants/{tenant}/broadcasts/{id}/progress",
+        "/api/tenants/{tenant}/broadcasts/{id}/events",
+        "/api/auth/login",
+        "/api/auth/totp",
+        "/api/auth/setup",
+        "/api/auth/logout",
+        "/api/auth/logout-all",
+        "/api/auth/me",
+        "/api/auth/totp/enrol",
+        "/api/auth/totp/confirm",
+        "/api/auth/recovery-codes",
+        "/api/instance/tenants",
+        "/api/tenants/{tenant}/settings",
+        "/api/tenants/{tenant}/settings/two-factor",
+        "/api/tenants/{tenant}/users",
+        "/api/tenants/{tenant}/users/{userId}/roles",
+        "/api/tenants/{tenant}/users/{userId}/setup-link",
+        "/api/tenants/{tenant}/api-keys",
+        "/api/tenants/{tenant}/api-keys/{keyId}",
+        "/api/tenants/{tenant}/audit",
+        "/api/tenants/{tenant}/audit.csv",
       ].sort(),
     );
     expect(JSON.stringify(doc.paths["/api/tenants/{slug}"])).toContain(

@@ -2,6 +2,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Env } from "./config/env.js";
 import type { Tenant, WhatsAppMode } from "./config/tenants.js";
+import { auditRoutes } from "./modules/audit/audit.routes.js";
+import { apiKeysRoutes } from "./modules/staff/api-keys.routes.js";
+import { authRoutes } from "./modules/staff/auth.routes.js";
+import { requestAuthenticator } from "./modules/staff/authenticate.js";
+import { instanceRoutes } from "./modules/staff/instance.routes.js";
+import { Staff } from "./modules/staff/staff.service.js";
+import { usersRoutes } from "./modules/staff/users.routes.js";
+import { settingsRoutes } from "./modules/tenants/settings.routes.js";
 import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
 import type { Dispatch } from "./modules/dispatch/dispatch.service.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
@@ -54,7 +62,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
-  registerAccessControl(app, { adminToken: deps.env.ADMIN_TOKEN });
+  const tenantIds = new Set(deps.tenants.map((t) => t.slug));
+  const staff = new Staff({
+    db: deps.database.db,
+    clock: deps.clock,
+    log: deps.log,
+    publicUrl: deps.env.publicUrl,
+    sessionIdleMs: deps.env.SESSION_IDLE_MINUTES * 60_000,
+    sessionMaxMs: deps.env.SESSION_MAX_HOURS * 3_600_000,
+  });
+  registerAccessControl(app, {
+    tenantIds,
+    authenticate: requestAuthenticator({
+      staff,
+      db: deps.database.db,
+      clock: deps.clock,
+      adminToken: deps.env.ADMIN_TOKEN,
+      tenantIds,
+    }),
+  });
   await registerOpenApi(app, VERSION);
 
   app.addHook("onResponse", (request, reply, done) => {
@@ -91,6 +117,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(deps));
   await app.register(tenantsRoutes(deps));
+  const { db } = deps.database;
+  await app.register(settingsRoutes({ db, tenants: deps.tenants, clock: deps.clock }));
+  await app.register(authRoutes({ staff }));
+  await app.register(usersRoutes({ staff }));
+  await app.register(apiKeysRoutes({ staff }));
+  await app.register(instanceRoutes({ staff, tenants: deps.tenants }));
+  await app.register(auditRoutes({ db, clock: deps.clock }));
   await app.register(
     webhookRoutes({
       db: deps.database.db,

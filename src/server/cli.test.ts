@@ -45,7 +45,7 @@ describe("the banditore command", () => {
   it("migrate: creates the SQLite file, then finds nothing to do", async () => {
     const first = await banditore("migrate");
     expect(first.code).toBe(0);
-    expect(first.output).toContain("Applied 3 migration(s) to sqlite at");
+    expect(first.output).toContain("Applied 4 migration(s) to sqlite at");
     expect(first.output).toContain("0001-initial");
     expect(existsSync(path.join(dataDir, "banditore.sqlite"))).toBe(true);
     const second = await banditore("migrate");

@@ -95,7 +95,14 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     metrics,
     inboundProcessor,
   });
-  await options.configure?.(app);
+  try {
+    await options.configure?.(app);
+  } catch (error) {
+    // E.g. a route declared without a permission (access.ts): nothing may start.
+    await app.close();
+    await database.close();
+    throw error;
+  }
   await app.listen({ port: env.PORT, host: env.HOST });
   const whatsapp = createWhatsAppClients({ env, tenants, mode, localBaseUrl: localBaseUrl(app) });
   const dispatch = new Dispatch({

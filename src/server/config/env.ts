@@ -54,10 +54,27 @@ const envSchema = z.object({
    */
   SUBSCRIBER_KEY_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   /**
-   * A bearer token holding every permission in every comune, for the admin API until staff
-   * accounts exist and for automation; unset (the default) turns it off.
+   * The hosting provider's break-glass bearer token: every permission in every comune, each
+   * request made with it recorded in the audit log. Unset (the default) turns it off; staff log
+   * in with their accounts and machines use a comune's API keys.
    */
   ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
+  /** The address staff reach the service at: one-time setup links point here. */
+  PUBLIC_URL: z.url().optional(),
+  /** A staff session ends after this long without a request … */
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  /** … and this long after login in any case. */
+  SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(12),
   /** Set behind a reverse proxy so client addresses and HTTPS are read from its headers. */
   TRUST_PROXY: z
     .enum(["true", "false", "1", "0"])
@@ -67,6 +84,8 @@ const envSchema = z.object({
 
 export type Env = Readonly<
   z.infer<typeof envSchema> & {
+    /** PUBLIC_URL, or http://localhost:PORT when unset. */
+    publicUrl: string;
     /** DATA_DIR made absolute. */
     dataDir: string;
     tenantsDir: string;
@@ -87,6 +106,7 @@ export function parseEnv(vars: Record<string, string | undefined>, cwd = process
   }
   return Object.freeze({
     ...result.data,
+    publicUrl: result.data.PUBLIC_URL ?? `http://localhost:${result.data.PORT}`,
     dataDir: path.resolve(cwd, result.data.DATA_DIR),
     tenantsDir: path.resolve(cwd, result.data.TENANTS_DIR),
     vars: Object.freeze({ ...vars }),

@@ -42,6 +42,7 @@ export const REDACTED_PATHS = [
   "*.caption",
   "req.headers.authorization",
   "req.headers.cookie",
+  'req.headers["x-csrf-token"]',
   'req.headers["x-hub-signature-256"]',
   'res.headers["set-cookie"]',
 ];

@@ -25,6 +25,9 @@ import { spawnTs, type Spawned } from "./spawn.js";
  * sandbox's state (its send log) directly.
  */
 
+/** The break-glass token the harness's service accepts (the progress routes need a credential). */
+export const HARNESS_ADMIN_TOKEN = "harness-admin-token-0123456789";
+
 export const SANDBOX_ENV = {
   CONCOREZZO_WA_ACCESS_TOKEN: "sandbox-access-token",
   CONCOREZZO_WA_APP_SECRET: "sandbox-app-secret",
@@ -119,6 +122,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: "warn",
     WHATSAPP_MODE: "cloud",
     ...SANDBOX_ENV,
+    ADMIN_TOKEN: HARNESS_ADMIN_TOKEN,
     ...options.env,
   };
   const sandbox = await startSandboxProcess(env, `http://127.0.0.1:${port}/webhooks/whatsapp`);

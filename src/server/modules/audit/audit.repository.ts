@@ -97,3 +97,70 @@ export async function appendAudit(
 
 /** An arbitrary constant naming the audit chain's advisory lock. */
 const AUDIT_LOCK_KEY = 4_217_001;
+
+export interface AuditRow {
+  id: number;
+  tenant_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  summary: string | null;
+  created_at: number;
+  prev_hash: string | null;
+  hash: string;
+}
+
+const auditColumns = [
+  "id",
+  "tenant_id",
+  "actor_type",
+  "actor_id",
+  "action",
+  "target_type",
+  "target_id",
+  "summary",
+  "created_at",
+  "prev_hash",
+  "hash",
+] as const;
+
+const toRow = (r: AuditRow): AuditRow => ({
+  ...r,
+  id: Number(r.id),
+  created_at: Number(r.created_at),
+});
+
+/** A comune's entries, newest first, before an id (paging). */
+export async function listAuditOfTenant(
+  db: Kysely<DB>,
+  tenantId: string,
+  page: { before?: number | undefined; limit: number },
+): Promise<AuditRow[]> {
+  let q = db
+    .selectFrom("audit_log")
+    .select(auditColumns)
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id", "desc")
+    .limit(page.limit);
+  if (page.before !== undefined) q = q.where("id", "<", page.before);
+  return (await q.execute()).map(toRow);
+}
+
+/** The whole chain in id order, a page at a time (after an id). */
+export async function auditPage(
+  db: Kysely<DB>,
+  afterId: number,
+  limit: number,
+  tenantId?: string,
+): Promise<AuditRow[]> {
+  let q = db
+    .selectFrom("audit_log")
+    .select(auditColumns)
+    .where("id", ">", afterId)
+    .orderBy("id")
+    .limit(limit);
+  if (tenantId !== undefined) q = q.where("tenant_id", "=", tenantId);
+  return (await q.execute()).map(toRow);
+}

@@ -2,15 +2,18 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { notFound } from "../../platform/errors.js";
+import { tenantParams } from "../../platform/http/params.js";
 import type { Dispatch } from "./dispatch.service.js";
 
-const params = z.object({ id: z.coerce.number().int().positive("must be a broadcast id") });
+const params = tenantParams.extend({
+  id: z.coerce.number().int().positive("must be a broadcast id"),
+});
 
 /**
  * Following a broadcast's sending: its counters and tier plan, once or live (server-sent
  * events, one `progress` event a second until it is sent or cancelled). Read-only: pause, resume
- * and cancel come with the broadcasts API and its permissions (issue #6 puts these reads behind
- * the comune's roles too; they carry counts only, no personal data).
+ * and cancel come with the broadcasts API. Under the comune's path (broadcasts.read), and a
+ * broadcast of another comune is not found there.
  */
 export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
   return (app: FastifyInstance) => {
@@ -28,20 +31,22 @@ export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
     };
 
     r.get(
-      "/api/broadcasts/:id/progress",
+      "/api/tenants/:tenant/broadcasts/:id/progress",
       {
+        config: { permission: "broadcasts.read" },
         schema: {
           tags: ["broadcasts"],
           summary: "A broadcast's delivery counters and messaging-limit plan",
           params,
         },
       },
-      async (request) => dispatch().progress(request.params.id),
+      async (request) => dispatch().progress(request.params.id, request.params.tenant),
     );
 
     r.get(
-      "/api/broadcasts/:id/events",
+      "/api/tenants/:tenant/broadcasts/:id/events",
       {
+        config: { permission: "broadcasts.read" },
         schema: {
           tags: ["broadcasts"],
           summary:
@@ -51,7 +56,8 @@ export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
       },
       async (request, reply) => {
         const d = dispatch();
-        const first = await d.progress(request.params.id);
+        const { id, tenant } = request.params;
+        const first = await d.progress(id, tenant);
         reply.hijack();
         const raw = reply.raw;
         raw.writeHead(200, {
@@ -69,7 +75,7 @@ export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
           return;
         }
         const timer = setInterval(() => {
-          void d.progress(request.params.id).then(
+          void d.progress(id, tenant).then(
             (progress) => {
               if (closed) return;
               send(progress);

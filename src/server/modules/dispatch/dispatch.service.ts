@@ -268,9 +268,12 @@ export class Dispatch {
   }
 
   /** State, counters and messaging-limit plan of a broadcast: what a progress page shows. */
-  async progress(broadcastId: number) {
+  /** With `tenantId`, a broadcast of another comune is not found (the route's scope). */
+  async progress(broadcastId: number, tenantId?: string) {
     const broadcast = await findBroadcast(this.options.db, broadcastId);
-    if (!broadcast) throw notFound("Comunicazione");
+    if (!broadcast || (tenantId !== undefined && broadcast.tenant_id !== tenantId)) {
+      throw notFound("Comunicazione");
+    }
     const senderNumberId = this.senderIdOf(broadcast.tenant_id);
     const tenant = this.options.tenants.find((t) => t.slug === broadcast.tenant_id);
     const portfolio = this.options.tenants

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   acceptedPerRecipient,
+  HARNESS_ADMIN_TOKEN,
   createBroadcast,
   maxPerSecond,
   seedSubscribers,
@@ -251,7 +252,8 @@ describe("dispatch", () => {
     await new Promise((r) => setTimeout(r, 1_500));
     const progress = await server.app.inject({
       method: "GET",
-      url: `/api/broadcasts/${id}/progress`,
+      url: `/api/tenants/concorezzo/broadcasts/${id}/progress`,
+      headers: { authorization: `Bearer ${HARNESS_ADMIN_TOKEN}` },
     });
     expect(progress.statusCode).toBe(200);
     const body = progress.json<{
@@ -286,7 +288,10 @@ describe("dispatch", () => {
     await seedSubscribers(server.database, "concorezzo", 400);
     const id = await createBroadcast(server.database, "concorezzo");
     await server.dispatch.startBroadcast(id);
-    const res = await fetch(`http://127.0.0.1:${harness.port}/api/broadcasts/${id}/events`);
+    const res = await fetch(
+      `http://127.0.0.1:${harness.port}/api/tenants/concorezzo/broadcasts/${id}/events`,
+      { headers: { authorization: `Bearer ${HARNESS_ADMIN_TOKEN}` } },
+    );
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const text = await res.text(); // the stream ends when the broadcast is sent
     const events = text

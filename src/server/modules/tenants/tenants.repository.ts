@@ -104,3 +104,32 @@ export async function listTenantIds(db: Kysely<DB>): Promise<string[]> {
   const rows = await db.selectFrom("tenants").select("id").orderBy("id").execute();
   return rows.map((r) => r.id);
 }
+
+/** "required" unless the comune turned it off (no row: the default). */
+export async function findTwoFactorSetting(
+  db: Kysely<DB>,
+  tenantIds: readonly string[],
+): Promise<Map<string, "required" | "off">> {
+  const result = new Map<string, "required" | "off">(tenantIds.map((t) => [t, "required"]));
+  if (!tenantIds.length) return result;
+  const rows = await db
+    .selectFrom("tenant_settings")
+    .select(["tenant_id", "two_factor"])
+    .where("tenant_id", "in", tenantIds)
+    .execute();
+  for (const r of rows) result.set(r.tenant_id, r.two_factor === "off" ? "off" : "required");
+  return result;
+}
+
+export async function saveTwoFactorSetting(
+  db: Kysely<DB>,
+  tenantId: string,
+  value: "required" | "off",
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto("tenant_settings")
+    .values({ tenant_id: tenantId, two_factor: value, updated_at: now })
+    .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ two_factor: value, updated_at: now }))
+    .execute();
+}

@@ -40,6 +40,7 @@ export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
     r.get(
       "/api/tenants",
       {
+        config: { permission: "public" },
         schema: {
           tags: ["tenants"],
           summary: "The comuni served by this deployment",
@@ -51,6 +52,7 @@ export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
     r.get(
       "/api/tenants/:slug",
       {
+        config: { permission: "public" },
         schema: {
           tags: ["tenants"],
           summary: "One comune's public channel facts",

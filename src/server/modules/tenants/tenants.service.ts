@@ -4,9 +4,13 @@ import type { Tenant } from "../../config/tenants.js";
 import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { ConfigError } from "../../platform/errors.js";
+import type { Actor } from "../../platform/http/access.js";
 import { maskPhone, type Logger } from "../../platform/log.js";
+import { recordAudit } from "../audit/audit.service.js";
 import {
   findSenderNumberOwner,
+  findTwoFactorSetting,
+  saveTwoFactorSetting,
   listTenantIds,
   upsertSenderNumber,
   upsertTenant,
@@ -109,4 +113,38 @@ export function publicTenantInfo(tenant: Tenant) {
 
 function documentInfo(d: Tenant["documents"]["regulation"]) {
   return { title: d.title, version: d.version, date: d.date, url: d.url ?? null };
+}
+
+/** Whether each comune asks TOTP of its owners, approvers and technicians (the default). */
+export function twoFactorSettings(
+  db: Kysely<DB>,
+  tenantIds: readonly string[],
+): Promise<Map<string, "required" | "off">> {
+  return findTwoFactorSetting(db, tenantIds);
+}
+
+/** Changes a comune's two-factor requirement, audited in the same transaction. */
+export async function changeTwoFactorSetting(
+  db: Kysely<DB>,
+  input: { tenantId: string; required: boolean; actor: Actor },
+  clock: Clock,
+): Promise<void> {
+  const now = clock.now();
+  const value = input.required ? "required" : "off";
+  await db.transaction().execute(async (trx) => {
+    const before = (await findTwoFactorSetting(trx, [input.tenantId])).get(input.tenantId);
+    if (before === value) return;
+    await saveTwoFactorSetting(trx, input.tenantId, value, now);
+    await recordAudit(
+      trx,
+      {
+        tenantId: input.tenantId,
+        actor: input.actor,
+        action: "settings.changed",
+        target: { type: "tenant", id: input.tenantId },
+        summary: { twoFactor: { from: before, to: value } },
+      },
+      now,
+    );
+  });
 }

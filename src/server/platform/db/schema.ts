@@ -153,6 +153,12 @@ export interface UsersTable {
   /** "admin" for the hosting provider's instance administrator; null otherwise. */
   instance_role: string | null;
   disabled_at: number | null;
+  /** Set when a first code confirmed `totp_secret`; until then the secret is pending. */
+  totp_confirmed_at: number | null;
+  /** The last TOTP time step accepted: a code is never accepted twice. */
+  totp_last_step: number | null;
+  /** JSON list of the sha256 hashes of the unused recovery codes. */
+  recovery_codes: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -171,6 +177,51 @@ export interface SessionsTable {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  /** "totp": password accepted, second factor awaited; "active": logged in. */
+  stage: Defaulted<string>;
+}
+
+export interface LoginFailuresTable {
+  /** sha256 of the lower-cased e-mail address, whether or not an account has it. */
+  email_hash: string;
+  failures: number;
+  last_failure_at: number;
+  locked_until: number | null;
+}
+
+export interface UserTokensTable {
+  /** sha256 of the one-time token; the token itself is only ever printed once. */
+  token_hash: string;
+  user_id: number;
+  /** "setup": set the password (and then enrol TOTP). */
+  purpose: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: Id;
+  tenant_id: string;
+  name: string;
+  /** sha256 of the key; the key is shown once, at creation. */
+  token_hash: string;
+  /** The first characters of the key, to tell keys apart in a list. */
+  token_prefix: string;
+  /** JSON list of permissions. */
+  permissions: string;
+  /** The actor who created it ("user:12", "admin-token"). */
+  created_by: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface TenantSettingsTable {
+  tenant_id: string;
+  /** "required" (TOTP for owner, approver, technician) or "off". */
+  two_factor: Defaulted<string>;
+  updated_at: number;
 }
 
 export interface AuditLogTable {
@@ -202,10 +253,16 @@ export interface DB {
   user_roles: UserRolesTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
+  login_failures: LoginFailuresTable;
+  user_tokens: UserTokensTable;
+  api_keys: ApiKeysTable;
+  tenant_settings: TenantSettingsTable;
 }
 
 /** Tables that hold no comune's data, and why (the fitness test reads this). */
 export const TABLES_WITHOUT_TENANT: Record<string, string> = {
   users: "a person may hold roles in several comuni; user_roles carries the tenant",
   sessions: "a login session belongs to a user, not to a comune",
+  login_failures: "failed logins are counted per e-mail address, before any comune is known",
+  user_tokens: "a one-time link belongs to a user, not to a comune",
 };

@@ -53,16 +53,20 @@ describe.each(testEngines())("storage on %s", (engine) => {
     );
     expect(tables.map((t) => t.name).sort()).toEqual(
       [
+        "api_keys",
         "audit_log",
         "broadcasts",
         "consent_events",
         "inbound_events",
+        "login_failures",
         "outbound_messages",
         "sender_numbers",
         "sessions",
         "subscribers",
+        "tenant_settings",
         "tenants",
         "user_roles",
+        "user_tokens",
         "users",
       ].sort(),
     );
