@@ -54,6 +54,12 @@ const envSchema = z.object({
    */
   SUBSCRIBER_KEY_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   /**
+   * The address citizens reach this deployment at, for links in replies (the public pages
+   * /c/{slug}/regolamento and /c/{slug}/privacy when a comune gives no URL of its own). Default:
+   * http://localhost:{PORT}.
+   */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  /**
    * A bearer token holding every permission in every comune, for the admin API until staff
    * accounts exist and for automation; unset (the default) turns it off.
    */
@@ -69,6 +75,8 @@ export type Env = Readonly<
   z.infer<typeof envSchema> & {
     /** DATA_DIR made absolute. */
     dataDir: string;
+    /** PUBLIC_BASE_URL without a trailing slash, or http://localhost:{PORT}. */
+    publicBaseUrl: string;
     tenantsDir: string;
     /** The full environment, for the secrets the tenant files name. */
     vars: Readonly<Record<string, string | undefined>>;
@@ -88,6 +96,10 @@ export function parseEnv(vars: Record<string, string | undefined>, cwd = process
   return Object.freeze({
     ...result.data,
     dataDir: path.resolve(cwd, result.data.DATA_DIR),
+    publicBaseUrl: (result.data.PUBLIC_BASE_URL ?? `http://localhost:${result.data.PORT}`).replace(
+      /\/+$/,
+      "",
+    ),
     tenantsDir: path.resolve(cwd, result.data.TENANTS_DIR),
     vars: Object.freeze({ ...vars }),
   });

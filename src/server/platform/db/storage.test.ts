@@ -57,6 +57,7 @@ describe.each(testEngines())("storage on %s", (engine) => {
         "broadcasts",
         "consent_events",
         "inbound_events",
+        "moderation_messages",
         "outbound_messages",
         "sender_numbers",
         "sessions",

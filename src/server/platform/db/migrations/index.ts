@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as initial from "./0001-initial.js";
 import * as dispatch from "./0002-dispatch.js";
 import * as outboundIndexes from "./0003-outbound-indexes.js";
+import * as citizens from "./0005-citizens.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-dispatch": dispatch,
   "0003-outbound-indexes": outboundIndexes,
+  "0005-citizens": citizens,
 };
