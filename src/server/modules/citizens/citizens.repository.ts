@@ -89,7 +89,7 @@ export async function updateSubscriber(
 }
 
 /**
- * Start-up: gives every row written without a keyed hash (before migration 0004, or by code that
+ * Start-up: gives every row written without a keyed hash (before migration 0005, or by code that
  * does not know the secret) its key. Rows with neither number nor user id cannot get one.
  */
 export async function backfillSubscriberKeys(db: Kysely<DB>, secret: string): Promise<number> {

@@ -69,7 +69,7 @@ export interface SubscribersTable {
   updated_at: number;
   /**
    * Keyed hash of the identifier (modules/citizens/subscriber-key.ts), unique per comune; set on
-   * every row (rows written before migration 0004 get it at start). Exact-match lookups use it.
+   * every row (rows written before migration 0005 get it at start). Exact-match lookups use it.
    */
   subscriber_key: Nullable<string>;
   /** The Block Users API call succeeded; blocked_at set and this null = block pending on WhatsApp. */
