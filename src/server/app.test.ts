@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "./test/build-test-app.js";
 import { testEngines } from "./test/engines.js";
+import { migrations } from "./platform/db/migrations/index.js";
 
 describe.each(testEngines())("the HTTP app on %s", (engine) => {
   let t: TestApp;
@@ -22,7 +23,12 @@ describe.each(testEngines())("the HTTP app on %s", (engine) => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       status: "ready",
-      database: { engine, reachable: true, migrationsApplied: 4, migrationsPending: [] },
+      database: {
+        engine,
+        reachable: true,
+        migrationsApplied: Object.keys(migrations).length,
+        migrationsPending: [],
+      },
     });
   });
 
@@ -129,6 +135,15 @@ describe("the HTTP app", () => {
         "/api/tenants/{tenant}/api-keys/{keyId}",
         "/api/tenants/{tenant}/audit",
         "/api/tenants/{tenant}/audit.csv",
+        "/api/tenants/{tenant}/subscribers/lookup",
+        "/api/tenants/{tenant}/subscribers/{id}",
+        "/api/tenants/{tenant}/subscribers/{id}/export",
+        "/api/tenants/{tenant}/subscribers/{id}/block",
+        "/api/tenants/{tenant}/moderation/flagged",
+        "/api/tenants/{tenant}/moderation/report",
+        "/api/tenants/{tenant}/stats/subscribers",
+        "/api/tenants/{tenant}/stats/subscriptions",
+        "/api/tenants/{tenant}/stats/replies",
       ].sort(),
     );
     expect(JSON.stringify(doc.paths["/api/tenants/{slug}"])).toContain(

@@ -10,6 +10,7 @@ import { instanceRoutes } from "./modules/staff/instance.routes.js";
 import { Staff } from "./modules/staff/staff.service.js";
 import { usersRoutes } from "./modules/staff/users.routes.js";
 import { settingsRoutes } from "./modules/tenants/settings.routes.js";
+import { adminKeySecret, citizensAdminRoutes } from "./modules/citizens/admin.routes.js";
 import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
 import type { Dispatch } from "./modules/dispatch/dispatch.service.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
@@ -18,6 +19,7 @@ import { registerSandbox, sandboxNumbersFromTenants } from "./modules/sandbox/sa
 import { tenantsRoutes } from "./modules/tenants/tenants.routes.js";
 import type { InboundEventProcessor } from "./modules/whatsapp/inbound-events.service.js";
 import { webhookRoutes } from "./modules/whatsapp/webhook.routes.js";
+import type { WhatsAppClients } from "./modules/whatsapp/whatsapp.service.js";
 import type { Clock } from "./platform/clock.js";
 import type { Database } from "./platform/db/connect.js";
 import { registerAccessControl } from "./platform/http/access.js";
@@ -40,6 +42,8 @@ export interface AppDeps {
   inboundProcessor: InboundEventProcessor;
   /** The dispatch part, once started (it needs the server's own address in sandbox mode). */
   dispatch?: () => Dispatch | undefined;
+  /** The comuni's WhatsApp clients, once the server listens (blocking through the admin API). */
+  whatsapp?: () => WhatsAppClients | undefined;
 }
 
 /** Meta's webhooks are small; nothing we accept is larger than this. */
@@ -135,6 +139,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   await app.register(dispatchRoutes({ dispatch: deps.dispatch ?? (() => undefined) }));
+  await app.register(
+    citizensAdminRoutes({
+      db: deps.database.db,
+      tenants: deps.tenants,
+      clock: deps.clock,
+      log: deps.log,
+      keySecret: adminKeySecret(deps.env, deps.mode),
+      whatsapp: deps.whatsapp ?? (() => undefined),
+    }),
+  );
 
   // Sandbox mode: Meta's side of the contract is served here too, and it calls our webhook over
   // real HTTP on loopback, exactly as Meta would over the internet.

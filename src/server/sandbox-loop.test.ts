@@ -79,10 +79,10 @@ describe("sandbox mode, end to end", () => {
     expect(sent.status).toBe(202);
     expect(sent.json.webhook.status).toBe(200);
 
-    // Handled after the answer: the message is logged as received (masked), for Concorezzo.
+    // Handled after the answer: the citizens' part subscribes them, logged masked.
     await until("the message to be handled", () =>
       Promise.resolve(
-        running.log().includes('"event":"whatsapp.message_received","tenant":"concorezzo"') ||
+        running.log().includes('"event":"citizens.message_handled","tenant":"concorezzo"') ||
           undefined,
       ),
     );
@@ -90,14 +90,22 @@ describe("sandbox mode, end to end", () => {
     expect(running.log()).not.toContain(MARIO);
     expect(running.log()).not.toContain("ATTIVA ISCRIZIONE");
 
-    const conversation = await api<{
-      messages: { id: string; direction: string; status: string }[];
-    }>("GET", `/sandbox/api/phones/${MARIO}/messages?to=393665784663`);
-    expect(conversation.json.messages).toEqual([
+    // Their message once, and the comune's confirmation after it.
+    const conversation = await until("the confirmation", async () => {
+      const res = await api<{
+        messages: { id: string; direction: string; status: string; text?: string }[];
+      }>("GET", `/sandbox/api/phones/${MARIO}/messages?to=393665784663`);
+      return res.json.messages.length >= 2 ? res.json.messages : undefined;
+    });
+    expect(conversation).toEqual([
       expect.objectContaining({
         id: sent.json.message.id,
         direction: "from_phone",
         status: "delivered",
+      }),
+      expect.objectContaining({
+        direction: "to_phone",
+        text: expect.stringContaining("La tua iscrizione a *WhatsConcorezzo* è attiva") as unknown,
       }),
     ]);
   });
@@ -173,11 +181,14 @@ describe("sandbox mode, end to end", () => {
     }
 
     const conversation = await until("every message to be delivered", async () => {
-      const res = await api<{ messages: { direction: string; type: string; status: string }[] }>(
-        "GET",
-        `/sandbox/api/phones/${MARIO}/messages`,
+      const res = await api<{
+        messages: { id: string; direction: string; type: string; status: string }[];
+      }>("GET", `/sandbox/api/phones/${MARIO}/messages`);
+      // This client's sends only: the comune's automatic replies to Mario are not part of it.
+      const sentIds = new Set(outcomes.map((o) => (o.ok ? o.messageId : "")));
+      const received = res.json.messages.filter(
+        (m) => m.direction === "to_phone" && sentIds.has(m.id),
       );
-      const received = res.json.messages.filter((m) => m.direction === "to_phone");
       return received.length === messages.length && received.every((m) => m.status === "delivered")
         ? received
         : undefined;

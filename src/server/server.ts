@@ -3,6 +3,8 @@ import { buildApp, localBaseUrl } from "./app.js";
 import type { Env } from "./config/env.js";
 import { loadTenants } from "./config/tenants.js";
 import { syncTenants } from "./modules/tenants/tenants.service.js";
+import { backfillSubscriberKeys, Citizens } from "./modules/citizens/citizens.service.js";
+import { resolveSubscriberKeySecret } from "./modules/citizens/key-secret.js";
 import { createDispatchMetrics } from "./modules/dispatch/dispatch-metrics.js";
 import { Dispatch, type DispatchOptions } from "./modules/dispatch/dispatch.service.js";
 import {
@@ -27,6 +29,8 @@ export interface RunningServer {
   whatsapp: WhatsAppClients;
   /** Queue replies, start and steer broadcasts. */
   dispatch: Dispatch;
+  /** The citizens' conversation (tests run its retention purge). */
+  citizens: Citizens;
   database: Database;
   /** Stops accepting, lets in-flight requests finish, closes the database. */
   close(): Promise<void>;
@@ -71,6 +75,14 @@ async function prepare(env: Env, log: Logger) {
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const { tenants, mode, database } = await prepare(env, log);
+  let keySecret: string;
+  try {
+    keySecret = resolveSubscriberKeySecret(env, mode);
+    await backfillSubscriberKeys(database.db, keySecret);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 
   // Filled in below, once the parts that act on events exist.
   const handlers: InboundEventHandlers = {};
@@ -83,9 +95,10 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   });
   const metrics = createMetrics();
   // Created once the server listens (sandbox mode needs its address); routes reach it through this.
-  const late: { dispatch?: Dispatch } = {};
+  const late: { dispatch?: Dispatch; whatsapp?: WhatsAppClients } = {};
   const app = await buildApp({
     dispatch: () => late.dispatch,
+    whatsapp: () => late.whatsapp,
     env,
     database,
     tenants,
@@ -105,6 +118,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   }
   await app.listen({ port: env.PORT, host: env.HOST });
   const whatsapp = createWhatsAppClients({ env, tenants, mode, localBaseUrl: localBaseUrl(app) });
+  late.whatsapp = whatsapp;
   const dispatch = new Dispatch({
     db: database.db,
     engine: database.engine,
@@ -117,7 +131,23 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     dispatcher: { inFlightGraceMs: env.DISPATCH_IN_FLIGHT_GRACE_MS, ...options.dispatch },
   });
   late.dispatch = dispatch;
+  const citizens = new Citizens({
+    db: database.db,
+    tenants,
+    dispatch,
+    clients: whatsapp,
+    clock: systemClock,
+    log,
+    keySecret,
+    // Unset PUBLIC_URL: this server as the machine itself reaches it (the port it got).
+    publicBaseUrl: env.PUBLIC_URL
+      ? env.publicUrl
+      : localBaseUrl(app).replace("127.0.0.1", "localhost"),
+  });
+  handlers.message = (event, tenant) => citizens.handleMessage(event, tenant);
   handlers.account = async (event, tenant) => {
+    // user_preferences (Meta's stop button) is the citizens' part; the rest is dispatch's.
+    if (await citizens.handleAccountUpdate(tenant, event.field, event.value)) return;
     await dispatch.applyAccountUpdate(tenant.slug, event.field, event.value);
   };
   handlers.status = async (event, tenant) => {
@@ -130,6 +160,8 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   await dispatch.start();
   // Events stored before a crash or restart are handled now.
   inboundProcessor.start();
+  // Retention: moderation messages, idle numbers, lapsed confirmations (now, then hourly).
+  citizens.startPurgeJob();
   log.info(
     { event: "server.started", version: VERSION, mode, tenants: tenants.map((t) => t.slug) },
     `Banditore ${VERSION} serving ${tenants.length} comuni in ${mode} mode`,
@@ -151,10 +183,11 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       await dispatch.stop();
       await app.close();
       await inboundProcessor.stop();
+      await citizens.stop();
       await whatsapp.close();
       await database.close();
     })());
-  return { app, whatsapp, dispatch, database, close };
+  return { app, whatsapp, dispatch, citizens, database, close };
 }
 
 /**

@@ -59,8 +59,12 @@ const envSchema = z.object({
    * in with their accounts and machines use a comune's API keys.
    */
   ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
-  /** The address staff reach the service at: one-time setup links point here. */
-  PUBLIC_URL: z.url().optional(),
+  /**
+   * The address this deployment is reached at: staff setup links point here, and so do the links
+   * in citizens' replies to the public pages (/c/{slug}/regolamento, /c/{slug}/privacy) when a
+   * comune gives no URL of its own. Default: http://localhost:{PORT}.
+   */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   /** A staff session ends after this long without a request … */
   SESSION_IDLE_MINUTES: z.coerce
     .number()
@@ -106,7 +110,10 @@ export function parseEnv(vars: Record<string, string | undefined>, cwd = process
   }
   return Object.freeze({
     ...result.data,
-    publicUrl: result.data.PUBLIC_URL ?? `http://localhost:${result.data.PORT}`,
+    publicUrl: (result.data.PUBLIC_URL ?? `http://localhost:${result.data.PORT}`).replace(
+      /\/+$/,
+      "",
+    ),
     dataDir: path.resolve(cwd, result.data.DATA_DIR),
     tenantsDir: path.resolve(cwd, result.data.TENANTS_DIR),
     vars: Object.freeze({ ...vars }),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_COMMANDS, findKeywordConflicts, keywordWords } from "./keyword-words.js";
 
 /**
  * The shape of a comune's file in `config/tenants/*.yaml`.
@@ -8,6 +9,17 @@ import { z } from "zod";
  */
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
+
+/** A keyword or command word as the grammar reads it: it needs a letter or digit to match. */
+const keywordPhrase = nonEmpty.refine(
+  (s) => keywordWords(s).length > 0,
+  "must contain a letter or a digit (emoji and punctuation are ignored when matching)",
+);
+const commandWords = (defaults: readonly string[]) =>
+  z
+    .array(keywordPhrase)
+    .min(1, "needs at least one word")
+    .default([...defaults]);
 
 /** Keys that would hold a secret if someone wrote it into the file. */
 export const SECRET_KEY_PATTERN =
@@ -49,6 +61,10 @@ export const TEXT_PLACEHOLDERS = [
   "minimumAge",
   "name",
   "topics",
+  "helpKeyword",
+  "topicsKeyword",
+  "dataKeyword",
+  "eraseKeyword",
 ] as const;
 
 const replyText = nonEmpty
@@ -84,8 +100,30 @@ const replyTextsShape = {
   /** Added to the auto-reply outside service hours. */
   outsideHours: replyText,
 };
-const italianTexts = z.strictObject(replyTextsShape);
-const englishTexts = z.strictObject(replyTextsShape).partial();
+/**
+ * Texts of the citizens' commands (issue #5 item 8), added later: optional in both languages,
+ * with Italian and English defaults in modules/citizens/texts.ts.
+ */
+const commandTextsShape = {
+  /** "AIUTO"/"INFO": the commands a citizen can send. */
+  help: replyText.optional(),
+  /** "ARGOMENTI": the body of the list of topics. */
+  topicsPrompt: replyText.optional(),
+  /** The label of the button that opens the list. */
+  topicsButton: nonEmpty.max(20, "is longer than a list button's 20 characters").optional(),
+  /** After a tap on a topic: the current choice ({topics}). */
+  topicsChosen: replyText.optional(),
+  /** "ARGOMENTI" in a comune without topics. */
+  topicsNone: replyText.optional(),
+  /** A subscribers-only command from someone not subscribed. */
+  subscribeFirst: replyText.optional(),
+  /** "DATI": the text sent with the JSON document. */
+  dataIntro: replyText.optional(),
+  /** "CANCELLA DATI": done. */
+  erased: replyText.optional(),
+};
+const italianTexts = z.strictObject({ ...replyTextsShape, ...commandTextsShape });
+const englishTexts = z.strictObject({ ...replyTextsShape, ...commandTextsShape }).partial();
 
 const localizedLabel = z.strictObject({ it: nonEmpty, en: nonEmpty.optional() });
 
@@ -157,19 +195,42 @@ export const tenantFileSchema = z.strictObject({
       verifyToken: envVarName,
     }),
   }),
-  keywords: z.strictObject({
-    /**
-     * phrase: the whole message is the keyword ("ATTIVA ISCRIZIONE").
-     * name-and-keyword: "Nome, Cognome + ATTIVA", the name is captured.
-     */
-    form: z.enum(["phrase", "name-and-keyword"]),
-    subscribe: z.array(nonEmpty).min(1, "needs at least one keyword"),
-    unsubscribe: z.array(nonEmpty).min(1, "needs at least one keyword"),
-    /** Extra words that always unsubscribe; STOP always does. */
-    extraOptOut: z.array(nonEmpty).default([]),
-    /** Accept ISCRIVIMI / MI ISCRIVO / CANCELLAMI / MI CANCELLO as well. */
-    commonSynonyms: z.boolean().default(false),
-  }),
+  keywords: z
+    .strictObject({
+      /**
+       * phrase: the whole message is the keyword ("ATTIVA ISCRIZIONE").
+       * name-and-keyword: "Nome, Cognome + ATTIVA", the name is captured.
+       */
+      form: z.enum(["phrase", "name-and-keyword"]),
+      subscribe: z.array(keywordPhrase).min(1, "needs at least one keyword"),
+      unsubscribe: z.array(keywordPhrase).min(1, "needs at least one keyword"),
+      /** Extra words that always unsubscribe; STOP always does. */
+      extraOptOut: z.array(keywordPhrase).default([]),
+      /** Accept ISCRIVIMI / MI ISCRIVO / CANCELLAMI / MI CANCELLO as well. */
+      commonSynonyms: z.boolean().default(false),
+      /**
+       * The citizen's commands (issue #5 item 8): the whole message is one of the words.
+       * Defaults: AIUTO / INFO, ARGOMENTI, DATI, CANCELLA DATI.
+       */
+      commands: z
+        .strictObject({
+          /** Lists the commands. */
+          help: commandWords(DEFAULT_COMMANDS.help),
+          /** Choose topics from an interactive list. */
+          topics: commandWords(DEFAULT_COMMANDS.topics),
+          /** What is stored about the citizen, also as a JSON document. */
+          data: commandWords(DEFAULT_COMMANDS.data),
+          /** Erase everything and unsubscribe. */
+          erase: commandWords(DEFAULT_COMMANDS.erase),
+        })
+        .prefault({}),
+    })
+    .superRefine((keywords, ctx) => {
+      // A word may do only one thing: "INFO" cannot both subscribe and list the commands.
+      for (const { path, message } of findKeywordConflicts(keywords)) {
+        ctx.addIssue({ code: "custom", path, message });
+      }
+    }),
   subscription: z
     .strictObject({
       /** Ask "Confermo" / "Annulla" (with the age declaration) before activating. */
@@ -177,6 +238,34 @@ export const tenantFileSchema = z.strictObject({
       minimumAge: z.number().int().min(13).max(18).default(14),
       /** Keep the WhatsApp profile name: only if the privacy notice lists it. */
       storeProfileName: z.boolean().default(false),
+    })
+    .prefault({}),
+  /**
+   * The automatic reply to anything that is not a command (R6). Since October 2026 Meta charges
+   * free-form replies at the utility rate, so a comune may switch it off or cap it.
+   */
+  autoReply: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Per person per rolling 24 hours. */
+      maxPerPersonPerDay: z.number().int().min(1).max(10).default(1),
+    })
+    .prefault({}),
+  /**
+   * Citizens' messages are not kept (DESIGN.md §6) unless the comune enables the moderation
+   * inbox; kept messages are purged after `retentionDays`.
+   */
+  moderation: z
+    .strictObject({
+      inbox: z.boolean().default(false),
+      retentionDays: z.number().int().min(1).max(365).default(30),
+    })
+    .prefault({}),
+  /** More than `maxMessages` in `windowMinutes` mutes the auto-reply and flags the person. */
+  flood: z
+    .strictObject({
+      maxMessages: z.number().int().min(2).max(1000).default(20),
+      windowMinutes: z.number().int().min(1).max(1440).default(10),
     })
     .prefault({}),
   /** When absent, the service has no stated hours. */

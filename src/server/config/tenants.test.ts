@@ -237,3 +237,71 @@ describe("secrets", () => {
     );
   });
 });
+
+describe("keywords", () => {
+  it("give every comune the Italian command words by default", async () => {
+    const { tenants } = await load();
+    for (const tenant of tenants) {
+      expect(tenant.keywords.commands).toEqual({
+        help: ["AIUTO", "INFO"],
+        topics: ["ARGOMENTI"],
+        data: ["DATI"],
+        erase: ["CANCELLA DATI"],
+      });
+    }
+  });
+
+  it("take a comune's own command words, keeping the defaults of the others", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace(
+        "  commonSynonyms: false",
+        '  commonSynonyms: false\n  commands:\n    help: ["AIUTAMI"]',
+      ),
+    );
+    const concorezzo = (await load()).tenants.find((t) => t.slug === "concorezzo");
+    expect(concorezzo?.keywords.commands).toMatchObject({ help: ["AIUTAMI"], data: ["DATI"] });
+  });
+
+  it("refuse a command that is also a subscribe keyword, naming both fields", async () => {
+    await edit("casale-marittimo.yaml", (t) =>
+      t.replace(
+        "  commonSynonyms: false",
+        '  commonSynonyms: false\n  commands:\n    help: ["Attivà!"]',
+      ),
+    );
+    expect(await problemsOf(load())).toContain(
+      'casale-marittimo.yaml: keywords.commands.help.0: "Attivà!" (the help command) is the same word as keywords.subscribe.0 "ATTIVA" (subscribe); a word can do only one thing',
+    );
+  });
+
+  it("refuse STOP or a synonym used for the opposite action", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t
+        .replace('subscribe: ["ATTIVA ISCRIZIONE"]', 'subscribe: ["ATTIVA ISCRIZIONE", "stop"]')
+        .replace("commonSynonyms: false", 'commonSynonyms: true\n  extraOptOut: ["Mi iscrivo"]'),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain(
+      'concorezzo.yaml: keywords.subscribe.1: "stop" (subscribe) is the same word as STOP, which always unsubscribes',
+    );
+    expect(message).toContain(
+      'concorezzo.yaml: keywords.extraOptOut.0: "Mi iscrivo" (unsubscribe) is the same word as the common synonym "MI ISCRIVO" (subscribe; commonSynonyms is on)',
+    );
+  });
+
+  it("refuse an empty command list and a word with no letter", async () => {
+    await edit("casale-marittimo.yaml", (t) =>
+      t.replace(
+        "  commonSynonyms: false",
+        '  commonSynonyms: false\n  extraOptOut: ["🛑"]\n  commands:\n    data: []',
+      ),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain(
+      "casale-marittimo.yaml: keywords.commands.data: needs at least one word",
+    );
+    expect(message).toContain(
+      "casale-marittimo.yaml: keywords.extraOptOut.0: must contain a letter or a digit",
+    );
+  });
+});

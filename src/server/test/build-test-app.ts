@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../app.js";
+import { buildApp, type AppDeps } from "../app.js";
 import { parseEnv } from "../config/env.js";
 import { loadTenants, type Tenant } from "../config/tenants.js";
 import { syncTenants } from "../modules/tenants/tenants.service.js";
@@ -45,6 +45,8 @@ export async function buildTestApp(
     handlers?: InboundEventHandlers;
     /** Extra environment, e.g. Meta credentials for cloud mode. */
     env?: Record<string, string>;
+    /** WhatsApp clients for the routes that call Meta (e.g. blocking), once the test has them. */
+    whatsapp?: AppDeps["whatsapp"];
   } = {},
 ): Promise<TestApp> {
   const env = parseEnv({ TENANTS_DIR: SHIPPED_TENANTS_DIR, LOG_LEVEL: "silent", ...options.env });
@@ -70,6 +72,7 @@ export async function buildTestApp(
     clock,
     metrics: createMetrics(),
     inboundProcessor,
+    ...(options.whatsapp ? { whatsapp: options.whatsapp } : {}),
   });
   return {
     app,

@@ -35,6 +35,8 @@ export const SANDBOX_ENV = {
   CASALE_MARITTIMO_WA_ACCESS_TOKEN: "sandbox-access-token",
   CASALE_MARITTIMO_WA_APP_SECRET: "sandbox-app-secret",
   CASALE_MARITTIMO_WA_VERIFY_TOKEN: "sandbox-verify-token",
+  // Required outside sandbox mode (the keyed hash of citizens' numbers).
+  SUBSCRIBER_KEY_SECRET: "test-subscriber-key-secret",
 };
 
 export async function freePort(): Promise<number> {

@@ -18,15 +18,19 @@ export interface InProcessServer {
 
 /**
  * The real server as `npm start` runs it (sandbox mode, the demo comuni, SQLite in a fresh
- * directory), listening on a free loopback port, with its log captured for assertions.
+ * directory unless `env` names a database), listening on a free loopback port, with its log captured for assertions.
  */
-export async function startInProcessServer(): Promise<InProcessServer> {
+export async function startInProcessServer(
+  options: { env?: Record<string, string> } = {},
+): Promise<InProcessServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "banditore-server-"));
   const env = parseEnv({
     TENANTS_DIR: SHIPPED_TENANTS_DIR,
     DATA_DIR: dataDir,
     PORT: "0",
     HOST: "127.0.0.1",
+    // More variables (DATABASE_URL for PostgreSQL, …) from the test.
+    ...options.env,
   });
   let text = "";
   const sink = new Writable({

@@ -51,6 +51,7 @@ export async function findBroadcast(db: Db, broadcastId: number) {
       "tenant_id",
       "status",
       "priority",
+      "category",
       "content",
       "attention_reason",
       "started_at",

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Tenant } from "../../config/tenants.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Engine } from "../../platform/db/dialect.js";
@@ -16,6 +16,14 @@ import {
   type BroadcastCounters,
 } from "./broadcast-delivery.repository.js";
 import { applyAccountUpdate } from "./account-updates.js";
+// The outbox as the citizens' part needs it (skip a leaver's queued messages, counts for exports
+// and statistics).
+export {
+  detachSubscribers,
+  messageCountsFor,
+  replyCounts,
+  skipQueuedMessagesTo,
+} from "./citizen-outbound.repository.js";
 import { broadcastPlan } from "./broadcast-plan.js";
 import { applyStatusUpdate, type StatusApplied } from "./delivery-status.js";
 import type { DispatchMetrics } from "./dispatch-metrics.js";
@@ -171,13 +179,18 @@ export class Dispatch {
     this.running.get(senderId)?.dispatcher.wake();
   }
 
-  /** Queues a reply to a citizen (inside their 24-hour window): it overtakes broadcasts. */
+  /**
+   * Queues a reply to a citizen (inside their 24-hour window): it overtakes broadcasts. With
+   * `trx`, the row is written in the caller's transaction (with the state change it answers) and
+   * the dispatcher is not woken: call `wakeTenant(tenantId)` after the commit.
+   */
   async enqueueReply(
     tenantId: string,
     input: { to: string; message: OutboundMessage; subscriberId?: number },
+    trx?: Transaction<DB>,
   ): Promise<number> {
     const senderNumberId = this.senderIdOf(tenantId);
-    const id = await insertOutboundMessage(this.options.db, {
+    const id = await insertOutboundMessage(trx ?? this.options.db, {
       tenantId,
       senderNumberId,
       kind: "reply",
@@ -188,8 +201,14 @@ export class Dispatch {
       subscriberId: input.subscriberId ?? null,
       now: this.options.clock.now(),
     });
-    this.wake(senderNumberId);
+    if (!trx) this.wake(senderNumberId);
     return id;
+  }
+
+  /** Tells the comune's dispatcher (if this process holds it) that rows were committed. */
+  wakeTenant(tenantId: string): void {
+    const id = this.senderIds.get(tenantId);
+    if (id !== undefined) this.wake(id);
   }
 
   /**
@@ -221,6 +240,7 @@ export class Dispatch {
         senderNumberId,
         priority: broadcast.priority === "urgent" ? PRIORITY.urgent : PRIORITY.normal,
         now,
+        category: broadcast.category,
       });
     });
     this.wake(senderNumberId);

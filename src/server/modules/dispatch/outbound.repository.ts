@@ -86,9 +86,10 @@ export async function insertOutboundMessage(
 
 /**
  * A broadcast's deliveries in one INSERT … SELECT from its audience: the active, unblocked
- * subscribers of the comune. Never loads recipients into memory; a repeated expansion adds nobody
- * twice (unique broadcast_id + subscriber_id). A template to someone who has not written in the
- * last 24 hours spends the messaging-limit tier.
+ * subscribers of the comune (for a marketing broadcast, not those who pressed WhatsApp's stop
+ * button for marketing: user_preferences). Never loads recipients into memory; a repeated
+ * expansion adds nobody twice (unique broadcast_id + subscriber_id). A template to someone who
+ * has not written in the last 24 hours spends the messaging-limit tier.
  */
 export async function insertDeliveriesForBroadcast(
   db: Kysely<DB>,
@@ -98,6 +99,8 @@ export async function insertDeliveriesForBroadcast(
     senderNumberId: number;
     priority: number;
     now: number;
+    /** The broadcast's category: "marketing" leaves out people who stopped marketing. */
+    category?: string;
   },
 ): Promise<number> {
   const { broadcastId, tenantId, senderNumberId, priority, now } = input;
@@ -150,6 +153,7 @@ export async function insertDeliveriesForBroadcast(
         .where("tenant_id", "=", tenantId)
         .where("status", "=", "active")
         .where("blocked_at", "is", null)
+        .$if(input.category === "marketing", (q) => q.where("marketing_stopped_at", "is", null))
         .where((w) => w.or([w("wa_id", "is not", null), w("user_id", "is not", null)])),
     );
   const result = await (

@@ -18,6 +18,10 @@ const TENANT_ROUTES: { method: "GET" | "PUT" | "POST"; path: string; body?: unkn
   { method: "GET", path: "/api/tenants/:tenant/users" },
   { method: "GET", path: "/api/tenants/:tenant/api-keys" },
   { method: "PUT", path: "/api/tenants/:tenant/settings/two-factor", body: { required: true } },
+  // Citizens' personal data and figures.
+  { method: "GET", path: "/api/tenants/:tenant/stats/subscribers" },
+  { method: "GET", path: "/api/tenants/:tenant/stats/subscriptions?from=2026-11-01&to=2026-11-22" },
+  { method: "GET", path: "/api/tenants/:tenant/moderation/flagged" },
 ];
 
 describe.each(testEngines())("staff access on %s", (engine) => {
@@ -176,6 +180,24 @@ describe.each(testEngines())("staff access on %s", (engine) => {
       headers: otherHeaders,
     });
     expect(foreign.statusCode).toBe(404);
+
+    // A subscriber of one comune: seen by its owner there, not found under the other comune.
+    const { id: subscriberId } = await db
+      .insertInto("subscribers")
+      .values({
+        tenant_id: HOME,
+        wa_id: "393331234567",
+        status: "active",
+        created_at: clock.now(),
+        updated_at: clock.now(),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const subscriberUnder = (tenant: string, headers: Record<string, string>) =>
+      get(headers, `/api/tenants/${tenant}/subscribers/${subscriberId}`);
+    expect((await subscriberUnder(HOME, homeHeaders)).statusCode).toBe(200);
+    expect((await subscriberUnder(OTHER, otherHeaders)).statusCode).toBe(404);
+    expect((await subscriberUnder(HOME, otherHeaders)).statusCode).toBe(403);
   });
 
   it("an API key scoped to one permission does that and nothing else; revoked, it stops", async () => {

@@ -15,6 +15,9 @@ import {
 } from "./inbound-events.repository.js";
 import type { WebhookEvent, WebhookEventKind } from "./webhook-events.js";
 
+/** For handlers that make their event's effects and its "handled" mark one transaction. */
+export { inboundEventHandled, markInboundEventHandledIn } from "./inbound-events.repository.js";
+
 /**
  * Inbound events: stored durably while Meta waits for its 200, handled after the answer from
  * what was stored. A crash between the two loses nothing (the rows are still unprocessed at the

@@ -13,6 +13,8 @@ import type { ColumnType, Generated } from "kysely";
 type Id = Generated<number>;
 /** Set by the database on insert when omitted. */
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
+/** A nullable column added after the first schema: optional on insert. */
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export interface TenantsTable {
   id: string;
@@ -38,7 +40,11 @@ export interface SenderNumbersTable {
   updated_at: number;
 }
 
-export const SUBSCRIBER_STATUSES = ["pending", "active", "unsubscribed"] as const;
+/**
+ * pending: waiting for "Confermo" (confirmation step); active; unsubscribed; contact: wrote to the
+ * number without ever subscribing (bookkeeping only: auto-reply, flood, block; purged when idle).
+ */
+export const SUBSCRIBER_STATUSES = ["pending", "active", "unsubscribed", "contact"] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
 export interface SubscribersTable {
@@ -61,6 +67,28 @@ export interface SubscribersTable {
   last_inbound_at: number | null;
   created_at: number;
   updated_at: number;
+  /**
+   * Keyed hash of the identifier (modules/citizens/subscriber-key.ts), unique per comune; set on
+   * every row (rows written before migration 0005 get it at start). Exact-match lookups use it.
+   */
+  subscriber_key: Nullable<string>;
+  /** The Block Users API call succeeded; blocked_at set and this null = block pending on WhatsApp. */
+  wa_blocked_at: Nullable<number>;
+  /** Meta's stop button (user_preferences "stop"): marketing broadcasts skip them until "resume". */
+  marketing_stopped_at: Nullable<number>;
+  /** When the current auto-reply window (24 h) began, and how many replies it has had. */
+  auto_replied_at: Nullable<number>;
+  auto_replies_in_window: Nullable<number>;
+  /** Flood rule: the start of the current counting window and the messages in it. */
+  flood_window_start: Nullable<number>;
+  flood_count: Nullable<number>;
+  /** Flagged for review (e.g. flood); flag_reason is a short code such as "flood". */
+  flagged_at: Nullable<number>;
+  flag_reason: Nullable<string>;
+  /** Confirmation step (status "pending"): the subscribe request waiting for "Confermo". */
+  pending_since: Nullable<number>;
+  pending_message_id: Nullable<string>;
+  pending_text: Nullable<string>;
 }
 
 export interface ConsentEventsTable {
@@ -141,6 +169,26 @@ export interface BroadcastsTable {
   attention_reason: string | null;
   created_at: number;
   updated_at: number;
+  /** marketing | utility (default): marketing skips people who stopped it in WhatsApp. */
+  category: Defaulted<string>;
+}
+
+/** The moderation inbox: citizens' messages, kept only when the comune enables it, then purged. */
+export interface ModerationMessagesTable {
+  id: Id;
+  tenant_id: string;
+  subscriber_id: number | null;
+  subscriber_key: string;
+  inbound_message_id: string;
+  /** text, image, audio, video, document, location, sticker, … */
+  type: string;
+  /** The text or caption (location: its name/address and coordinates). */
+  text: string | null;
+  media_id: string | null;
+  received_at: number;
+  flagged_at: number | null;
+  /** Deleted by the hourly purge after this instant (received_at + the comune's retention). */
+  purge_after: number;
 }
 
 export interface UsersTable {
@@ -257,6 +305,7 @@ export interface DB {
   user_tokens: UserTokensTable;
   api_keys: ApiKeysTable;
   tenant_settings: TenantSettingsTable;
+  moderation_messages: ModerationMessagesTable;
 }
 
 /** Tables that hold no comune's data, and why (the fitness test reads this). */

@@ -59,6 +59,7 @@ describe.each(testEngines())("storage on %s", (engine) => {
         "consent_events",
         "inbound_events",
         "login_failures",
+        "moderation_messages",
         "outbound_messages",
         "sender_numbers",
         "sessions",

@@ -3,6 +3,7 @@ import * as initial from "./0001-initial.js";
 import * as dispatch from "./0002-dispatch.js";
 import * as outboundIndexes from "./0003-outbound-indexes.js";
 import * as access from "./0004-access.js";
+import * as citizens from "./0005-citizens.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "0002-dispatch": dispatch,
   "0003-outbound-indexes": outboundIndexes,
   "0004-access": access,
+  "0005-citizens": citizens,
 };

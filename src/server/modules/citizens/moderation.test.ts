@@ -1,0 +1,176 @@
+import { randomBytes } from "node:crypto";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
+import { until } from "../../test/dispatch-harness.js";
+import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { signatureOf } from "../sandbox/webhook-envelopes.js";
+import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
+import { subscriberKey } from "./subscriber-key.js";
+
+/**
+ * A comune that keeps citizens' messages in a moderation inbox (Casale, switched on here), the
+ * retention purge, and a person WhatsApp identifies only by a business-scoped user id.
+ */
+const CASALE = { slug: "casale-marittimo", display: "393760088777" };
+
+describe.each(testEngines())("the moderation inbox on %s", (engine) => {
+  let s: InProcessServer;
+  let tenantsDir: string;
+  let dropDb: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-tenants-"));
+    const file = path.join(tenantsDir, "casale-marittimo.yaml");
+    await copyFile(path.join(SHIPPED_TENANTS_DIR, "casale-marittimo.yaml"), file);
+    const yaml = await readFile(file, "utf8");
+    await writeFile(file, `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 7\n`);
+    const env: Record<string, string> = { TENANTS_DIR: tenantsDir };
+    if (engine === "postgres") {
+      const created = await createTestPostgresDatabase();
+      env.DATABASE_URL = created.url;
+      dropDb = created.drop;
+    }
+    s = await startInProcessServer({ env });
+  }, 60_000);
+
+  afterAll(async () => {
+    await s.close();
+    await dropDb?.();
+    await rm(tenantsDir, { recursive: true, force: true });
+  });
+
+  const db = () => s.server.database.db;
+
+  async function handled(wamid: string): Promise<void> {
+    await until(`message ${wamid} handled`, async () => {
+      const row = await db()
+        .selectFrom("inbound_events")
+        .select("processed_at")
+        .where("dedup_key", "=", `message:${wamid}`)
+        .executeTakeFirst();
+      return row?.processed_at ? true : undefined;
+    });
+  }
+
+  it("keeps what citizens write for the retention period, then the purge deletes it", async () => {
+    const waId = `3934${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`;
+    const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ to: CASALE.display, text: "Il lampione di via Roma è rotto" }),
+    });
+    const { message } = (await response.json()) as { message: { id: string } };
+    await handled(message.id);
+    const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, waId);
+    const kept = await db()
+      .selectFrom("moderation_messages")
+      .selectAll()
+      .where("subscriber_key", "=", key)
+      .execute();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({
+      tenant_id: CASALE.slug,
+      inbound_message_id: message.id,
+      type: "text",
+      text: "Il lampione di via Roma è rotto",
+      flagged_at: null,
+    });
+    const row = kept[0];
+    expect(Number(row?.purge_after) - Number(row?.received_at)).toBe(7 * 24 * 60 * 60 * 1000);
+
+    // Not yet due: kept. Past its retention: purged.
+    await s.server.citizens.purge();
+    expect(
+      await db()
+        .selectFrom("moderation_messages")
+        .select("id")
+        .where("subscriber_key", "=", key)
+        .execute(),
+    ).toHaveLength(1);
+    await db()
+      .updateTable("moderation_messages")
+      .set({ purge_after: Date.now() - 1 })
+      .where("subscriber_key", "=", key)
+      .execute();
+    const done = await s.server.citizens.purge();
+    expect(done.moderation).toBeGreaterThanOrEqual(1);
+    expect(
+      await db()
+        .selectFrom("moderation_messages")
+        .select("id")
+        .where("subscriber_key", "=", key)
+        .execute(),
+    ).toHaveLength(0);
+  });
+
+  it("identifies a person without a number by their business-scoped user id", async () => {
+    const userId = `IT.${randomBytes(8).toString("hex")}`;
+    const wamid = `wamid.USER${randomBytes(10).toString("hex")}`;
+    const envelope = {
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "200000000000002",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: {
+                  display_phone_number: CASALE.display,
+                  phone_number_id: "100000000000002",
+                },
+                contacts: [{ profile: { name: "Lucia" }, user_id: userId }],
+                messages: [
+                  {
+                    from: "",
+                    from_user_id: userId,
+                    id: wamid,
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: "text",
+                    text: { body: "Lucia, Neri + ATTIVA" },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const body = JSON.stringify(envelope);
+    const response = await fetch(`${s.baseUrl}/webhooks/whatsapp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-hub-signature-256": signatureOf(body, "sandbox-app-secret"),
+      },
+      body,
+    });
+    expect(response.status).toBe(200);
+    await handled(wamid);
+    const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, `user:${userId}`);
+    const row = await db()
+      .selectFrom("subscribers")
+      .selectAll()
+      .where("subscriber_key", "=", key)
+      .executeTakeFirst();
+    expect(row).toMatchObject({
+      wa_id: null,
+      user_id: userId,
+      status: "pending",
+      first_name: "Lucia",
+      last_name: "Neri",
+    });
+    const reply = await db()
+      .selectFrom("outbound_messages")
+      .select(["recipient", "payload"])
+      .where("subscriber_id", "=", row?.id ?? -1)
+      .executeTakeFirst();
+    expect(reply?.recipient).toBe(userId);
+    expect(reply?.payload).toContain("Confermo");
+  });
+});
