@@ -126,7 +126,7 @@ export const webhookCpuPerRequest = (r: WebhookLoad): number =>
 export async function steadyWebhookLoad(
   server: RunningBenchServer,
   bodies: ReturnType<typeof webhookBodies>,
-  options: { connections: number; seconds: number; rate: number },
+  options: { connections: number; seconds: number; rate: number; warmupSeconds: number },
 ): Promise<WebhookLoad> {
   const pool = new Pool(server.baseUrl, { connections: options.connections, pipelining: 1 });
   const latencies: number[] = [];
@@ -143,24 +143,34 @@ export async function steadyWebhookLoad(
       })
       .then(async (response) => {
         await response.body.dump();
+        if (due < measuredFrom) return;
         if (response.statusCode !== 200) failures += 1;
         else latencies.push(performance.now() - due);
       })
       .catch(() => {
-        failures += 1;
+        if (due >= measuredFrom) failures += 1;
       })
       .finally(() => inFlight.delete(request));
     inFlight.add(request);
   };
-  const stop = cpuMeter([server.pid]);
+  // The first requests open the pool's connections and meet a server not yet optimised: a
+  // warm-up at the same rate, not measured, comes first.
+  let stop = (): ReturnType<ReturnType<typeof cpuMeter>> => {
+    throw new Error("the measured stretch never began");
+  };
   const start = performance.now();
-  const total = Math.round(options.rate * options.seconds);
+  const measuredFrom = start + options.warmupSeconds * 1000;
+  const total = Math.round(options.rate * (options.warmupSeconds + options.seconds));
+  const warmupTotal = Math.round(options.rate * options.warmupSeconds);
   let issued = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - start) / 1000) * options.rate));
-      for (; issued < due; issued++) send(start + (issued / options.rate) * 1000);
+      for (; issued < due; issued++) {
+        if (issued === warmupTotal) stop = cpuMeter([server.pid]);
+        send(start + (issued / options.rate) * 1000);
+      }
       if (issued >= total) {
         clearInterval(timer);
         resolve();
