@@ -7,12 +7,14 @@ import {
 import { launchChromium } from "./browser.js";
 
 /**
- * The issue's promise, played in a real browser against the real server in sandbox mode: a
- * person opens /sandbox, creates a phone, writes to the demo comune, and the service logs the
- * message as received; the comune's reply buttons show up on the phone and can be tapped.
+ * The promise of the quick start, played in a real browser against the real server in sandbox
+ * mode: a person opens /sandbox, creates a phone, subscribes to WhatsConcorezzo with its keyword
+ * and reads the comune's confirmation; then subscribes to Casale Marittimo with its own form and
+ * confirms by tapping the "Confermo" reply button.
  */
 
 const CONCOREZZO = "393665784663";
+const CASALE = "393760088777";
 const MARIO = "393331234567";
 
 let running: InProcessServer;
@@ -33,7 +35,7 @@ afterAll(async () => {
 });
 
 describe("/sandbox on the real server", () => {
-  it("lets a person write to WhatsConcorezzo and the service receives it", async () => {
+  it("lets a person subscribe to each demo comune and read its confirmation", async () => {
     await page.goto(`${running.baseUrl}/sandbox`);
     await page.locator("body[data-ready]").waitFor();
     await page.getByLabel("Numero", { exact: true }).fill("+39 333 123 4567");
@@ -46,34 +48,24 @@ describe("/sandbox on the real server", () => {
     await mario.getByLabel("Messaggio a WhatsConcorezzo").fill("ATTIVA ISCRIZIONE");
     await mario.getByRole("button", { name: "Invia", exact: true }).click();
 
-    // Delivered: the signed webhook reached the service and was stored.
+    // Delivered, handled, and answered with Concorezzo's own confirmation.
     const bubble = mario.locator(".msg--out", { hasText: "ATTIVA ISCRIZIONE" });
     await expect.poll(() => bubble.locator(".ticks").getAttribute("aria-label")).toBe("Consegnato");
-    await expect
-      .poll(() => running.log())
-      .toContain('"event":"whatsapp.message_received","tenant":"concorezzo"');
+    await mario.locator(".msg--in", { hasText: "La tua iscrizione a" }).waitFor();
+    expect(running.log()).toContain('"event":"citizens.message_handled","tenant":"concorezzo"');
     expect(running.log()).not.toContain(MARIO);
 
-    // The comune answers (here through its client directly; the citizens' part comes later).
-    const sent = await running.server.whatsapp.forTenant("concorezzo").send({
-      to: MARIO,
-      message: {
-        type: "buttons",
-        body: "Vuoi ricevere le notizie di WhatsConcorezzo?",
-        buttons: [
-          { id: "confirm", title: "Confermo" },
-          { id: "cancel", title: "Annulla" },
-        ],
-      },
-    });
-    expect(sent.ok).toBe(true);
+    // Casale Marittimo: "Nome, Cognome + ATTIVA", then the "Confermo" step.
+    await mario.getByLabel("Scrivi a").selectOption(CASALE);
+    await mario
+      .getByLabel("Messaggio a WhatsApp del Comune di Casale Marittimo")
+      .fill("Mario, Rossi + ATTIVA");
+    await mario.getByRole("button", { name: "Invia", exact: true }).click();
     const confirm = mario.getByRole("button", { name: "Confermo" });
     await confirm.waitFor();
-    const received = running.log().split("whatsapp.message_received").length;
     await confirm.click();
-    await expect
-      .poll(() => running.log().split("whatsapp.message_received").length)
-      .toBe(received + 1);
+    await mario.locator(".msg--in", { hasText: "Ciao Mario, la tua iscrizione" }).waitFor();
+    expect(running.log()).not.toContain(MARIO);
     await page.screenshot({ path: "/tmp/sandbox-real-server.png" });
   });
 });
