@@ -4,6 +4,7 @@ import * as dispatch from "./0002-dispatch.js";
 import * as outboundIndexes from "./0003-outbound-indexes.js";
 import * as access from "./0004-access.js";
 import * as citizens from "./0005-citizens.js";
+import * as consentEventsByTime from "./0006-consent-events-by-time.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "0003-outbound-indexes": outboundIndexes,
   "0004-access": access,
   "0005-citizens": citizens,
+  "0006-consent-events-by-time": consentEventsByTime,
 };
