@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { engineOf } from "../../platform/db/dialect.js";
-import type { DB } from "../../platform/db/schema.js";
+import type { AuditLogTable, DB } from "../../platform/db/schema.js";
 import type { Actor } from "../../platform/http/access.js";
 
 /**
@@ -24,20 +24,7 @@ export interface AuditEntry {
 export const GENESIS_HASH = "0".repeat(64);
 
 /** The canonical text an entry's hash is computed over (also used by the verifier). */
-export function auditHash(
-  prevHash: string,
-  row: {
-    id: number;
-    tenant_id: string | null;
-    actor_type: string;
-    actor_id: string | null;
-    action: string;
-    target_type: string | null;
-    target_id: string | null;
-    summary: string | null;
-    created_at: number;
-  },
-): string {
+export function auditHash(prevHash: string, row: Omit<AuditRow, "prev_hash" | "hash">): string {
   const content = JSON.stringify([
     prevHash,
     Number(row.id),
@@ -98,19 +85,7 @@ export async function appendAudit(
 /** An arbitrary constant naming the audit chain's advisory lock. */
 const AUDIT_LOCK_KEY = 4_217_001;
 
-export interface AuditRow {
-  id: number;
-  tenant_id: string | null;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  summary: string | null;
-  created_at: number;
-  prev_hash: string | null;
-  hash: string;
-}
+export type AuditRow = Selectable<AuditLogTable>;
 
 const auditColumns = [
   "id",

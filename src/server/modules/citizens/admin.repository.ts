@@ -1,9 +1,10 @@
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
-import type { DB, SubscribersTable } from "../../platform/db/schema.js";
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { DB } from "../../platform/db/schema.js";
+import type { SubscriberRow } from "./citizens.repository.js";
 
 /** The subscriber rows and moderation inbox as the admin API reads and changes them. */
 type Db = Kysely<DB> | Transaction<DB>;
-export type SubscriberRow = Selectable<SubscribersTable>;
+export { findSubscriberByKey, type SubscriberRow } from "./citizens.repository.js";
 
 /** One person of one comune: a row of another comune is never found. */
 export function findSubscriber(
@@ -16,20 +17,6 @@ export function findSubscriber(
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
-    .executeTakeFirst();
-}
-
-/** Exact match through the keyed hash (unique per comune): an index lookup, never a scan. */
-export function findSubscriberByKey(
-  db: Db,
-  tenantId: string,
-  key: string,
-): Promise<SubscriberRow | undefined> {
-  return db
-    .selectFrom("subscribers")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("subscriber_key", "=", key)
     .executeTakeFirst();
 }
 

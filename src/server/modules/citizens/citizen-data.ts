@@ -189,7 +189,7 @@ export interface EraseInput {
 }
 
 /**
- * Unsubscribes and erases, in one transaction (or in the caller's, when given one):
+ * Unsubscribes and erases, in one transaction (the caller's, when `db` is one):
  * - status "unsubscribed", unsubscribed_at now;
  * - erased: first and last name, profile name, topics, locale, the marketing-stop state, the
  *   pending confirmation, the review flag, and the messages kept in the moderation inbox;
@@ -202,14 +202,14 @@ export interface EraseInput {
  *   subscriber.erase, no number in it). Callers need not audit again.
  */
 export async function eraseCitizen(
-  db: Kysely<DB>,
+  db: Kysely<DB> | Transaction<DB>,
   input: EraseInput,
-  trx?: Transaction<DB>,
 ): Promise<void> {
-  if (!trx) {
-    await db.transaction().execute((t) => eraseCitizen(db, input, t));
+  if (!db.isTransaction) {
+    await db.transaction().execute((trx) => eraseCitizen(trx, input));
     return;
   }
+  const trx = db;
   const { tenant, subscriberId, now } = input;
   const row = await trx
     .selectFrom("subscribers")

@@ -279,7 +279,18 @@ export class Citizens {
     },
   ): Promise<string> {
     const { tenant, row, message: m, action, now, locale, say } = input;
-    const { keySecret } = this.options;
+    // Unsubscribing and "CANCELLA DATI" differ only in what the ledger records.
+    const erase = (ledgerAction: "unsubscribe" | "erase") =>
+      eraseCitizen(trx, {
+        tenant,
+        subscriberId: row.id,
+        actor: { type: "citizen" },
+        ledgerAction,
+        inboundMessageId: m.id,
+        ...(m.text === undefined ? {} : { textReceived: m.text }),
+        now,
+        keySecret: this.options.keySecret,
+      });
     switch (action.action) {
       case "subscribe": {
         if (row.status === "active") {
@@ -362,20 +373,7 @@ export class Citizens {
           say("notSubscribed");
           return "not subscribed";
         }
-        await eraseCitizen(
-          trx,
-          {
-            tenant,
-            subscriberId: row.id,
-            actor: { type: "citizen" },
-            ledgerAction: "unsubscribe",
-            inboundMessageId: m.id,
-            ...(m.text === undefined ? {} : { textReceived: m.text }),
-            now,
-            keySecret,
-          },
-          trx,
-        );
+        await erase("unsubscribe");
         say("unsubscribed");
         return "unsubscribed";
       }
@@ -410,20 +408,7 @@ export class Citizens {
             );
             return "data";
           case "erase":
-            await eraseCitizen(
-              trx,
-              {
-                tenant,
-                subscriberId: row.id,
-                actor: { type: "citizen" },
-                ledgerAction: "erase",
-                inboundMessageId: m.id,
-                ...(m.text === undefined ? {} : { textReceived: m.text }),
-                now,
-                keySecret,
-              },
-              trx,
-            );
+            await erase("erase");
             say("erased");
             return "erased";
         }
