@@ -31,8 +31,32 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["../*/*.repository.js", "../*/*.repository"],
+              group: [
+                "../*/*.repository.js",
+                "../*/*.repository",
+                "../../*/*.repository.js",
+                "../../*/*.repository",
+              ],
               message: "Call the other module's *.service.ts, not its repository.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Outside the modules (start-up, the CLI, the test helpers) staff and audit are reached
+    // through their services too: their tables have rules (sessions, the chain) only they keep.
+    files: ["src/**/*.ts"],
+    ignores: ["src/server/modules/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/modules/staff/*.repository*", "**/modules/audit/*.repository*"],
+              message: "Call the module's *.service.ts, not its repository.",
             },
           ],
         },

@@ -48,8 +48,11 @@ import {
   storageRun,
   type StorageRun,
 } from "./storage.js";
+import { floodRun, startFakeGraph, type FloodResult } from "./flood.js";
+import { createTestPostgresDatabase } from "../src/server/test/engines.js";
 import {
   APP_SECRET,
+  cloudEnv,
   steadyWebhookLoad,
   webhookBodies,
   webhookCpuPerRequest,
@@ -57,7 +60,7 @@ import {
   type WebhookLoad,
 } from "./webhook.js";
 
-const PARTS = ["http", "storage", "dispatch", "webhook", "expansion"] as const;
+const PARTS = ["http", "storage", "dispatch", "webhook", "expansion", "flood"] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -71,6 +74,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --deliveries N      deliveries of the held-rate dispatch run (default 100,000)
   --recipients N      subscribers of the expansion part, and of the largest memory run
                       (default 1,000,000)
+  --flood-backlog N   status events stored before the flood part's citizens write
+                      (default 50,000)
   --retries N         times a run disturbed by other processes is measured again (default 3;
                       waiting and redoing take 2 minutes at most in all; 0 turns it off)
   --only PARTS        comma-separated: ${PARTS.join(", ")} (default: all)
@@ -87,6 +92,7 @@ const { values: flags } = parseArgs({
     retries: { type: "string" },
     deliveries: { type: "string" },
     recipients: { type: "string" },
+    "flood-backlog": { type: "string" },
     profile: { type: "string" },
     only: { type: "string" },
     help: { type: "boolean", default: false },
@@ -130,10 +136,11 @@ const options = {
   retries: count(flags.retries, flags.quick ? 1 : 3, "retries", 0),
   deliveries: count(flags.deliveries, flags.quick ? 10_000 : 100_000, "deliveries", 100),
   recipients: count(flags.recipients, flags.quick ? 100_000 : 1_000_000, "recipients", 1000),
+  floodBacklog: count(flags["flood-backlog"], flags.quick ? 20_000 : 50_000, "flood-backlog", 1000),
   profile: flags.profile === undefined ? undefined : path.resolve(flags.profile),
 };
 
-/** Baselines from the project's performance-baseline.md §2.3/§2.4 (this machine, 1M rows). */
+/** Baselines from docs/performance-baseline.md §2.3/§2.4 (the benchmark machine, 1M rows). */
 const BASELINE = {
   sqlite: { insert: 614_000, expand: 2_720_000 },
   postgres: { insert: 314_000, expand: 374_000 },
@@ -516,7 +523,10 @@ function storageSection(results: EngineResult[]): string {
 
 // --- dispatch (a, b, e) --------------------------------------------------------------------------
 
-/** In flight for the unthrottled run: the baseline's D1 setting (§2.2, 50 in flight). */
+/**
+ * In flight for the unthrottled run: the baseline's D1 setting (docs/performance-baseline.md §2.2,
+ * 50 in flight).
+ */
 const UNTHROTTLED_CONCURRENCY = 50;
 /** The largest memory run sends for this long only: 1M at the cap would take 17 minutes. */
 const LARGE_RUN_MS = 15_000;
@@ -781,19 +791,8 @@ const LATENCY_CONNECTIONS = 50;
 
 async function benchWebhook(): Promise<WebhookResults> {
   const scratch = newScratch("webhook");
-  const cloud = {
-    WHATSAPP_MODE: "cloud",
-    // Required in cloud mode: the keyed hash of citizens' numbers.
-    SUBSCRIBER_KEY_SECRET: "bench-subscriber-key-secret",
-    // Nothing is sent: no row is queued. An address where nothing listens, to be sure.
-    WHATSAPP_GRAPH_URL: "http://127.0.0.1:9/graph",
-    CONCOREZZO_WA_ACCESS_TOKEN: "sandbox-access-token",
-    CONCOREZZO_WA_APP_SECRET: APP_SECRET,
-    CONCOREZZO_WA_VERIFY_TOKEN: "sandbox-verify-token",
-    CASALE_MARITTIMO_WA_ACCESS_TOKEN: "sandbox-access-token",
-    CASALE_MARITTIMO_WA_APP_SECRET: APP_SECRET,
-    CASALE_MARITTIMO_WA_VERIFY_TOKEN: "sandbox-verify-token",
-  };
+  // Nothing is sent: no row is queued. An address where nothing listens, to be sure.
+  const cloud = cloudEnv("http://127.0.0.1:9/graph");
   const bare: ServerSpec = {
     name: "bare Fastify 5 + HMAC check",
     entry: "webhook-bare.ts",
@@ -1072,12 +1071,132 @@ function expansionSection(results: ExpansionResult[]): string {
   ].join("\n");
 }
 
+// --- flood (f) ---------------------------------------------------------------------------------
+
+/** Flood requests in flight: enough to keep the server busy, as the 425 requests of issue #9 did. */
+const FLOOD_CONNECTIONS = 2;
+const FLOOD_GAP_MS = 500;
+/** The flood of issue #9: 425 signed requests (here of 1,000 statuses each, the most allowed). */
+const FLOOD_REQUESTS = 425;
+const FLOOD_REPLY_TIMEOUT_MS = 60_000;
+const replyTime = (value: number) =>
+  Number.isFinite(value) ? ms(value) : `none in ${FLOOD_REPLY_TIMEOUT_MS / 1000} s`;
+/** Issue #9 point 4: a reply to a citizen within 2 s, whatever is queued. */
+const FLOOD_GOAL_MS = 2000;
+
+async function benchFlood(): Promise<FloodResult[]> {
+  const scratch = newScratch("flood");
+  const graph = await startFakeGraph();
+  const engines: Engine[] = process.env.DATABASE_URL ? ["sqlite", "postgres"] : ["sqlite"];
+  const samples = flags.quick ? 5 : 10;
+  const results: FloodResult[] = [];
+  try {
+    for (const engine of engines) {
+      const dataDir = path.join(scratch, engine);
+      mkdirSync(dataDir, { recursive: true });
+      const pg = engine === "postgres" ? await createTestPostgresDatabase() : undefined;
+      progress(`flood on ${engine}: starting the server`);
+      const server = await startBenchServer(
+        {
+          name: `Banditore (${engine})`,
+          entry: "ours.ts",
+          env: {
+            ...cloudEnv(graph.url),
+            LOG_LEVEL: "warn",
+            ...(pg ? { DATABASE_URL: pg.url } : {}),
+          },
+        },
+        { taskset: pinned ? taskset : undefined, cpu: SERVER_CPU, dataDir },
+      );
+      running.push(server);
+      try {
+        await waitForQuiet();
+        progress(
+          `flood on ${engine}: ${samples} citizens idle, then ${int(options.floodBacklog)} statuses ` +
+            `and ${samples} citizens under the flood`,
+        );
+        const result = await floodRun(server, graph, {
+          engine,
+          database: pg ? { url: pg.url, dataDir: "" } : { dataDir },
+          backlog: options.floodBacklog,
+          samples,
+          gapMs: FLOOD_GAP_MS,
+          floodConnections: FLOOD_CONNECTIONS,
+          floodRequests: Math.max(FLOOD_REQUESTS, Math.ceil(options.floodBacklog / 1000)),
+          replyTimeoutMs: FLOOD_REPLY_TIMEOUT_MS,
+        });
+        results.push(result);
+        progress(
+          `flood on ${engine}: idle reply ${replyTime(median(result.idle))}, under the flood ` +
+            `${replyTime(median(result.flooded))} (slowest ${replyTime(Math.max(...result.flooded))}), ` +
+            `backlog ${int(Math.min(...result.backlogAtReply))}–${int(Math.max(...result.backlogAtReply))}`,
+        );
+      } finally {
+        await stopServer(server);
+        await pg?.drop();
+      }
+    }
+  } finally {
+    await graph.close();
+  }
+  await cleanUp();
+  return results;
+}
+
+function floodSection(results: FloodResult[]): string {
+  const rows = results.map((r) => [
+    engineName(r.engine),
+    `${replyTime(median(r.idle))} / ${replyTime(Math.max(...r.idle))}`,
+    `**${replyTime(median(r.flooded))} / ${replyTime(Math.max(...r.flooded))}**`,
+    `${int(Math.min(...r.backlogAtReply))}–${int(Math.max(...r.backlogAtReply))}`,
+    `${int(r.backlog)} in ${r.backlogSeconds.toFixed(1)} s`,
+    int(r.floodTotal),
+    `${si(r.floodEventsPerSecond)}/s`,
+    `${si(r.handledPerSecond)}/s`,
+    `${si(r.drainPerSecond)}/s`,
+    pct(r.serverCpu),
+    pct(r.otherCpu),
+  ]);
+  return [
+    `A citizen writes "ATTIVA ISCRIZIONE" (a signed webhook, a new number each time) and the ` +
+      "time is taken until the reply reaches the Graph API (the server in cloud mode, sending to " +
+      "a fake Graph API in the bench process): first to the idle server, one citizen at a time; " +
+      `then after ${int(results[0]?.backlog ?? options.floodBacklog)} statuses were stored by ` +
+      `signed requests of 1,000 (the most one may carry) while more keep coming ` +
+      `(${FLOOD_CONNECTIONS} requests in flight, as fast as the server takes them, up to ` +
+      `${FLOOD_REQUESTS} requests in all, the flood of issue #9), one citizen every ` +
+      `${FLOOD_GAP_MS} ms. Each status is about another person, so no per-sender limit ` +
+      "applies: only the queue's priority keeps the citizens ahead. Latency is the median and " +
+      `the slowest; a citizen not answered within ${FLOOD_REPLY_TIMEOUT_MS / 1000} s ends the run.`,
+    "",
+    table(
+      [
+        "engine",
+        "reply, idle (median / slowest)",
+        "reply under the flood (median / slowest)",
+        "events waiting when each reply arrived",
+        "backlog stored first",
+        "flood in all",
+        "flood stored meanwhile",
+        "events handled meanwhile",
+        "handled after the flood (3 s)",
+        "server CPU",
+        "other CPU",
+      ],
+      rows,
+    ),
+    "",
+    ...(process.env.DATABASE_URL ? [] : ["PostgreSQL skipped: DATABASE_URL is not set.", ""]),
+  ].join("\n");
+}
+
 // --- goals -------------------------------------------------------------------------------------
 
 function goalRows(
   dispatch: DispatchResults | undefined,
   webhook: WebhookResults | undefined,
   expansion: ExpansionResult[],
+  flood: FloodResult[],
 ): GoalRow[] {
   const rows: GoalRow[] = [];
   const held = dispatch?.held;
@@ -1180,6 +1299,16 @@ function goalRows(
       pass: bytes === undefined ? undefined : bytes <= 200 * MB,
     });
   }
+  for (const r of flood) {
+    const slowest = Math.max(...r.flooded);
+    rows.push({
+      id: "(f) #9",
+      what: `reply to ATTIVA ISCRIZIONE under a status flood, slowest of ${r.flooded.length}, ${engineName(r.engine)}`,
+      measured: replyTime(slowest),
+      goal: `≤ ${ms(FLOOD_GOAL_MS)}`,
+      pass: slowest <= FLOOD_GOAL_MS,
+    });
+  }
   return rows;
 }
 
@@ -1198,12 +1327,14 @@ let storageResults: EngineResult[] = [];
 let dispatchResults: DispatchResults | undefined;
 let webhookResults: WebhookResults | undefined;
 let expansionResults: ExpansionResult[] = [];
+let floodResults: FloodResult[] = [];
 try {
   if (runs("http")) httpCases = await benchHttp();
   if (runs("storage")) storageResults = await benchStorage();
   if (runs("webhook")) webhookResults = await benchWebhook();
   if (runs("expansion")) expansionResults = await benchExpansion();
   if (runs("dispatch")) dispatchResults = await benchDispatch();
+  if (runs("flood")) floodResults = await benchFlood();
 } finally {
   await cleanUp();
 }
@@ -1247,11 +1378,11 @@ const out = [
   ),
   "",
 ];
-if (runs("dispatch") || runs("webhook") || runs("expansion")) {
+if (runs("dispatch") || runs("webhook") || runs("expansion") || runs("flood")) {
   out.push(
-    "### Goals (issue #4 item 9)",
+    "### Goals (issue #4 item 9, issue #9 point 4)",
     "",
-    goalsSection(goalRows(dispatchResults, webhookResults, expansionResults)),
+    goalsSection(goalRows(dispatchResults, webhookResults, expansionResults, floodResults)),
     "",
   );
 }
@@ -1277,5 +1408,13 @@ if (runs("webhook")) {
 if (runs("expansion")) {
   out.push("### Expansion of a broadcast: ours against a raw `INSERT … SELECT`", "");
   out.push(expansionSection(expansionResults), "");
+}
+if (runs("flood")) {
+  out.push(
+    "### A citizen's reply under a flood of status webhooks",
+    "",
+    floodSection(floodResults),
+    "",
+  );
 }
 process.stdout.write(out.join("\n"));

@@ -11,6 +11,7 @@ import { migrateToLatest } from "../src/server/platform/db/migrate.js";
 import type { DB } from "../src/server/platform/db/schema.js";
 import { createLogger } from "../src/server/platform/log.js";
 import { openTestDatabase } from "../src/server/test/engines.js";
+import { buildBroadcast, subscriberValues } from "../src/server/test/factories.js";
 
 const TENANTS_DIR = new URL("../config/tenants/", import.meta.url).pathname;
 const TENANT = "concorezzo";
@@ -92,25 +93,15 @@ export async function storageRun(
       .executeTakeFirstOrThrow();
     assertCount("subscribers", Number(counted.n), subscribers);
 
-    const broadcast = await db
-      .insertInto("broadcasts")
-      .values({
-        tenant_id: TENANT,
-        title: "Chiusura via Roma",
-        status: "sending",
-        priority: "normal",
-        content: JSON.stringify({ type: "text", text: "Via Roma chiusa domani" }),
-        created_by: null,
-        approved_by: null,
-        scheduled_at: null,
-        started_at: INSTANT,
-        finished_at: null,
-        attention_reason: null,
-        created_at: INSTANT,
-        updated_at: INSTANT,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+    const broadcast = await buildBroadcast(db, {
+      tenant_id: TENANT,
+      title: "Chiusura via Roma",
+      status: "sending",
+      priority: "normal",
+      content: JSON.stringify({ type: "text", text: "Via Roma chiusa domani" }),
+      started_at: INSTANT,
+      created_at: INSTANT,
+    });
 
     t = performance.now();
     const added = await expandBroadcast(db, broadcast.id, sender.id);
@@ -139,22 +130,14 @@ async function insertSubscribers(db: Kysely<DB>, count: number): Promise<void> {
     await db
       .insertInto("subscribers")
       .values(
-        Array.from({ length: size }, (_, i) => ({
-          tenant_id: TENANT,
-          wa_id: `39333${String(start + i).padStart(7, "0")}`,
-          user_id: null,
-          status: "active" as const,
-          first_name: null,
-          last_name: null,
-          profile_name: null,
-          locale: null,
-          subscribed_at: INSTANT,
-          unsubscribed_at: null,
-          blocked_at: null,
-          last_inbound_at: null,
-          created_at: INSTANT,
-          updated_at: INSTANT,
-        })),
+        Array.from({ length: size }, (_, i) =>
+          subscriberValues({
+            tenant_id: TENANT,
+            wa_id: `39333${String(start + i).padStart(7, "0")}`,
+            status: "active",
+            created_at: INSTANT,
+          }),
+        ),
       )
       .execute();
   }

@@ -12,6 +12,23 @@ export const WEBHOOK_PATH = "/webhooks/whatsapp";
 /** The sandbox's app secret for Concorezzo (dispatch-harness SANDBOX_ENV). */
 export const APP_SECRET = "sandbox-app-secret";
 
+/** The server in cloud mode (signed webhooks, the Cloud API client) sending to `graphUrl`. */
+export function cloudEnv(graphUrl: string): Record<string, string> {
+  return {
+    WHATSAPP_MODE: "cloud",
+    // Required in cloud mode: the keyed hash of citizens' numbers.
+    SUBSCRIBER_KEY_SECRET: "bench-subscriber-key-secret",
+    AUDIT_KEY_SECRET: "bench-audit-key-secret",
+    WHATSAPP_GRAPH_URL: graphUrl,
+    CONCOREZZO_WA_ACCESS_TOKEN: "sandbox-access-token",
+    CONCOREZZO_WA_APP_SECRET: APP_SECRET,
+    CONCOREZZO_WA_VERIFY_TOKEN: "sandbox-verify-token",
+    CASALE_MARITTIMO_WA_ACCESS_TOKEN: "sandbox-access-token",
+    CASALE_MARITTIMO_WA_APP_SECRET: APP_SECRET,
+    CASALE_MARITTIMO_WA_VERIFY_TOKEN: "sandbox-verify-token",
+  };
+}
+
 /**
  * Distinct, correctly signed bodies in the sandbox's status envelope (one `delivered` status
  * with pricing, as the sandbox posts them), each naming a new wamid: every request stores a new

@@ -1,12 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+  type Route,
+} from "playwright-core";
 import { launchChromium } from "./browser.js";
-import { startFakeSandboxApi, type FakeSandboxApi } from "./fake-sandbox-api.js";
+import {
+  PDF_BYTES,
+  posterPng,
+  recordPageTraffic,
+  startRealSandbox,
+  type PageTraffic,
+  type RealSandbox,
+} from "./real-sandbox.js";
 
 /**
- * The simulated phones page in a real browser, played as a citizen would. The JSON API is the
- * in-memory fake in fake-sandbox-api.ts (same contract as the real one), with the real page
- * routes in front of it.
+ * The simulated phones page in a real browser, played as a citizen would, against the real
+ * sandbox (real-sandbox.ts): the test takes the comune's seat, writing through the Cloud API
+ * client, and decides when the sandbox's webhooks are answered.
  */
 
 const CONCOREZZO = "393665784663";
@@ -16,17 +29,19 @@ const GIULIA = "393401112233";
 const SCREENSHOT = "/tmp/sandbox-page.png";
 const SCREENSHOT_PHONE = "/tmp/sandbox-phone.png";
 
-let api: FakeSandboxApi;
+let api: RealSandbox;
+let traffic: PageTraffic;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  api = await startFakeSandboxApi();
+  api = await startRealSandbox();
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: "it-IT" });
   page = await context.newPage();
+  traffic = recordPageTraffic(page);
   // Any script error or CSP violation fails the test at the end; the API's 400 (the server's
   // field check) and 403 (a blocked phone) are provoked on purpose.
   page.on("console", (message) => {
@@ -45,8 +60,12 @@ afterAll(async () => {
 
 const phonePanel = (waId: string): Locator => page.locator(`section.phone[data-wa-id="${waId}"]`);
 
-/** The latest message the fake received from a phone. */
-const lastSent = () => api.sent[api.sent.length - 1];
+/** The latest message the sandbox accepted from a phone, as the page posted it. */
+const lastSent = () => traffic.sent[traffic.sent.length - 1];
+/** A phone as the sandbox keeps it. */
+const phone = (waId: string) => api.sandbox.state.phones.get(waId);
+/** Status webhooks are retried 0.25, 1, 4, 16 s apart: a delivery may wait for the next one. */
+const RETRIED = { timeout: 30_000 };
 
 async function addPhone(number: string, name: string): Promise<void> {
   await page.getByLabel("Numero", { exact: true }).fill(number);
@@ -120,10 +139,28 @@ describe("the simulated phones page", () => {
     expect(await page.locator("#new-phone-number-error").textContent()).toContain("solo cifre");
     expect(await page.locator("#new-phone-name-error").textContent()).toContain("nome");
     expect(await page.locator(":focus").getAttribute("id")).toBe("new-phone-number");
-    expect(api.phone(MARIO)).toBeUndefined();
+    expect(phone(MARIO)).toBeUndefined();
 
-    // A problem only the server knows is shown on its field too.
-    api.failNextCreate([{ field: "body.name", problem: "Nome non accettato dal server" }]);
+    // A problem only the server knows is shown on its field too. The page checks what the API
+    // checks, so no input gets past one and not the other: the API's answer is stood in for once.
+    const create = "**/sandbox/api/phones";
+    let refused = false;
+    const refuseOnce = async (route: Route) => {
+      if (refused || route.request().method() !== "POST") return route.fallback();
+      refused = true;
+      await route.fulfill({
+        status: 400,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: {
+            code: "VALIDATION_FAILED",
+            message: "Richiesta non valida",
+            details: [{ field: "body.name", problem: "Nome non accettato dal server" }],
+          },
+        }),
+      });
+    };
+    await page.route(create, refuseOnce);
     await addPhone("+39 333 123 4567", "Mario Rossi");
     await expect
       .poll(() => page.locator("#new-phone-name-error").textContent())
@@ -133,7 +170,7 @@ describe("the simulated phones page", () => {
     await addPhone("+39 333 123 4567", "Mario Rossi");
     const mario = phonePanel(MARIO);
     await mario.waitFor();
-    expect(api.phone(MARIO)?.name).toBe("Mario Rossi");
+    expect(phone(MARIO)?.name).toBe("Mario Rossi");
     expect(await mario.getByRole("heading", { name: "Mario Rossi" }).isVisible()).toBe(true);
     expect(await mario.locator(".phonebar__number").textContent()).toBe("+39 333 123 4567");
     // The new phone's message box has the focus, ready to write.
@@ -150,9 +187,11 @@ describe("the simulated phones page", () => {
       .toBe("WhatsConcorezzo");
     expect(await mario.locator(".chat-header__number").textContent()).toContain("+39 366 578 4663");
 
+    // The comune's webhook fails for now: the message stays sent, not delivered.
+    api.receiver.answer = () => 503;
     await mario.getByLabel("Messaggio a WhatsConcorezzo").fill("ATTIVA ISCRIZIONE");
     await mario.getByRole("button", { name: "Invia", exact: true }).click();
-    await expect.poll(() => api.sent.length).toBe(1);
+    await expect.poll(() => traffic.sent.length).toBe(1);
     expect(lastSent()).toEqual({
       waId: MARIO,
       body: { to: CONCOREZZO, name: "Mario Rossi", text: "ATTIVA ISCRIZIONE" },
@@ -163,95 +202,101 @@ describe("the simulated phones page", () => {
     expect(await ticks.getAttribute("aria-label")).toBe("Inviato");
     expect(await ticks.textContent()).toBe("✓");
     expect(await mario.getByLabel("Messaggio a WhatsConcorezzo").inputValue()).toBe("");
+    expect(await mario.locator(".panel__notice").textContent()).toContain(
+      "Il webhook del Comune ha risposto 503",
+    );
 
-    const keyword = api.phone(MARIO)?.messages[0];
-    api.setStatus(keyword!.id, "delivered");
-    await expect.poll(() => ticks.getAttribute("aria-label")).toBe("Consegnato");
+    // The webhook is answered at the sandbox's next try.
+    const keyword = phone(MARIO)?.messages[0];
+    api.receiver.answer = () => 200;
+    await expect.poll(() => ticks.getAttribute("aria-label"), RETRIED).toBe("Consegnato");
     expect(await ticks.textContent()).toBe("✓✓");
 
     // The comune answers with reply buttons; the open conversation marks it read.
-    const question = api.addToPhone(MARIO, CONCOREZZO, {
-      type: "interactive",
-      text: "Ciao *Mario*, vuoi ricevere le notizie di *WhatsConcorezzo*?",
-      interactive: {
-        kind: "buttons",
-        header: "Conferma l'iscrizione",
-        footer: "Puoi cancellarti quando vuoi",
-        options: [
-          { id: "subscribe.confirm", title: "Confermo" },
-          { id: "subscribe.cancel", title: "Annulla" },
-        ],
-      },
+    const question = await api.send("concorezzo", MARIO, {
+      type: "buttons",
+      body: "Ciao *Mario*, vuoi ricevere le notizie di *WhatsConcorezzo*?",
+      header: "Conferma l'iscrizione",
+      footer: "Puoi cancellarti quando vuoi",
+      buttons: [
+        { id: "subscribe.confirm", title: "Confermo" },
+        { id: "subscribe.cancel", title: "Annulla" },
+      ],
     });
     const confirm = mario.getByRole("button", { name: "Confermo" });
     await confirm.waitFor();
     expect(await mario.locator(".msg--in strong").first().textContent()).toBe("Mario");
     await expect
-      .poll(() => api.reads.some((r) => r.waId === MARIO && r.to === CONCOREZZO))
+      .poll(() => traffic.reads.some((r) => r.waId === MARIO && r.to === CONCOREZZO))
       .toBe(true);
-    expect(api.phone(MARIO)?.messages.find((m) => m.id === question.id)?.status).toBe("read");
+    await expect
+      .poll(() => phone(MARIO)?.messages.find((m) => m.id === question)?.status)
+      .toBe("read");
     await expect
       .poll(() => mario.locator("[aria-live]").textContent())
       .toContain("Nuovo messaggio da WhatsConcorezzo");
 
     await confirm.click();
-    await expect.poll(() => api.sent.length).toBe(2);
+    await expect.poll(() => traffic.sent.length).toBe(2);
     expect(lastSent()?.body).toEqual({
       to: CONCOREZZO,
       name: "Mario Rossi",
       tap: "subscribe.confirm",
     });
     await mario.locator(".msg--out", { hasText: "Confermo" }).waitFor();
-    api.setStatus(keyword!.id, "read");
+    await api.markRead("concorezzo", keyword!.id);
     await expect.poll(() => ticks.getAttribute("aria-label")).toBe("Letto");
 
     // What a comune sends: text, an image, a document, a place, a list to choose from.
-    api.addToPhone(MARIO, CONCOREZZO, {
+    const poster = await api.upload("concorezzo", {
+      data: posterPng(),
+      mimeType: "image/png",
+      filename: "festa.png",
+    });
+    const ordinance = await api.upload("concorezzo", {
+      data: PDF_BYTES,
+      mimeType: "application/pdf",
+      filename: "ordinanza.pdf",
+    });
+    await api.send("concorezzo", MARIO, {
       type: "text",
-      text: "Iscrizione attiva. Per cancellarti scrivi _DISATTIVA ISCRIZIONE_.",
+      body: "Iscrizione attiva. Per cancellarti scrivi _DISATTIVA ISCRIZIONE_.",
     });
-    api.addToPhone(MARIO, CONCOREZZO, {
+    await api.send("concorezzo", MARIO, {
       type: "image",
-      text: "Sabato la festa del paese: vi aspettiamo!",
-      media: { kind: "image", url: "/sandbox/api/media/poster", mimeType: "image/svg+xml" },
+      media: { id: poster },
+      caption: "Sabato la festa del paese: vi aspettiamo!",
     });
-    api.addToPhone(MARIO, CONCOREZZO, {
+    await api.send("concorezzo", MARIO, {
       type: "document",
-      media: {
-        kind: "document",
-        url: "/sandbox/api/media/delibera",
-        filename: "Ordinanza viabilità.pdf",
-        mimeType: "application/pdf",
-      },
+      media: { id: ordinance },
+      filename: "Ordinanza viabilità.pdf",
     });
-    api.addToPhone(MARIO, CONCOREZZO, {
+    await api.send("concorezzo", MARIO, {
       type: "location",
-      location: {
-        latitude: 45.5893,
-        longitude: 9.3351,
-        name: "Municipio",
-        address: "Piazza della Pace 2, Concorezzo",
-      },
+      latitude: 45.5893,
+      longitude: 9.3351,
+      name: "Municipio",
+      address: "Piazza della Pace 2, Concorezzo",
     });
-    api.addToPhone(MARIO, CONCOREZZO, {
-      type: "interactive",
-      text: "Quali notizie vuoi ricevere?",
-      interactive: {
-        kind: "list",
-        buttonLabel: "Scegli gli argomenti",
-        options: [
-          { id: "topic.events", title: "Eventi", section: "Argomenti" },
-          {
-            id: "topic.roads",
-            title: "Viabilità",
-            description: "Strade chiuse e lavori",
-            section: "Argomenti",
-          },
-        ],
-      },
+    await api.send("concorezzo", MARIO, {
+      type: "list",
+      body: "Quali notizie vuoi ricevere?",
+      buttonLabel: "Scegli gli argomenti",
+      sections: [
+        {
+          title: "Argomenti",
+          rows: [
+            { id: "topic.events", title: "Eventi" },
+            { id: "topic.roads", title: "Viabilità", description: "Strade chiuse e lavori" },
+          ],
+        },
+      ],
     });
     await mario.locator(".doc", { hasText: "Ordinanza viabilità.pdf" }).waitFor();
-    expect(await mario.locator(".doc").getAttribute("href")).toBe("/sandbox/api/media/delibera");
+    expect(await mario.locator(".doc").getAttribute("href")).toBe(
+      `/sandbox/api/media/${ordinance}`,
+    );
     await expect
       .poll(() =>
         mario
@@ -267,17 +312,22 @@ describe("the simulated phones page", () => {
     await toggle.click();
     expect(await toggle.getAttribute("aria-expanded")).toBe("true");
     await mario.getByRole("button", { name: /Viabilità/ }).click();
-    await expect.poll(() => api.sent.length).toBe(3);
+    await expect.poll(() => traffic.sent.length).toBe(3);
     expect(lastSent()?.body.tap).toBe("topic.roads");
 
-    // A place from the phone, which the platform then fails to deliver.
+    // A place from the phone.
     await mario.getByRole("button", { name: "Posizione" }).click();
-    await expect.poll(() => api.sent.length).toBe(4);
-    const sentLocation = lastSent()?.body.location;
+    await expect.poll(() => traffic.sent.length).toBe(4);
+    const sentLocation = lastSent()?.body.location as
+      { latitude?: unknown; longitude?: unknown } | undefined;
     expect(sentLocation?.latitude).toBeTypeOf("number");
     expect(sentLocation?.longitude).toBeTypeOf("number");
-    const placeMessage = api.phone(MARIO)!.messages.at(-1)!;
-    api.setStatus(placeMessage.id, "failed", { code: 131026, title: "Message undeliverable" });
+
+    // A message the platform accepts and then fails to deliver (the sandbox's undeliverable
+    // numbers: what Meta reports with 131026).
+    await api.settings({ undeliverableNumbers: [MARIO] });
+    await api.send("concorezzo", MARIO, { type: "text", body: "Domani il mercato è sospeso." });
+    await api.settings({ undeliverableNumbers: [] });
     const failed = mario.locator(".msg--failed");
     await failed.waitFor();
     expect(await failed.locator(".ticks").getAttribute("aria-label")).toBe("Non inviato");
@@ -292,15 +342,15 @@ describe("the simulated phones page", () => {
       .getByLabel("Messaggio a WhatsApp del Comune di Casale Marittimo")
       .fill("Giulia Bianchi ATTIVA");
     await giulia.getByLabel("Messaggio a WhatsApp del Comune di Casale Marittimo").press("Enter");
-    await expect.poll(() => api.sent.length).toBe(5);
+    await expect.poll(() => traffic.sent.length).toBe(5);
     expect(lastSent()).toEqual({
       waId: GIULIA,
       body: { to: CASALE, name: "Giulia Bianchi", text: "Giulia Bianchi ATTIVA" },
     });
     await giulia.locator(".msg--out", { hasText: "Giulia Bianchi ATTIVA" }).waitFor();
-    api.addToPhone(GIULIA, CASALE, {
+    await api.send("casale-marittimo", GIULIA, {
       type: "text",
-      text: "Ciao Giulia, la tua iscrizione al servizio *WhatsApp del Comune di Casale Marittimo* è attiva. Grazie!",
+      body: "Ciao Giulia, la tua iscrizione al servizio *WhatsApp del Comune di Casale Marittimo* è attiva. Grazie!",
     });
     await giulia.locator(".msg--in").waitFor();
 
@@ -310,7 +360,7 @@ describe("the simulated phones page", () => {
     expect(boxGiulia!.x).toBeGreaterThanOrEqual(boxMario!.x + boxMario!.width);
 
     // A comune blocks a number: the phone says so.
-    api.block(GIULIA);
+    await api.block("casale-marittimo", GIULIA);
     await giulia
       .getByLabel("Messaggio a WhatsApp del Comune di Casale Marittimo")
       .fill("Ci sono ancora?");
@@ -352,13 +402,13 @@ describe("the simulated phones page", () => {
       document.dispatchEvent(new Event("visibilitychange"));`);
     await setHidden(true);
     await page.waitForTimeout(500); // a request already in flight may still land
-    const before = api.stats.conversationFetches;
+    const before = traffic.conversationFetches;
     await page.waitForTimeout(2500);
-    expect(api.stats.conversationFetches).toBe(before);
+    expect(traffic.conversationFetches).toBe(before);
 
-    api.addToPhone(MARIO, CONCOREZZO, { type: "text", text: "Messaggio arrivato in background" });
+    await api.send("concorezzo", MARIO, { type: "text", body: "Messaggio arrivato in background" });
     await setHidden(false);
     await phonePanel(MARIO).locator(".msg--in", { hasText: "in background" }).waitFor();
-    expect(api.stats.conversationFetches).toBeGreaterThan(before);
+    expect(traffic.conversationFetches).toBeGreaterThan(before);
   });
 });

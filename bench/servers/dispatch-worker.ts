@@ -34,6 +34,7 @@ import type { DB } from "../../src/server/platform/db/schema.js";
 import { createLogger } from "../../src/server/platform/log.js";
 import { startWorker } from "../../src/server/server.js";
 import { openTestDatabase } from "../../src/server/test/engines.js";
+import { buildBroadcast } from "../../src/server/test/factories.js";
 import { cpuSecondsSince, PeakRss, serveOperations } from "../lib/ipc-server.js";
 
 const TENANT = "concorezzo";
@@ -96,25 +97,15 @@ async function prepare(db: Kysely<DB>, engine: Engine, subscribers: number): Pro
 
 async function createBroadcast(db: Kysely<DB>, status: "approved" | "sending"): Promise<number> {
   const now = Date.now();
-  const row = await db
-    .insertInto("broadcasts")
-    .values({
-      tenant_id: TENANT,
-      title: "Chiusura del municipio",
-      status,
-      priority: "normal",
-      content: JSON.stringify(NEWS),
-      created_by: null,
-      approved_by: null,
-      scheduled_at: null,
-      started_at: status === "sending" ? now : null,
-      finished_at: null,
-      attention_reason: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const row = await buildBroadcast(db, {
+    tenant_id: TENANT,
+    title: "Chiusura del municipio",
+    status,
+    priority: "normal",
+    content: JSON.stringify(NEWS),
+    started_at: status === "sending" ? now : null,
+    created_at: now,
+  });
   return row.id;
 }
 

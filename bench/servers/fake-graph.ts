@@ -1,6 +1,6 @@
 // The smallest server that speaks the Cloud API's send contract: node:http, reads and parses the
-// JSON body, answers Meta's success JSON with a unique wamid (performance-baseline §2.2's
-// fake-graph). No rules, no webhooks, no limits: the unthrottled dispatch bench measures the
+// JSON body, answers Meta's success JSON with a unique wamid (docs/performance-baseline.md §2.2's
+// fake Graph API). No rules, no webhooks, no limits: the unthrottled dispatch bench measures the
 // dispatcher, and the full sandbox would be the bottleneck long before it.
 import { createServer } from "node:http";
 

@@ -62,7 +62,7 @@ describe("the HTTP app", () => {
     expect(res.json()).toMatchObject({ status: "not_ready", database: { reachable: false } });
   });
 
-  it("explains a bad request naming the field and the problem", async () => {
+  it("explains a bad request naming the field and the problem, in Italian or English", async () => {
     const res = await t.app.inject({ method: "GET", url: "/api/tenants/Concorezzo_MB" });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
@@ -70,7 +70,28 @@ describe("the HTTP app", () => {
         code: "VALIDATION_FAILED",
         message: "Richiesta non valida",
         details: [
-          { field: "params.slug", problem: "must be lower-case letters, digits and single dashes" },
+          {
+            field: "params.slug",
+            problem:
+              "deve essere lo slug di un Comune: lettere minuscole, cifre e trattini singoli",
+          },
+        ],
+      },
+    });
+    const en = await t.app.inject({
+      method: "GET",
+      url: "/api/tenants/Concorezzo_MB",
+      headers: { "accept-language": "en" },
+    });
+    expect(en.json()).toEqual({
+      error: {
+        code: "VALIDATION_FAILED",
+        message: "Invalid request",
+        details: [
+          {
+            field: "params.slug",
+            problem: "must be a comune's slug: lower-case letters, digits and single dashes",
+          },
         ],
       },
     });
@@ -115,7 +136,15 @@ describe("the HTTP app", () => {
         "/readyz",
         "/webhooks/whatsapp",
         "/api/tenants/{tenant}/broadcasts/{id}/progress",
+        "/api/tenants/{tenant}/broadcasts/{id}/reject",
+        "/api/tenants/{tenant}/broadcasts/{id}/resume",
+        "/api/tenants/{tenant}/broadcasts/{id}/submit",
+        "/api/tenants/{tenant}/broadcasts",
+        "/api/tenants/{tenant}/broadcasts/{id}",
+        "/api/tenants/{tenant}/broadcasts/{id}/approve",
+        "/api/tenants/{tenant}/broadcasts/{id}/cancel",
         "/api/tenants/{tenant}/broadcasts/{id}/events",
+        "/api/tenants/{tenant}/broadcasts/{id}/pause",
         "/api/auth/login",
         "/api/auth/totp",
         "/api/auth/setup",
@@ -126,11 +155,17 @@ describe("the HTTP app", () => {
         "/api/auth/totp/confirm",
         "/api/auth/recovery-codes",
         "/api/instance/tenants",
+        "/api/instance/users",
+        "/api/instance/users/{userId}/setup-link",
+        "/api/instance/users/{userId}/two-factor",
+        "/api/instance/users/{userId}/disabled",
         "/api/tenants/{tenant}/settings",
         "/api/tenants/{tenant}/settings/two-factor",
         "/api/tenants/{tenant}/users",
         "/api/tenants/{tenant}/users/{userId}/roles",
         "/api/tenants/{tenant}/users/{userId}/setup-link",
+        "/api/tenants/{tenant}/users/{userId}/two-factor",
+        "/api/tenants/{tenant}/users/{userId}/disabled",
         "/api/tenants/{tenant}/api-keys",
         "/api/tenants/{tenant}/api-keys/{keyId}",
         "/api/tenants/{tenant}/audit",

@@ -7,29 +7,27 @@ import { apiKeysRoutes } from "./modules/staff/api-keys.routes.js";
 import { authRoutes } from "./modules/staff/auth.routes.js";
 import { requestAuthenticator } from "./modules/staff/authenticate.js";
 import { instanceRoutes } from "./modules/staff/instance.routes.js";
-import { Staff } from "./modules/staff/staff.service.js";
 import { usersRoutes } from "./modules/staff/users.routes.js";
 import { settingsRoutes } from "./modules/tenants/settings.routes.js";
-import { adminKeySecret, citizensAdminRoutes } from "./modules/citizens/admin.routes.js";
+import { broadcastsRoutes } from "./modules/broadcasts/broadcasts.routes.js";
+import { citizensAdminRoutes } from "./modules/citizens/admin/admin.routes.js";
 import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
-import type { Dispatch } from "./modules/dispatch/dispatch.service.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
 import { sandboxPageRoutes } from "./modules/sandbox/page.routes.js";
 import { registerSandbox, sandboxNumbersFromTenants } from "./modules/sandbox/sandbox.js";
 import { tenantsRoutes } from "./modules/tenants/tenants.routes.js";
-import type { InboundEventProcessor } from "./modules/whatsapp/inbound-events.service.js";
 import { webhookRoutes } from "./modules/whatsapp/webhook.routes.js";
-import type { WhatsAppClients } from "./modules/whatsapp/whatsapp.service.js";
 import type { Clock } from "./platform/clock.js";
 import type { Database } from "./platform/db/connect.js";
 import { registerAccessControl } from "./platform/http/access.js";
-import { registerErrorHandling } from "./platform/http/error-handler.js";
+import { errorServerOptions, registerErrorHandling } from "./platform/http/error-handler.js";
 import { registerOpenApi } from "./platform/http/openapi.js";
 import type { Logger } from "./platform/log.js";
 import type { Metrics } from "./platform/metrics.js";
 import { VERSION } from "./platform/package-info.js";
+import type { Services } from "./wiring.js";
 
-/** Everything the HTTP app needs, made once in `server.ts` (or by a test). */
+/** Everything the HTTP app needs: start-up's foundation and the services of `wireServer`. */
 export interface AppDeps {
   env: Env;
   database: Database;
@@ -38,12 +36,20 @@ export interface AppDeps {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
-  /** Handles stored webhook events after Meta has its answer. */
-  inboundProcessor: InboundEventProcessor;
-  /** The dispatch part, once started (it needs the server's own address in sandbox mode). */
-  dispatch?: () => Dispatch | undefined;
-  /** The comuni's WhatsApp clients, once the server listens (blocking through the admin API). */
-  whatsapp?: () => WhatsAppClients | undefined;
+  /** Built once in wiring.ts; the routes call them and build none. */
+  services: Pick<
+    Services,
+    | "ownAddress"
+    | "sessions"
+    | "twoFactor"
+    | "apiKeys"
+    | "accounts"
+    | "dispatch"
+    | "whatsapp"
+    | "citizensAdmin"
+    | "inboundWriter"
+    | "inboundProcessor"
+  >;
 }
 
 /** Meta's webhooks are small; nothing we accept is larger than this. */
@@ -56,29 +62,36 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // false, true (every hop: the client's own X-Forwarded-For is believed), or the proxies'
+    // addresses and ranges: a forwarded address counts only from a connection of one of them.
     trustProxy: deps.env.TRUST_PROXY,
     // Keep-alive connections with no request in progress are closed at shutdown; busy ones finish.
     forceCloseConnections: "idle",
     // Two log lines per request cost more than the request itself at webhook rates (~40 µs of
     // ~60, measured); the hook below logs one line, and only what someone will read.
     logController: new LogController({ disableRequestLogging: true }),
+    ...slowClientLimits(deps.env),
+    // A bad URL and a refused connection answer in the error handler's shape and language too.
+    ...errorServerOptions,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // The services that send to this server (sandbox mode) learn its port from here once it listens.
+  deps.services.ownAddress.follow(app.server);
+  const { sessions, twoFactor, apiKeys, accounts } = deps.services;
+  if (deps.env.TRUST_PROXY === true) {
+    deps.log.warn(
+      { event: "config.trust_proxy_all" },
+      "TRUST_PROXY=true believes X-Forwarded-For from any client: set it to the proxy's address (e.g. TRUST_PROXY=127.0.0.1) so login limits hold",
+    );
+  }
   const tenantIds = new Set(deps.tenants.map((t) => t.slug));
-  const staff = new Staff({
-    db: deps.database.db,
-    clock: deps.clock,
-    log: deps.log,
-    publicUrl: deps.env.publicUrl,
-    sessionIdleMs: deps.env.SESSION_IDLE_MINUTES * 60_000,
-    sessionMaxMs: deps.env.SESSION_MAX_HOURS * 3_600_000,
-  });
   registerAccessControl(app, {
     tenantIds,
     authenticate: requestAuthenticator({
-      staff,
+      sessions,
+      apiKeys,
       db: deps.database.db,
       clock: deps.clock,
       adminToken: deps.env.ADMIN_TOKEN,
@@ -123,30 +136,37 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantsRoutes(deps));
   const { db } = deps.database;
   await app.register(settingsRoutes({ db, tenants: deps.tenants, clock: deps.clock }));
-  await app.register(authRoutes({ staff }));
-  await app.register(usersRoutes({ staff }));
-  await app.register(apiKeysRoutes({ staff }));
-  await app.register(instanceRoutes({ staff, tenants: deps.tenants }));
+  await app.register(authRoutes({ sessions, twoFactor }));
+  await app.register(usersRoutes({ accounts }));
+  await app.register(apiKeysRoutes({ apiKeys }));
+  await app.register(instanceRoutes({ accounts, tenants: deps.tenants }));
   await app.register(auditRoutes({ db, clock: deps.clock }));
   await app.register(
     webhookRoutes({
-      db: deps.database.db,
       tenants: deps.tenants,
       clock: deps.clock,
       metrics: deps.metrics,
-      processor: deps.inboundProcessor,
+      writer: deps.services.inboundWriter,
+      processor: deps.services.inboundProcessor,
     }),
   );
 
-  await app.register(dispatchRoutes({ dispatch: deps.dispatch ?? (() => undefined) }));
+  await app.register(dispatchRoutes({ dispatch: deps.services.dispatch }));
+  await app.register(
+    broadcastsRoutes({
+      db: deps.database.db,
+      clock: deps.clock,
+      tenants: deps.tenants,
+      dispatch: deps.services.dispatch,
+      whatsapp: deps.services.whatsapp,
+    }),
+  );
   await app.register(
     citizensAdminRoutes({
       db: deps.database.db,
       tenants: deps.tenants,
       clock: deps.clock,
-      log: deps.log,
-      keySecret: adminKeySecret(deps.env, deps.mode),
-      whatsapp: deps.whatsapp ?? (() => undefined),
+      admin: deps.services.citizensAdmin,
     }),
   );
 
@@ -162,6 +182,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sandboxPageRoutes(app);
   }
   return app;
+}
+
+/**
+ * Slow clients are cut off (env.ts, HTTP_*_TIMEOUT_MS): without these Fastify waits forever for
+ * headers and body, and a connection trickling a byte every few seconds stays open for good.
+ */
+function slowClientLimits(env: Env) {
+  return {
+    connectionTimeout: env.HTTP_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+      // Node checks both on a timer, every 30 s by default: a 10 s limit could run to 40 s.
+      connectionsCheckingInterval: Math.min(1_000, env.HTTP_HEADERS_TIMEOUT_MS),
+    },
+  };
 }
 
 /** Where this server can reach itself (the sandbox posts webhooks here). */

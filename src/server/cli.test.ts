@@ -56,6 +56,65 @@ describe("the banditore command", () => {
     expect(second.output).toContain("Nothing to apply");
   });
 
+  describe("users add", () => {
+    const usersAdd = async (env: Record<string, string>, ...extra: string[]) => {
+      const proc = spawnTs(
+        "src/server/cli.ts",
+        [
+          "users",
+          "add",
+          "--email",
+          "sindaco@concorezzo.it",
+          "--tenant",
+          "concorezzo",
+          "--role",
+          "owner",
+          ...extra,
+        ],
+        { DATA_DIR: dataDir, ...env },
+      );
+      const code = await proc.exited;
+      return { code, output: proc.output() };
+    };
+
+    it("prints the setup link at PUBLIC_URL", async () => {
+      const { code, output } = await usersAdd({
+        PUBLIC_URL: "https://banditore.comune.example.it/",
+      });
+      expect(code, output).toBe(0);
+      expect(output).toMatch(
+        /^https:\/\/banditore\.comune\.example\.it\/console\/setup#token=[\w-]{40,}$/m,
+      );
+      expect(output).not.toContain("PUBLIC_URL is not set");
+      expect(output).not.toContain("assumed");
+    });
+
+    it("without PUBLIC_URL, uses the PORT really configured and says so", async () => {
+      const { code, output } = await usersAdd({ PORT: "9123" });
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/^http:\/\/localhost:9123\/console\/setup#token=[\w-]{40,}$/m);
+      expect(output).toContain(
+        "PUBLIC_URL is not set: the link assumes the server is reached at http://localhost:9123 (PORT=9123).",
+      );
+    });
+
+    it("with neither PUBLIC_URL nor PORT, says the address is assumed and how to set it", async () => {
+      const { code, output } = await usersAdd({});
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/^http:\/\/localhost:8080\/console\/setup#token=[\w-]{40,}$/m);
+      expect(output).toContain(
+        "Address assumed: neither PUBLIC_URL nor PORT is set, so the link uses http://localhost:8080, the default.",
+      );
+      expect(output).toContain("Set PUBLIC_URL to the address staff reach the server at");
+    });
+
+    it("refuses a name with control characters", async () => {
+      const { code, output } = await usersAdd({}, "--name", "Il Sindaco\u202e");
+      expect(code).toBe(1);
+      expect(output).toContain("--name: must not contain control characters");
+    });
+  });
+
   it("explains its usage and refuses an unknown command", async () => {
     const help = await banditore("--help");
     expect(help.code).toBe(0);

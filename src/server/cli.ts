@@ -1,19 +1,19 @@
 #!/usr/bin/env node
+/**
+ * The `banditore` command: parses argv and hands the command to its file in cli/ (one per
+ * group: serve/worker, migrate, tenants, users, audit, sandbox). bin/banditore.js and the npm
+ * scripts run this file (dist/server/cli.js once built), so it stays here, next to its folder.
+ */
 import { parseArgs } from "node:util";
-import { parseEnv, type Env } from "./config/env.js";
-import { loadTenants } from "./config/tenants.js";
-import { startServer, startWorker, stopOnSignal } from "./server.js";
-import { sandboxNumbersFromTenants, startStandaloneSandbox } from "./modules/sandbox/sandbox.js";
-import { openDatabase } from "./platform/db/connect.js";
-import { migrateToLatest } from "./platform/db/migrate.js";
-import { z } from "zod";
-import { verifyAuditChain } from "./modules/audit/audit.service.js";
-import { SETUP_LINK_MS, Staff } from "./modules/staff/staff.service.js";
-import { syncTenants } from "./modules/tenants/tenants.service.js";
-import { systemClock } from "./platform/clock.js";
+import { parseEnv } from "./config/env.js";
+import { anchorAudit, verifyAudit } from "./cli/audit.js";
+import { migrate } from "./cli/migrate.js";
+import { print, type Exit } from "./cli/output.js";
+import { runSandbox } from "./cli/sandbox.js";
+import { serve, worker } from "./cli/serve.js";
+import { checkTenants } from "./cli/tenants.js";
+import { addUser } from "./cli/users.js";
 import { ConfigError } from "./platform/errors.js";
-import { ROLES, type Role } from "./platform/http/access.js";
-import { createLogger } from "./platform/log.js";
 import { VERSION } from "./platform/package-info.js";
 
 const USAGE = `Banditore ${VERSION}: the WhatsApp information channel of Italian comuni
@@ -28,7 +28,13 @@ Commands:
   users add        create a staff account (or give a role to one) and print its setup link:
                    banditore users add --email sindaco@comune.it --tenant concorezzo --role owner
                    [--name "Nome Cognome"] [--instance-admin]
-  audit verify     check the audit log's hash chain; names the first broken entry (exit 1)
+  audit verify     check the audit log's keyed hash chain (AUDIT_KEY_SECRET); names the first
+                   broken or forged entry. --anchor FILE also checks the chain against the
+                   anchors in FILE (a cut tail, a rewritten chain). Exit 0 intact, 1 tampered,
+                   3 AUDIT_KEY_SECRET is not the key that sealed the log
+  audit anchor     check the chain and print its anchor (entries, last id, last hash) as a JSON
+                   line; --out FILE checks the anchors already in FILE, then appends it. Keep
+                   anchors where the database's writers cannot reach them
   sandbox          run the WhatsApp Cloud API sandbox alone (for benchmarks):
                    banditore sandbox --port 9090 --webhook http://127.0.0.1:8080/webhooks/whatsapp
 
@@ -37,10 +43,6 @@ Options:
   -v, --version    print the version
 
 Configuration comes from environment variables; see the README.`;
-
-type Exit = number;
-
-const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
 async function main(argv: string[]): Promise<Exit> {
   const { values, positionals } = parseArgs({
@@ -56,6 +58,8 @@ async function main(argv: string[]): Promise<Exit> {
       role: { type: "string" },
       name: { type: "string" },
       "instance-admin": { type: "boolean" },
+      anchor: { type: "string" },
+      out: { type: "string" },
     },
   });
   if (values.help) return print(USAGE);
@@ -68,10 +72,8 @@ async function main(argv: string[]): Promise<Exit> {
       return serve(env);
     case "migrate":
       return migrate(env);
-    case "worker": {
-      const log = createLogger(env.LOG_LEVEL);
-      return stopOnSignal(await startWorker(env, { log }), log, env.SHUTDOWN_TIMEOUT_MS);
-    }
+    case "worker":
+      return worker(env);
     case "tenants check":
       return checkTenants(env);
     case "sandbox":
@@ -85,201 +87,12 @@ async function main(argv: string[]): Promise<Exit> {
         instanceAdmin: values["instance-admin"] ?? false,
       });
     case "audit verify":
-      return verifyAudit(env);
+      return verifyAudit(env, values.anchor);
+    case "audit anchor":
+      return anchorAudit(env, values.out);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;
-  }
-}
-
-function print(text: string): Exit {
-  process.stdout.write(`${text}\n`);
-  return 0;
-}
-
-async function serve(env: Env): Promise<Exit> {
-  const log = createLogger(env.LOG_LEVEL);
-  const server = await startServer(env, { log });
-  return stopOnSignal(server, log, env.SHUTDOWN_TIMEOUT_MS);
-}
-
-async function runSandbox(
-  env: Env,
-  port: string | undefined,
-  webhook: string | undefined,
-): Promise<Exit> {
-  const portNumber = Number(port ?? "9090");
-  if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) {
-    throw new ConfigError(`--port: "${port}" is not a port number (0–65535)`);
-  }
-  if (!webhook || !/^https?:\/\//.test(webhook)) {
-    throw new ConfigError(
-      "--webhook: the URL the sandbox posts webhooks to is required, e.g. --webhook http://127.0.0.1:8080/webhooks/whatsapp",
-    );
-  }
-  const log = createLogger(env.LOG_LEVEL);
-  const { tenants } = await loadTenants(env);
-  const sandbox = await startStandaloneSandbox({
-    port: portNumber,
-    host: env.HOST,
-    webhookUrl: webhook,
-    numbers: sandboxNumbersFromTenants(tenants),
-    log,
-  });
-  log.info(
-    { event: "sandbox.started", url: sandbox.url },
-    `Sandbox serving the Graph API at ${sandbox.url}/sandbox/graph`,
-  );
-  return new Promise<Exit>((resolve) => {
-    const stop = () => {
-      void sandbox.close().then(() => resolve(0));
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
-}
-
-async function migrate(env: Env): Promise<Exit> {
-  const log = createLogger(env.LOG_LEVEL);
-  const database = openDatabase({ url: env.DATABASE_URL, dataDir: env.dataDir, log });
-  try {
-    const results = await migrateToLatest(database.db);
-    const names = results.map((r) => r.migrationName);
-    process.stdout.write(
-      names.length
-        ? `Applied ${names.length} migration(s) to ${database.engine} at ${database.location}: ${names.join(", ")}\n`
-        : `Nothing to apply: ${database.engine} at ${database.location} is up to date.\n`,
-    );
-    return 0;
-  } finally {
-    await database.close();
-  }
-}
-
-async function checkTenants(env: Env): Promise<Exit> {
-  const { tenants, mode } = await loadTenants(env);
-  const lines = [
-    `${tenants.length} comuni in ${env.tenantsDir} are valid (WhatsApp ${mode} mode):`,
-    "",
-  ];
-  for (const t of tenants) {
-    const hours = t.serviceHours?.description.it ?? "no stated hours";
-    lines.push(
-      `${t.slug}  ${t.name} — ${t.serviceName}`,
-      `  number +${t.whatsapp.displayNumber} (phone-number id ${t.whatsapp.phoneNumberId}), ${t.whatsapp.ratePerSecond} msg/s`,
-      `  subscribe ${t.keywords.subscribe.map((k) => `"${k}"`).join(", ")} / unsubscribe ${t.keywords.unsubscribe.map((k) => `"${k}"`).join(", ")} (${t.keywords.form})${t.subscription.confirmationStep ? ", with confirmation" : ""}`,
-      `  hours: ${hours}; topics: ${t.topics.length ? t.topics.map((x) => x.id).join(", ") : "none"}`,
-      `  regulation v${t.documents.regulation.version} (${t.documents.regulation.date}), privacy notice v${t.documents.privacyNotice.version} (${t.documents.privacyNotice.date})`,
-      `  secrets from ${Object.values(t.whatsapp.secretsFromEnv).join(", ")}${mode === "sandbox" ? " (sandbox values where unset)" : ""}`,
-      "",
-    );
-  }
-  process.stdout.write(lines.join("\n"));
-  return 0;
-}
-
-/** The database as the server would open it: migrated, the comuni's rows written. */
-async function openPrepared(env: Env) {
-  const log = createLogger("silent");
-  const { tenants } = await loadTenants(env);
-  const database = openDatabase({ url: env.DATABASE_URL, dataDir: env.dataDir, log });
-  try {
-    await migrateToLatest(database.db);
-    await syncTenants(database.db, tenants, systemClock, log);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  return { database, tenants, log };
-}
-
-async function addUser(
-  env: Env,
-  options: {
-    email: string | undefined;
-    tenant: string | undefined;
-    role: string | undefined;
-    name: string | undefined;
-    instanceAdmin: boolean;
-  },
-): Promise<Exit> {
-  const problems: string[] = [];
-  const email = options.email?.trim() ?? "";
-  if (!z.email().safeParse(email).success) problems.push("--email: an e-mail address is required");
-  if (!options.instanceAdmin && (!options.tenant || !options.role)) {
-    problems.push("--tenant and --role: required (unless --instance-admin)");
-  }
-  if ((options.tenant === undefined) !== (options.role === undefined)) {
-    problems.push("--tenant and --role: give both or neither");
-  }
-  const role = options.role;
-  if (role !== undefined && !isRole(role)) problems.push(`--role: one of ${ROLES.join(", ")}`);
-  if (problems.length) throw new ConfigError("banditore users add:", problems);
-  const { database, tenants, log } = await openPrepared(env);
-  try {
-    if (options.tenant && !tenants.some((t) => t.slug === options.tenant)) {
-      throw new ConfigError(
-        `--tenant: no comune "${options.tenant}" (known: ${tenants.map((t) => t.slug).join(", ")})`,
-      );
-    }
-    const staff = new Staff({
-      db: database.db,
-      clock: systemClock,
-      log,
-      publicUrl: env.publicUrl,
-      sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
-      sessionMaxMs: env.SESSION_MAX_HOURS * 3_600_000,
-    });
-    const result = await staff.addUserFromCommandLine({
-      email,
-      displayName: options.name?.trim() || email,
-      tenantId: options.tenant,
-      role: role !== undefined && isRole(role) ? role : undefined,
-      instanceAdmin: options.instanceAdmin,
-    });
-    const what = [
-      options.tenant ? `${options.role} of ${options.tenant}` : undefined,
-      options.instanceAdmin ? "instance administrator" : undefined,
-    ]
-      .filter(Boolean)
-      .join(" and ");
-    const lines = [`User ${email.toLowerCase()} (id ${result.userId}) is now ${what}.`];
-    if (result.setupLink) {
-      lines.push(
-        "",
-        `One-time setup link (valid ${SETUP_LINK_MS / 3_600_000} hours; give it to the person only):`,
-        result.setupLink,
-        "",
-        "The console page reads the token after #token= and sends it with the new password to",
-        "POST /api/auth/setup; then POST /api/auth/totp/enrol and /api/auth/totp/confirm enable TOTP.",
-      );
-    } else {
-      lines.push("The account already has a password: no setup link was made.");
-    }
-    return print(lines.join("\n"));
-  } finally {
-    await database.close();
-  }
-}
-
-async function verifyAudit(env: Env): Promise<Exit> {
-  const log = createLogger("silent");
-  const database = openDatabase({ url: env.DATABASE_URL, dataDir: env.dataDir, log });
-  try {
-    const result = await verifyAuditChain(database.db);
-    if (result.broken) {
-      process.stderr.write(
-        `Audit chain BROKEN at entry ${result.broken.id}: ${result.broken.reason}.\n` +
-          `${result.checked - 1} entries before it hold.\n`,
-      );
-      return 1;
-    }
-    return print(
-      `Audit chain intact: ${result.checked} entries, last hash ${result.lastHash}.\n` +
-        "Keep the last hash elsewhere: a later check that does not reach it shows entries removed from the end.",
-    );
-  } finally {
-    await database.close();
   }
 }
 

@@ -1,27 +1,17 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp, localBaseUrl } from "./app.js";
+import { buildApp } from "./app.js";
 import type { Env } from "./config/env.js";
-import { loadTenants } from "./config/tenants.js";
-import { syncTenants } from "./modules/tenants/tenants.service.js";
-import { backfillSubscriberKeys, Citizens } from "./modules/citizens/citizens.service.js";
+import { startAuditAnchorJob } from "./modules/audit/audit.service.js";
+import { backfillSubscriberKeys, type Citizens } from "./modules/citizens/citizens.service.js";
 import { resolveSubscriberKeySecret } from "./modules/citizens/key-secret.js";
-import { createDispatchMetrics } from "./modules/dispatch/dispatch-metrics.js";
-import { Dispatch, type DispatchOptions } from "./modules/dispatch/dispatch.service.js";
-import {
-  InboundEventProcessor,
-  releaseClaimsLeftByACrash,
-  type InboundEventHandlers,
-} from "./modules/whatsapp/inbound-events.service.js";
-import {
-  createWhatsAppClients,
-  type WhatsAppClients,
-} from "./modules/whatsapp/whatsapp.service.js";
-import { systemClock } from "./platform/clock.js";
-import { openDatabase, type Database } from "./platform/db/connect.js";
-import { migrateToLatest } from "./platform/db/migrate.js";
+import type { Dispatch, DispatchOptions } from "./modules/dispatch/dispatch.service.js";
+import { releaseClaimsLeftByACrash } from "./modules/whatsapp/inbound-events.service.js";
+import type { WhatsAppClients } from "./modules/whatsapp/whatsapp.service.js";
+import type { Database } from "./platform/db/connect.js";
 import { createLogger, type Logger } from "./platform/log.js";
 import { createMetrics } from "./platform/metrics.js";
 import { VERSION } from "./platform/package-info.js";
+import { prepareFoundation, wireServer, wireWorker } from "./wiring.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -44,115 +34,42 @@ export interface StartOptions {
   dispatch?: DispatchOptions["dispatcher"];
 }
 
-/** What every process does first: config, database, migrations, comuni. */
-async function prepare(env: Env, log: Logger) {
-  const { tenants, mode } = await loadTenants(env);
-  const database = openDatabase({
-    url: env.DATABASE_URL,
-    dataDir: env.dataDir,
-    poolSize: env.DATABASE_POOL_SIZE,
-    log,
-  });
-  try {
-    const applied = await migrateToLatest(database.db);
-    log.info(
-      {
-        event: "db.migrated",
-        engine: database.engine,
-        applied: applied.map((m) => m.migrationName),
-      },
-      `Database ready: ${database.engine} at ${database.location}`,
-    );
-    await syncTenants(database.db, tenants, systemClock, log);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  return { tenants, mode, database };
-}
-
-/** Config → database → migrations → comuni → app → listen. Throws `ConfigError` on bad config. */
+/**
+ * Config → database → migrations → comuni → services (wiring.ts) → app → listen → start.
+ * Throws `ConfigError` on bad config.
+ */
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(env.LOG_LEVEL);
-  const { tenants, mode, database } = await prepare(env, log);
-  let keySecret: string;
+  const foundation = await prepareFoundation(env, log);
+  const { tenants, mode, database } = foundation;
+  let subscriberKeySecret: string;
   try {
-    keySecret = resolveSubscriberKeySecret(env, mode);
-    await backfillSubscriberKeys(database.db, keySecret);
+    subscriberKeySecret = resolveSubscriberKeySecret(env, mode);
+    await backfillSubscriberKeys(database.db, subscriberKeySecret);
   } catch (error) {
     await database.close();
     throw error;
   }
 
-  // Filled in below, once the parts that act on events exist.
-  const handlers: InboundEventHandlers = {};
-  const inboundProcessor = new InboundEventProcessor({
-    db: database.db,
-    tenants,
-    handlers,
-    clock: systemClock,
-    log,
-  });
   const metrics = createMetrics();
-  // Created once the server listens (sandbox mode needs its address); routes reach it through this.
-  const late: { dispatch?: Dispatch; whatsapp?: WhatsAppClients } = {};
-  const app = await buildApp({
-    dispatch: () => late.dispatch,
-    whatsapp: () => late.whatsapp,
-    env,
-    database,
-    tenants,
-    mode,
-    log,
-    clock: systemClock,
+  const services = wireServer(foundation, {
+    subscriberKeySecret,
     metrics,
-    inboundProcessor,
+    ...(options.dispatch ? { dispatcher: options.dispatch } : {}),
   });
+  const { whatsapp, dispatch, citizens, inboundProcessor } = services;
+  const app = await buildApp({ ...foundation, metrics, services });
   try {
     await options.configure?.(app);
   } catch (error) {
     // E.g. a route declared without a permission (access.ts): nothing may start.
     await app.close();
+    await whatsapp.close();
     await database.close();
     throw error;
   }
+  // From here the sandbox-mode clients reach this server (they read its address when first used).
   await app.listen({ port: env.PORT, host: env.HOST });
-  const whatsapp = createWhatsAppClients({ env, tenants, mode, localBaseUrl: localBaseUrl(app) });
-  late.whatsapp = whatsapp;
-  const dispatch = new Dispatch({
-    db: database.db,
-    engine: database.engine,
-    tenants,
-    clients: whatsapp,
-    clock: systemClock,
-    log,
-    metrics: createDispatchMetrics(metrics.registry),
-    send: env.DISPATCH === "on",
-    dispatcher: { inFlightGraceMs: env.DISPATCH_IN_FLIGHT_GRACE_MS, ...options.dispatch },
-  });
-  late.dispatch = dispatch;
-  const citizens = new Citizens({
-    db: database.db,
-    tenants,
-    dispatch,
-    clients: whatsapp,
-    clock: systemClock,
-    log,
-    keySecret,
-    // Unset PUBLIC_URL: this server as the machine itself reaches it (the port it got).
-    publicBaseUrl: env.PUBLIC_URL
-      ? env.publicUrl
-      : localBaseUrl(app).replace("127.0.0.1", "localhost"),
-  });
-  handlers.message = (event, tenant) => citizens.handleMessage(event, tenant);
-  handlers.account = async (event, tenant) => {
-    // user_preferences (Meta's stop button) is the citizens' part; the rest is dispatch's.
-    if (await citizens.handleAccountUpdate(tenant, event.field, event.value)) return;
-    await dispatch.applyAccountUpdate(tenant.slug, event.field, event.value);
-  };
-  handlers.status = async (event, tenant) => {
-    await dispatch.applyStatus(tenant.slug, event.status);
-  };
   // A SQLite file has one process (number-lease.ts): claims on events found now were left by a
   // crash. Released, the events are handled at once instead of when the claims expire (60 s);
   // until then the dispatcher would hold back the rows their statuses may settle.
@@ -162,6 +79,13 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   inboundProcessor.start();
   // Retention: moderation messages, idle numbers, lapsed confirmations (now, then hourly).
   citizens.startPurgeJob();
+  // The audit chain checked and its anchor logged (AUDIT_ANCHOR_FILE too): now, then daily.
+  const auditAnchors = startAuditAnchorJob({
+    db: database.db,
+    clock: foundation.clock,
+    log,
+    file: env.AUDIT_ANCHOR_FILE,
+  });
   log.info(
     { event: "server.started", version: VERSION, mode, tenants: tenants.map((t) => t.slug) },
     `Banditore ${VERSION} serving ${tenants.length} comuni in ${mode} mode`,
@@ -184,6 +108,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       await app.close();
       await inboundProcessor.stop();
       await citizens.stop();
+      await auditAnchors.stop();
       await whatsapp.close();
       await database.close();
     })());
@@ -200,22 +125,12 @@ export async function startWorker(
   options: { log?: Logger; dispatch?: DispatchOptions["dispatcher"] } = {},
 ): Promise<{ dispatch: Dispatch; close(): Promise<void> }> {
   const log = options.log ?? createLogger(env.LOG_LEVEL);
-  const { tenants, mode, database } = await prepare(env, log);
-  const whatsapp = createWhatsAppClients({
-    env,
-    tenants,
-    mode,
-    localBaseUrl: `http://127.0.0.1:${env.PORT}`,
-  });
-  const dispatch = new Dispatch({
-    db: database.db,
-    engine: database.engine,
-    tenants,
-    clients: whatsapp,
-    clock: systemClock,
-    log,
-    dispatcher: { inFlightGraceMs: env.DISPATCH_IN_FLIGHT_GRACE_MS, ...options.dispatch },
-  });
+  const foundation = await prepareFoundation(env, log);
+  const { tenants, mode, database } = foundation;
+  const { whatsapp, dispatch } = wireWorker(
+    foundation,
+    options.dispatch ? { dispatcher: options.dispatch } : {},
+  );
   await dispatch.start();
   log.info(
     { event: "worker.started", version: VERSION, mode, target: whatsapp.baseUrl },

@@ -17,7 +17,7 @@ export interface Word {
 /** Always unsubscribes, in every comune (besides its own `extraOptOut` words). */
 export const OPT_OUT_WORD = "STOP";
 
-/** What `commonSynonyms: true` adds (italian-pa.md §5: Urbino, Sovere, Aymavilles, Gressan). */
+/** What `commonSynonyms: true` adds (docs/DESIGN.md §7: Urbino, Sovere, Aymavilles, Gressan). */
 export const COMMON_SYNONYMS = {
   subscribe: ["ISCRIVIMI", "MI ISCRIVO"],
   unsubscribe: ["CANCELLAMI", "MI CANCELLO"],

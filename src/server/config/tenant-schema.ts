@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { waIdString } from "../platform/phone-number.js";
 import { DEFAULT_COMMANDS, findKeywordConflicts, keywordWords } from "./keyword-words.js";
 
 /**
@@ -33,7 +34,7 @@ const envVarName = z
   );
 
 const digits = (what: string) =>
-  z.string().regex(/^[1-9][0-9]{7,14}$/, `must be ${what}: digits only, country code first, no +`);
+  waIdString(`must be ${what}: digits only, country code first, no +`);
 
 const slug = z
   .string()
@@ -61,6 +62,7 @@ export const TEXT_PLACEHOLDERS = [
   "minimumAge",
   "name",
   "topics",
+  "allTopics",
   "helpKeyword",
   "topicsKeyword",
   "dataKeyword",
@@ -252,7 +254,7 @@ export const tenantFileSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * Citizens' messages are not kept (DESIGN.md §6) unless the comune enables the moderation
+   * Citizens' messages are not kept (docs/DESIGN.md §6) unless the comune enables the moderation
    * inbox; kept messages are purged after `retentionDays`.
    */
   moderation: z
@@ -301,7 +303,60 @@ export const tenantFileSchema = z.strictObject({
   dpo: person.partial({ name: true }).refine((d) => d.email ?? d.pec, "needs an email or pec"),
   documents: z.strictObject({ regulation: document, privacyNotice: document }),
   texts: z.strictObject({ it: italianTexts, en: englishTexts.optional() }),
-  /** Per delivered message, for the cost estimate (Meta's rate card for Italy, VAT excluded). */
+  /**
+   * How the communication office's broadcasts are checked and approved (the broadcasts
+   * module's policy layer): the four-eyes rule, the days the office is closed besides the
+   * public holidays, the election periods (law 28/2000 art. 9), the names and links the
+   * content check flags.
+   */
+  broadcasts: z
+    .strictObject({
+      /** The approver cannot be the author; off only for a one-person office. */
+      fourEyes: z.boolean().default(true),
+      /** Inside a recipient's 24-hour window, a free-form message instead of the template. */
+      freeFormInWindow: z.boolean().default(false),
+      /** The patron saint's day, MM-DD: the office is closed. */
+      patronDay: z
+        .string()
+        .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/, "must be a day written MM-DD")
+        .optional(),
+      electionPeriods: z
+        .array(z.strictObject({ name: nonEmpty, from: isoDate, to: isoDate }))
+        .default([])
+        .refine((ps) => ps.every((p) => p.from <= p.to), "a period must not end before it starts"),
+      /** The mayor's and councillors' names, flagged in a broadcast during an election period. */
+      administrators: z.array(nonEmpty).default([]),
+      /** Where links in a broadcast may point without a warning (subdomains included). */
+      allowedLinkDomains: z.array(nonEmpty).default([]),
+      /**
+       * The comune's WhatsApp templates by kind: outside a person's 24-hour window WhatsApp
+       * delivers only an approved template. `text`: one body parameter, {{1}}, the broadcast's text.
+       */
+      templates: z
+        .strictObject({
+          text: z
+            .strictObject({
+              name: z
+                .string()
+                .regex(
+                  /^[a-z0-9_]{1,512}$/,
+                  "must be a template name: lower-case letters, digits, _",
+                ),
+              language: z
+                .string()
+                .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, "must be a language code like it"),
+            })
+            .optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /**
+   * Per delivered message, for the cost estimate and the statistics (Meta's rate card for
+   * Italy in EUR, VAT excluded). Meta's status webhooks say whether a message is charged and in
+   * which category; these are the rates of the categories. `service` is the rate of free-form
+   * messages inside the 24-hour window, charged since 2026-10-01 at the utility rate.
+   */
   pricing: z
     .strictObject({
       currency: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"),
@@ -315,7 +370,7 @@ export const tenantFileSchema = z.strictObject({
       marketing: 0.0658,
       utility: 0.0248,
       authentication: 0.0248,
-      service: 0,
+      service: 0.0248,
     }),
 });
 

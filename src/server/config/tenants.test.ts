@@ -109,6 +109,20 @@ describe("a tenant file with a mistake", () => {
     );
   });
 
+  it("names a broadcasts setting at fault: an election period that ends before it starts, a bad day", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace(
+        "  fourEyes: true\n",
+        '  fourEyes: true\n  patronDay: "13-01"\n  electionPeriods: [{ name: Comunali, from: "2027-05-24", to: "2027-04-10" }]\n',
+      ),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain("concorezzo.yaml: broadcasts.patronDay: must be a day written MM-DD");
+    expect(message).toContain(
+      "concorezzo.yaml: broadcasts.electionPeriods: a period must not end before it starts",
+    );
+  });
+
   it("reports a misspelt field instead of ignoring it", async () => {
     await edit("casale-marittimo.yaml", (t) =>
       t.replace("minimumAge: 14", "minimumAge: 14\n  minimunAge: 16"),
@@ -135,6 +149,40 @@ describe("a tenant file with a mistake", () => {
   it("says which required field is missing", async () => {
     await edit("concorezzo.yaml", (t) => t.replace(/^ {2}website: .*$/m, ""));
     expect(await problemsOf(load())).toContain("concorezzo.yaml: contacts.website: is required");
+  });
+
+  it("says a value of the wrong type must be of the right one (not that it is missing)", async () => {
+    await edit("concorezzo.yaml", (t) =>
+      t.replace(/^( {2}phoneNumberId: .*)$/m, "$1\n  ratePerSecond: fast"),
+    );
+    await edit("casale-marittimo.yaml", (t) =>
+      t.replace("minimumAge: 14", "minimumAge: 14.5").replace(/^ {2}website: .*$/m, "  website:"),
+    );
+    const message = await problemsOf(load());
+    expect(message).toContain(
+      "concorezzo.yaml: whatsapp.ratePerSecond: must be a number, not text",
+    );
+    expect(message).toContain(
+      "casale-marittimo.yaml: subscription.minimumAge: must be a whole number",
+    );
+    expect(message).toContain("casale-marittimo.yaml: contacts.website: is empty; it must be text");
+    expect(message).not.toContain("ratePerSecond: is required");
+  });
+
+  it("refuses a YAML alias bomb, naming the file, before it expands", async () => {
+    // "Billion laughs": nine levels of nine aliases each would expand to 9^9 strings.
+    const levels = ["lol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `lol${i}: &l${i} [${Array(9)
+          .fill(`*l${i - 1}`)
+          .join(", ")}]`,
+      );
+    await edit("concorezzo.yaml", (t) => `${levels.join("\n")}\n${t}`);
+    const started = Date.now();
+    const message = await problemsOf(load());
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(message).toMatch(/concorezzo\.yaml: YAML: .*alias/i);
   });
 
   it("catches an unknown placeholder in a reply text", async () => {

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { ConfigError } from "../platform/errors.js";
+import { ConfigError, notFound } from "../platform/errors.js";
 import type { Env } from "./env.js";
 import { SECRET_KEY_PATTERN, tenantFileSchema, type TenantFile } from "./tenant-schema.js";
 
@@ -21,7 +21,7 @@ export interface Tenant extends TenantFile {
 
 export type WhatsAppMode = "sandbox" | "cloud";
 
-/** DESIGN.md §4: what a comune uses in sandbox mode when its secrets are unset. */
+/** docs/DESIGN.md §4: what a comune uses in sandbox mode when its secrets are unset. */
 export const SANDBOX_SECRETS: TenantSecrets = Object.freeze({
   accessToken: "sandbox-access-token",
   appSecret: "sandbox-app-secret",
@@ -88,6 +88,12 @@ async function listTenantFiles(dir: string): Promise<string[]> {
   return files.map((n) => path.join(dir, n));
 }
 
+/**
+ * YAML aliases (`*name`) a file may expand. The demo files use none; the yaml package's own
+ * bound, stated here so that a nested alias bomb is refused, and quickly, whatever its default.
+ */
+const MAX_ALIAS_COUNT = 100;
+
 export async function parseTenantFile(filePath: string): Promise<ParsedFile> {
   const file = path.relative(process.cwd(), filePath) || filePath;
   const source = await readFile(filePath, "utf8");
@@ -98,14 +104,22 @@ export async function parseTenantFile(filePath: string): Promise<ParsedFile> {
       problems: doc.errors.map((e) => `${file}: YAML syntax: ${e.message.split("\n")[0]}`),
     };
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // An alias bomb ("billion laughs") stops here, named, before it expands.
+    return { file, problems: [`${file}: YAML: ${(error as Error).message}`] };
+  }
   const secretPaths = findWrittenSecrets(raw);
   const problems = secretPaths.map(
     (p) =>
       `${file}: ${p}: a secret must not be written in a tenant file; put it in an environment variable and write the variable's name under whatsapp.secretsFromEnv`,
   );
 
-  const result = tenantFileSchema.safeParse(raw);
+  // The input stays on each issue so that a value of the wrong type is told from a missing one;
+  // formatIssue names only its type (a misplaced secret must not be echoed).
+  const result = tenantFileSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (isAboutReportedSecret(issue, secretPaths)) continue;
@@ -128,10 +142,35 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
     return `${where}: unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
-    return `${where}: is required`;
+  if (issue.code === "invalid_type") {
+    // `ratePerSecond: fast` is a string where a number belongs, not a missing field.
+    if (issue.input === undefined) return `${where}: is required`;
+    const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+    if (issue.input === null) return `${where}: is empty; it must be ${expected}`;
+    const found = typeNameOf(issue.input);
+    // 1.5 where a whole number belongs: "not a number" would be wrong.
+    if (issue.expected === "int" && found === "a number") return `${where}: must be ${expected}`;
+    return `${where}: must be ${expected}, not ${found}`;
   }
   return `${where}: ${issue.message}`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping (key: value lines)",
+};
+
+function typeNameOf(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return "text";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "true or false";
+  if (typeof value === "object") return "a mapping";
+  return typeof value;
 }
 
 /** Paths of values that look like secrets written straight into the file. Values never echoed. */
@@ -185,4 +224,14 @@ function resolveMode(env: Env, files: TenantFile[]): WhatsAppMode {
   if (env.WHATSAPP_MODE !== "auto") return env.WHATSAPP_MODE;
   const anyToken = files.some((f) => Boolean(env.vars[f.whatsapp.secretsFromEnv.accessToken]));
   return anyToken ? "cloud" : "sandbox";
+}
+
+/** Finds the comune of the path, or 404 (the same answer as for a subscriber of another one). */
+export function tenantFinder(tenants: readonly Tenant[]) {
+  const bySlug = new Map(tenants.map((t) => [t.slug, t]));
+  return (slug: string): Tenant => {
+    const tenant = bySlug.get(slug);
+    if (!tenant) throw notFound("Comune non trovato", "Comune not found");
+    return tenant;
+  };
 }

@@ -10,6 +10,8 @@ export interface Metrics {
   tenantsLoaded: Gauge;
   /** Webhook events for a phone-number id no comune has. */
   unknownPhoneNumber: Counter;
+  /** Webhook events not stored because their sender was over its limit (whatsapp/webhook-limits). */
+  webhookEventsDropped: Counter<"kind" | "reason">;
 }
 
 export function createMetrics(): Metrics {
@@ -32,6 +34,12 @@ export function createMetrics(): Metrics {
     unknownPhoneNumber: new Counter({
       name: "banditore_webhook_unknown_phone_number_total",
       help: "Webhook events addressed to a phone-number id no comune is configured with",
+      registers: [registry],
+    }),
+    webhookEventsDropped: new Counter({
+      name: "banditore_webhook_events_dropped_total",
+      help: "Webhook events acknowledged but not stored, by kind and reason (sender_limit)",
+      labelNames: ["kind", "reason"],
       registers: [registry],
     }),
   };

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp, type AppDeps } from "../app.js";
+import { buildApp } from "../app.js";
 import { parseEnv } from "../config/env.js";
 import { loadTenants, type Tenant } from "../config/tenants.js";
 import { syncTenants } from "../modules/tenants/tenants.service.js";
-import {
+import { SANDBOX_AUDIT_KEY_SECRET, useAuditKey } from "../modules/audit/audit.service.js";
+import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "../modules/citizens/key-secret.js";
+import type {
+  InboundEventHandlers,
   InboundEventProcessor,
-  type InboundEventHandlers,
 } from "../modules/whatsapp/inbound-events.service.js";
 import type { Clock } from "../platform/clock.js";
 import type { Database } from "../platform/db/connect.js";
@@ -13,6 +15,7 @@ import type { Engine } from "../platform/db/dialect.js";
 import { migrateToLatest } from "../platform/db/migrate.js";
 import { createLogger } from "../platform/log.js";
 import { createMetrics } from "../platform/metrics.js";
+import { wireServer, type Services } from "../wiring.js";
 import { openTestDatabase } from "./engines.js";
 
 export const SHIPPED_TENANTS_DIR = new URL("../../../config/tenants/", import.meta.url).pathname;
@@ -23,6 +26,8 @@ export interface TestApp {
   inboundProcessor: InboundEventProcessor;
   database: Database;
   tenants: readonly Tenant[];
+  /** Everything wireServer built for this app; nothing is started. */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -36,52 +41,51 @@ export function fakeClock(
 
 /**
  * The real app on a fresh, migrated database with the shipped demo comuni, not listening:
- * use `app.inject()`. Close it in `afterEach`/`afterAll`.
+ * use `app.inject()`. Its services are wired as `serve` wires them (wiring.ts), but none is
+ * started, and the inbound processor has only the handlers a test gives it. Close it in
+ * `afterEach`/`afterAll`.
  */
 export async function buildTestApp(
   options: {
     engine?: Engine;
     clock?: Clock;
+    /** What the webhook's stored events are handed to (none by default: they stay stored). */
     handlers?: InboundEventHandlers;
+    /** The handlers `serve` wires (citizens, dispatch) instead: for tests of that map itself. */
+    wiredHandlers?: boolean;
     /** Extra environment, e.g. Meta credentials for cloud mode. */
     env?: Record<string, string>;
-    /** WhatsApp clients for the routes that call Meta (e.g. blocking), once the test has them. */
-    whatsapp?: AppDeps["whatsapp"];
   } = {},
 ): Promise<TestApp> {
   const env = parseEnv({ TENANTS_DIR: SHIPPED_TENANTS_DIR, LOG_LEVEL: "silent", ...options.env });
   const { tenants, mode } = await loadTenants(env);
+  // Any mode: the cloud-mode tests need no audit key of their own.
+  useAuditKey(env.AUDIT_KEY_SECRET ?? SANDBOX_AUDIT_KEY_SECRET);
   const database = await openTestDatabase(options.engine ?? "sqlite");
   const log = createLogger("silent");
   const clock = options.clock ?? fakeClock();
   await migrateToLatest(database.db);
   await syncTenants(database.db, tenants, clock, log);
-  const inboundProcessor = new InboundEventProcessor({
-    db: database.db,
-    tenants,
-    handlers: options.handlers ?? {},
-    clock,
-    log,
+  const foundation = { env, tenants, mode, database, clock, log };
+  const metrics = createMetrics();
+  const services = wireServer(foundation, {
+    // Any mode, like the audit key above: the cloud-mode tests need no key of their own.
+    subscriberKeySecret: env.SUBSCRIBER_KEY_SECRET ?? SANDBOX_SUBSCRIBER_KEY_SECRET,
+    metrics,
+    ...(options.wiredHandlers ? {} : { handlers: options.handlers ?? {} }),
   });
-  const app = await buildApp({
-    env,
-    database,
-    tenants,
-    mode,
-    log,
-    clock,
-    metrics: createMetrics(),
-    inboundProcessor,
-    ...(options.whatsapp ? { whatsapp: options.whatsapp } : {}),
-  });
+  const app = await buildApp({ ...foundation, metrics, services });
+  const { inboundProcessor } = services;
   return {
     app,
     inboundProcessor,
     database,
     tenants,
+    services,
     close: async () => {
       await app.close();
       await inboundProcessor.stop();
+      await services.whatsapp.close();
       await database.close();
     },
   };

@@ -5,7 +5,7 @@ import path from "node:path";
 import { parseEnv } from "../config/env.js";
 import { loadTenants } from "../config/tenants.js";
 import type { SandboxSettingsUpdate } from "../modules/sandbox/settings.js";
-import { updateBroadcastStatusIf } from "../modules/dispatch/broadcast-delivery.repository.js";
+import { updateBroadcastStatus } from "../modules/dispatch/broadcast-delivery.repository.js";
 import type { DispatchOptions } from "../modules/dispatch/dispatch.service.js";
 import { insertDeliveriesForBroadcast, PRIORITY } from "../modules/dispatch/outbound.repository.js";
 import { syncTenants } from "../modules/tenants/tenants.service.js";
@@ -17,6 +17,7 @@ import { createLogger } from "../platform/log.js";
 import { startServer, type RunningServer } from "../server.js";
 import type { SendLogEntry } from "../modules/sandbox/sandbox-state.js";
 import { SHIPPED_TENANTS_DIR } from "./build-test-app.js";
+import { buildBroadcast, subscriberValues } from "./factories.js";
 import { spawnTs, type Spawned } from "./spawn.js";
 
 /**
@@ -37,6 +38,8 @@ export const SANDBOX_ENV = {
   CASALE_MARITTIMO_WA_VERIFY_TOKEN: "sandbox-verify-token",
   // Required outside sandbox mode (the keyed hash of citizens' numbers).
   SUBSCRIBER_KEY_SECRET: "test-subscriber-key-secret",
+  // Required outside sandbox mode too (the audit log's keyed chain).
+  AUDIT_KEY_SECRET: "test-audit-key-secret",
 };
 
 export async function freePort(): Promise<number> {
@@ -288,13 +291,11 @@ export async function startBroadcastInDatabase(
       .select(["broadcasts.tenant_id", "broadcasts.priority", "sender_numbers.id as senderId"])
       .where("broadcasts.id", "=", broadcastId)
       .executeTakeFirstOrThrow();
-    const moved = await updateBroadcastStatusIf(trx, {
-      broadcastId,
-      from: ["approved", "scheduled"],
-      to: "sending",
-      now,
-    });
-    if (!moved) throw new Error(`broadcast ${broadcastId} is not approved or scheduled`);
+    const { moved } = await updateBroadcastStatus(trx, { broadcastId, move: "start", now });
+    if (!moved)
+      throw new Error(
+        `broadcast ${broadcastId} cannot start (it is not approved, scheduled or sending)`,
+      );
     return insertDeliveriesForBroadcast(trx, {
       broadcastId,
       tenantId: broadcast.tenant_id,
@@ -321,22 +322,14 @@ export async function seedSubscribers(
     await database.db
       .insertInto("subscribers")
       .values(
-        numbers.slice(i, i + 500).map((waId) => ({
-          tenant_id: tenantId,
-          wa_id: waId,
-          user_id: null,
-          status: "active" as const,
-          first_name: null,
-          last_name: null,
-          profile_name: null,
-          locale: null,
-          subscribed_at: now,
-          unsubscribed_at: null,
-          blocked_at: null,
-          last_inbound_at: null,
-          created_at: now,
-          updated_at: now,
-        })),
+        numbers.slice(i, i + 500).map((waId) =>
+          subscriberValues({
+            tenant_id: tenantId,
+            wa_id: waId,
+            status: "active",
+            created_at: now,
+          }),
+        ),
       )
       .execute();
   }
@@ -356,26 +349,13 @@ export async function createBroadcast(
   tenantId: string,
   input: { content?: OutboundMessage; priority?: "normal" | "urgent"; title?: string } = {},
 ): Promise<number> {
-  const now = Date.now();
-  const row = await database.db
-    .insertInto("broadcasts")
-    .values({
-      tenant_id: tenantId,
-      title: input.title ?? "Chiusura del municipio",
-      status: "approved",
-      priority: input.priority ?? "normal",
-      content: JSON.stringify(input.content ?? NEWS_TEMPLATE),
-      created_by: null,
-      approved_by: null,
-      scheduled_at: null,
-      started_at: null,
-      finished_at: null,
-      attention_reason: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const row = await buildBroadcast(database.db, {
+    tenant_id: tenantId,
+    title: input.title ?? "Chiusura del municipio",
+    status: "approved",
+    priority: input.priority ?? "normal",
+    content: JSON.stringify(input.content ?? NEWS_TEMPLATE),
+  });
   return row.id;
 }
 

@@ -1,15 +1,8 @@
 import { generate } from "otplib";
 import type { Kysely } from "kysely";
-import { insertApiKey } from "../modules/staff/api-keys.repository.js";
 import { hashPassword } from "../modules/staff/passwords.js";
 import { API_KEY_PREFIX, newToken, tokenHash } from "../modules/staff/secrets.js";
-import {
-  insertSession,
-  insertUser,
-  replaceRoles,
-  updateUser,
-} from "../modules/staff/staff.repository.js";
-import { csrfTokenOf } from "../modules/staff/staff.service.js";
+import { csrfTokenOf } from "../modules/staff/sessions.service.js";
 import { newTotpSecret } from "../modules/staff/totp.js";
 import type { Clock } from "../platform/clock.js";
 import type { DB } from "../platform/db/schema.js";
@@ -29,6 +22,7 @@ export interface SeededUser {
 /**
  * A staff member straight in the database (no HTTP): roles per comune, optionally TOTP enabled,
  * a password, the instance role. For tests of who may do what; the login tests go over HTTP.
+ * The rows are written here with plain SQL: nothing outside modules/staff calls its repositories.
  */
 export async function seedUser(
   db: Kysely<DB>,
@@ -42,28 +36,32 @@ export async function seedUser(
   },
 ): Promise<SeededUser> {
   const now = clock.now();
-  const id = await insertUser(
-    db,
-    {
-      email: spec.email,
-      displayName: spec.email,
-      instanceRole: spec.instanceAdmin ? "admin" : null,
-    },
-    now,
-  );
-  for (const [tenant, roles] of Object.entries(spec.roles ?? {})) {
-    await replaceRoles(db, tenant, id, roles, now);
-  }
   const totpSecret = spec.totp ? newTotpSecret() : undefined;
-  await updateUser(
-    db,
-    id,
-    {
-      ...(spec.password ? { passwordHash: await hashPassword(spec.password) } : {}),
-      ...(totpSecret ? { totpSecret, totpConfirmedAt: now } : {}),
-    },
-    now,
-  );
+  const inserted = await db
+    .insertInto("users")
+    .values({
+      email: spec.email,
+      display_name: spec.email,
+      password_hash: spec.password ? await hashPassword(spec.password) : null,
+      totp_secret: totpSecret ?? null,
+      totp_confirmed_at: totpSecret ? now : null,
+      totp_last_step: null,
+      recovery_codes: null,
+      instance_role: spec.instanceAdmin ? "admin" : null,
+      disabled_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const id = Number(inserted.id);
+  for (const [tenant, roles] of Object.entries(spec.roles ?? {})) {
+    if (!roles.length) continue;
+    await db
+      .insertInto("user_roles")
+      .values(roles.map((role) => ({ tenant_id: tenant, user_id: id, role, created_at: now })))
+      .execute();
+  }
   return {
     id,
     email: spec.email,
@@ -71,14 +69,17 @@ export async function seedUser(
     session: async () => {
       const token = newToken();
       const at = clock.now();
-      await insertSession(db, {
-        id: tokenHash(token),
-        userId: id,
-        stage: "active",
-        createdAt: at,
-        lastSeenAt: at,
-        expiresAt: at + 3_600_000,
-      });
+      await db
+        .insertInto("sessions")
+        .values({
+          id: tokenHash(token),
+          user_id: id,
+          stage: "active",
+          created_at: at,
+          last_seen_at: at,
+          expires_at: at + 3_600_000,
+        })
+        .execute();
       return { cookie: `banditore_session=${token}`, "x-csrf-token": csrfTokenOf(token) };
     },
   };
@@ -92,19 +93,22 @@ export async function seedApiKey(
   permissions: Permission[],
 ): Promise<{ id: number; headers: Record<string, string> }> {
   const key = newToken(API_KEY_PREFIX);
-  const row = await insertApiKey(
-    db,
-    {
-      tenantId,
+  const row = await db
+    .insertInto("api_keys")
+    .values({
+      tenant_id: tenantId,
       name: `test key ${permissions.join(" ")}`,
-      tokenHash: tokenHash(key),
-      tokenPrefix: key.slice(0, 10),
-      permissions,
-      createdBy: "test",
-    },
-    clock.now(),
-  );
-  return { id: row.id, headers: { authorization: `Bearer ${key}` } };
+      token_hash: tokenHash(key),
+      token_prefix: key.slice(0, 10),
+      permissions: JSON.stringify(permissions),
+      created_by: "test",
+      created_at: clock.now(),
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return { id: Number(row.id), headers: { authorization: `Bearer ${key}` } };
 }
 
 /** The TOTP code an authenticator app shows at `at` (epoch ms). */

@@ -1,91 +1,92 @@
-import { createHash } from "node:crypto";
-import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { engineOf } from "../../platform/db/dialect.js";
-import type { AuditLogTable, DB } from "../../platform/db/schema.js";
-import type { Actor } from "../../platform/http/access.js";
+import type { DB } from "../../platform/db/schema.js";
 
 /**
- * The audit log: append-only, one chain for the whole deployment. Each entry's hash covers its
- * own content and the previous entry's hash, so editing or deleting any row breaks every hash
- * after it (`banditore audit verify` names the first broken entry).
+ * The `audit_log` table: append-only, one chain for the whole deployment. What an entry's hash
+ * covers and how it is sealed is audit-chain.ts's; the service appends (`recordAudit`). Rows
+ * leave here as `AuditRow`, camelCase, mapped once.
  */
-export interface AuditEntry {
-  /** Undefined for instance-level actions. */
-  tenantId?: string;
-  actor: Actor;
-  /** A stable dotted name: "subscriber.erase", "subscriber.block", "user.login", … */
+export interface AuditRow {
+  id: number;
+  /** Null for instance-level actions. */
+  tenantId: string | null;
+  actorType: string;
+  actorId: string | null;
   action: string;
-  target?: { type: string; id: string };
-  /** What changed, as JSON: never a full phone number or a message body. */
-  summary?: Record<string, unknown>;
+  targetType: string | null;
+  targetId: string | null;
+  /** JSON, as stored (the hash covers the text). */
+  summary: string | null;
+  createdAt: number;
+  prevHash: string | null;
+  hash: string;
+  hashScheme: number;
+  keyId: string | null;
 }
 
-/** The chain's genesis: the prev_hash of the first entry. */
-export const GENESIS_HASH = "0".repeat(64);
+/** What an entry says, without its place in the chain: the part its hash covers with its id. */
+export type AuditContent = Omit<AuditRow, "id" | "prevHash" | "hash" | "hashScheme" | "keyId">;
 
-/** The canonical text an entry's hash is computed over (also used by the verifier). */
-export function auditHash(prevHash: string, row: Omit<AuditRow, "prev_hash" | "hash">): string {
-  const content = JSON.stringify([
-    prevHash,
-    Number(row.id),
-    row.tenant_id,
-    row.actor_type,
-    row.actor_id,
-    row.action,
-    row.target_type,
-    row.target_id,
-    row.summary,
-    Number(row.created_at),
-  ]);
-  return createHash("sha256").update(content).digest("hex");
-}
-
-/**
- * Appends one entry. Pass the transaction of the change it records, so the change and its
- * record commit together; entries are serialized so the chain never forks.
- */
-export async function appendAudit(
-  db: Kysely<DB> | Transaction<DB>,
-  entry: AuditEntry,
-  now: number,
-): Promise<number> {
-  if (!db.isTransaction) return db.transaction().execute((trx) => appendAudit(trx, entry, now));
-  if (engineOf(db) === "postgres") {
-    // One writer at a time across processes; released when the transaction ends.
-    await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(db);
-  }
-  const last = await db
-    .selectFrom("audit_log")
-    .select(["id", "hash"])
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const row = {
-    tenant_id: entry.tenantId ?? null,
-    actor_type: entry.actor.type,
-    actor_id: entry.actor.id ?? null,
-    action: entry.action,
-    target_type: entry.target?.type ?? null,
-    target_id: entry.target?.id ?? null,
-    summary: entry.summary ? JSON.stringify(entry.summary) : null,
-    created_at: now,
-  };
-  // The id is part of the hash: insert with a placeholder, then seal the row.
-  const { id } = await db
-    .insertInto("audit_log")
-    .values({ ...row, prev_hash: prevHash, hash: "" })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const hash = auditHash(prevHash, { id: Number(id), ...row });
-  await db.updateTable("audit_log").set({ hash }).where("id", "=", id).execute();
-  return Number(id);
-}
+/** The newest entry's seal: what the next entry links to. */
+export type ChainTail = Pick<AuditRow, "id" | "hash" | "hashScheme" | "keyId">;
 
 /** An arbitrary constant naming the audit chain's advisory lock. */
 const AUDIT_LOCK_KEY = 4_217_001;
 
-export type AuditRow = Selectable<AuditLogTable>;
+/**
+ * Takes the chain's write lock for the transaction and returns the newest entry, so nothing is
+ * appended between reading it and building on it. On SQLite the transaction is the single
+ * writer already.
+ */
+export async function lockChainTail(trx: Kysely<DB>): Promise<ChainTail | undefined> {
+  if (engineOf(trx) === "postgres") {
+    // One writer at a time across processes; released when the transaction ends.
+    await sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  }
+  const r = await trx
+    .selectFrom("audit_log")
+    .select(["id", "hash", "hash_scheme", "key_id"])
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return (
+    r && { id: Number(r.id), hash: r.hash, hashScheme: Number(r.hash_scheme), keyId: r.key_id }
+  );
+}
+
+/**
+ * Inserts an entry with an empty hash and returns its id: the id is part of the hash, so the
+ * caller seals the row with `setEntryHash` in the same transaction.
+ */
+export async function insertUnsealedEntry(
+  trx: Kysely<DB>,
+  entry: AuditContent & { prevHash: string; hashScheme: number; keyId: string },
+): Promise<number> {
+  const { id } = await trx
+    .insertInto("audit_log")
+    .values({
+      tenant_id: entry.tenantId,
+      actor_type: entry.actorType,
+      actor_id: entry.actorId,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: entry.targetId,
+      summary: entry.summary,
+      created_at: entry.createdAt,
+      prev_hash: entry.prevHash,
+      hash: "",
+      hash_scheme: entry.hashScheme,
+      key_id: entry.keyId,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return Number(id);
+}
+
+export async function setEntryHash(trx: Kysely<DB>, id: number, hash: string): Promise<void> {
+  await trx.updateTable("audit_log").set({ hash }).where("id", "=", id).execute();
+}
 
 const auditColumns = [
   "id",
@@ -99,13 +100,41 @@ const auditColumns = [
   "created_at",
   "prev_hash",
   "hash",
+  "hash_scheme",
+  "key_id",
 ] as const;
 
-const toRow = (r: AuditRow): AuditRow => ({
-  ...r,
-  id: Number(r.id),
-  created_at: Number(r.created_at),
-});
+function toRow(r: {
+  id: number;
+  tenant_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  summary: string | null;
+  created_at: number;
+  prev_hash: string | null;
+  hash: string;
+  hash_scheme: number;
+  key_id: string | null;
+}): AuditRow {
+  return {
+    id: Number(r.id),
+    tenantId: r.tenant_id,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    summary: r.summary,
+    createdAt: Number(r.created_at),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    hashScheme: Number(r.hash_scheme),
+    keyId: r.key_id,
+  };
+}
 
 /** A comune's entries, newest first, before an id (paging). */
 export async function listAuditOfTenant(
@@ -138,4 +167,12 @@ export async function auditPage(
     .limit(limit);
   if (tenantId !== undefined) q = q.where("tenant_id", "=", tenantId);
   return (await q.execute()).map(toRow);
+}
+
+export async function countAudit(db: Kysely<DB>): Promise<number> {
+  const { n } = await db
+    .selectFrom("audit_log")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(n);
 }

@@ -7,6 +7,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { tenantParams } from "../../platform/http/params.js";
 import { auditCsv, listAudit, recordAudit } from "./audit.service.js";
+import { actorOf } from "../../platform/http/access.js";
 
 const entry = z.object({
   id: z.number(),
@@ -57,7 +58,7 @@ export function auditRoutes(deps: { db: Kysely<DB>; clock: Clock }) {
           deps.db,
           {
             tenantId: tenant,
-            actor: request.actor ?? { type: "system" },
+            actor: actorOf(request),
             action: "audit.exported",
             target: { type: "tenant", id: tenant },
           },

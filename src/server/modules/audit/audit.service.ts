@@ -1,68 +1,133 @@
 import type { Kysely } from "kysely";
-import type { DB } from "../../platform/db/schema.js";
+import type { DB, Db } from "../../platform/db/schema.js";
+import type { Actor } from "../../platform/http/access.js";
+import { GENESIS_HASH, HASH_SCHEME, keyedHash } from "./audit-chain.js";
+import { currentAuditKey, SANDBOX_AUDIT_KEY, type AuditKey } from "./audit-key.js";
+import { csvRow } from "../../platform/csv.js";
 import {
-  auditHash,
   auditPage,
-  GENESIS_HASH,
+  insertUnsealedEntry,
   listAuditOfTenant,
+  lockChainTail,
+  setEntryHash,
   type AuditRow,
 } from "./audit.repository.js";
 
 /**
- * The audit log as other modules use it: record an action in the transaction that makes it.
- * See audit.repository.ts for the hash chain.
+ * The audit log as other modules use it: record an action in the transaction that makes it
+ * (`recordAudit`), list and export a comune's entries. See audit-chain.ts for the hash chain,
+ * audit-key.ts for its key, audit-check.ts for the check and audit-anchor.ts for anchors.
  */
-export { appendAudit as recordAudit, type AuditEntry } from "./audit.repository.js";
+export { resolveAuditKeySecret, SANDBOX_AUDIT_KEY_SECRET, useAuditKey } from "./audit-key.js";
+export { formatAnchor, parseAnchors, type AnchorCheck, type AuditAnchor } from "./audit-anchor.js";
+export type { ChainBreak } from "./audit-chain.js";
+export {
+  anchorOf,
+  chainHolds,
+  describeFailure,
+  readAnchorFile,
+  startAuditAnchorJob,
+  takeAnchor,
+  verifyAuditChain,
+  type ChainCheck,
+} from "./audit-check.js";
 
-export interface ChainCheck {
-  /** Entries read. */
-  checked: number;
-  /** The hash of the last entry: note it elsewhere to detect a cut tail later. */
-  lastHash: string;
-  /** The first entry that does not hold, and why; undefined when the whole chain holds. */
-  broken?: { id: number; reason: string };
+/**
+ * One action to record. The log is append-only, one chain for the whole deployment: each
+ * entry's hash covers its own content and the previous entry's hash, so editing or deleting any
+ * row breaks every hash after it (`banditore audit verify` names the first broken entry). New
+ * entries are sealed with the process's AUDIT_KEY_SECRET (audit-chain.ts has the schemes).
+ */
+export interface AuditEntry {
+  /** Undefined for instance-level actions. */
+  tenantId?: string;
+  actor: Actor;
+  /** A stable dotted name: "subscriber.erase", "subscriber.block", "user.login", … */
+  action: string;
+  target?: { type: string; id: string };
+  /** What changed, as JSON: never a full phone number or a message body. */
+  summary?: Record<string, unknown>;
 }
 
 /**
- * Walks the chain from the first entry. An entry holds when its prev_hash is the previous entry's
- * hash and its own hash matches its content: an edited entry fails the second test, a deleted
- * one makes the next entry fail the first. (Cutting the newest entries leaves a valid shorter
- * chain; comparing with a `lastHash` noted earlier shows it.)
+ * Appends one entry. Pass the transaction of the change it records, so the change and its
+ * record commit together; entries are serialized so the chain never forks.
  */
-export async function verifyAuditChain(db: Kysely<DB>, pageSize = 1_000): Promise<ChainCheck> {
-  let previous = GENESIS_HASH;
-  let afterId = 0;
-  let checked = 0;
-  for (;;) {
-    const rows = await auditPage(db, afterId, pageSize);
-    if (!rows.length) return { checked, lastHash: previous };
-    for (const row of rows) {
-      checked += 1;
-      if (row.prev_hash !== previous) {
-        return {
-          checked,
-          lastHash: previous,
-          broken: {
-            id: row.id,
-            reason:
-              "its prev_hash is not the previous entry's hash (an entry before it was changed or removed)",
-          },
-        };
-      }
-      if (auditHash(row.prev_hash, row) !== row.hash) {
-        return {
-          checked,
-          lastHash: previous,
-          broken: {
-            id: row.id,
-            reason: "its content does not match its hash (the entry was changed)",
-          },
-        };
-      }
-      previous = row.hash;
-      afterId = row.id;
-    }
-  }
+export async function recordAudit(db: Db, entry: AuditEntry, now: number): Promise<number> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => recordAudit(trx, entry, now));
+  const key = currentAuditKey();
+  const last = await lockChainTail(db);
+  return appendAfter(db, last?.hash ?? GENESIS_HASH, key, entry, now);
+}
+
+/** What sealAuditChain found at the end of the chain. */
+export type ChainEnd =
+  | { state: "keyed" | "empty" }
+  /** It ended with entries sealed without the key: a sealing entry was appended. */
+  | { state: "sealed"; entryId: number; before: "public scheme" | "development key" }
+  /** Its last entry names another key: AUDIT_KEY_SECRET is not the key that sealed the log. */
+  | { state: "other key"; lastId: number; keyId: string };
+
+/**
+ * Closes the chain's weak part at start: when the last entry was sealed with the public scheme
+ * (written before the key existed) or the public development key, an "audit.keyed" entry sealed
+ * with the key follows it at once. From then on an entry claiming a weaker seal is a forgery;
+ * until then anyone could have appended one that looks like an entry of before.
+ */
+export async function sealAuditChain(db: Kysely<DB>, now: number): Promise<ChainEnd> {
+  const key = currentAuditKey();
+  return db.transaction().execute(async (trx): Promise<ChainEnd> => {
+    const last = await lockChainTail(trx);
+    if (!last) return { state: "empty" };
+    if (last.hashScheme === HASH_SCHEME.keyed && last.keyId === key.id) return { state: "keyed" };
+    const before =
+      last.hashScheme === HASH_SCHEME.public
+        ? "public scheme"
+        : last.keyId === SANDBOX_AUDIT_KEY.id
+          ? "development key"
+          : undefined;
+    if (!before) return { state: "other key", lastId: last.id, keyId: last.keyId ?? "" };
+    const entryId = await appendAfter(
+      trx,
+      last.hash,
+      key,
+      {
+        actor: { type: "system" },
+        action: "audit.keyed",
+        summary: { sealedAfter: last.id, before },
+      },
+      now,
+    );
+    return { state: "sealed", entryId, before };
+  });
+}
+
+/** Appends an entry after `prevHash`, sealed with the key (in the caller's locked transaction). */
+async function appendAfter(
+  trx: Kysely<DB>,
+  prevHash: string,
+  key: AuditKey,
+  entry: AuditEntry,
+  now: number,
+): Promise<number> {
+  const content = {
+    tenantId: entry.tenantId ?? null,
+    actorType: entry.actor.type,
+    actorId: entry.actor.id ?? null,
+    action: entry.action,
+    targetType: entry.target?.type ?? null,
+    targetId: entry.target?.id ?? null,
+    summary: entry.summary ? JSON.stringify(entry.summary) : null,
+    createdAt: now,
+  };
+  const id = await insertUnsealedEntry(trx, {
+    ...content,
+    prevHash,
+    hashScheme: HASH_SCHEME.keyed,
+    keyId: key.id,
+  });
+  await setEntryHash(trx, id, keyedHash(key, prevHash, { id, ...content }));
+  return id;
 }
 
 export interface AuditEntryView {
@@ -77,12 +142,12 @@ export interface AuditEntryView {
 function present(row: AuditRow): AuditEntryView {
   return {
     id: row.id,
-    at: row.created_at,
-    actor: { type: row.actor_type, id: row.actor_id },
+    at: row.createdAt,
+    actor: { type: row.actorType, id: row.actorId },
     action: row.action,
     target:
-      row.target_type !== null && row.target_id !== null
-        ? { type: row.target_type, id: row.target_id }
+      row.targetType !== null && row.targetId !== null
+        ? { type: row.targetType, id: row.targetId }
         : null,
     summary: row.summary === null ? null : (JSON.parse(row.summary) as unknown),
   };
@@ -112,33 +177,44 @@ const CSV_COLUMNS = [
   "summary",
   "prev_hash",
   "hash",
+  "hash_scheme",
+  "key_id",
 ] as const;
+
+/** A row's cells under the export's column names (the table's own). */
+function csvRecord(row: AuditRow): Record<(typeof CSV_COLUMNS)[number], string | number | null> {
+  return {
+    id: row.id,
+    created_at: new Date(row.createdAt).toISOString(),
+    actor_type: row.actorType,
+    actor_id: row.actorId,
+    action: row.action,
+    target_type: row.targetType,
+    target_id: row.targetId,
+    summary: row.summary,
+    prev_hash: row.prevHash,
+    hash: row.hash,
+    hash_scheme: row.hashScheme,
+    key_id: row.keyId,
+  };
+}
 
 /**
  * A comune's whole log as CSV (RFC 4180, oldest first), with the hashes so the export can be
- * checked against the chain. A cell that a spreadsheet would run as a formula is prefixed "'".
+ * checked against the chain; cells are written by platform/csv.ts (formulas neutralised).
  */
 export async function* auditCsv(db: Kysely<DB>, tenantId: string): AsyncGenerator<string> {
-  yield `${CSV_COLUMNS.join(",")}\r\n`;
+  yield csvRow(CSV_COLUMNS);
   let afterId = 0;
   for (;;) {
     const rows = await auditPage(db, afterId, 1_000, tenantId);
     if (!rows.length) return;
     yield rows
-      .map((row) =>
-        CSV_COLUMNS.map((c) =>
-          csvCell(c === "created_at" ? new Date(row.created_at).toISOString() : row[c]),
-        ).join(","),
-      )
-      .join("\r\n")
-      .concat("\r\n");
+      .map((row) => {
+        const record = csvRecord(row);
+        return csvRow(CSV_COLUMNS.map((c) => record[c]));
+      })
+      .join("");
     afterId = rows.at(-1)?.id ?? afterId;
   }
-}
-
-function csvCell(value: string | number | null): string {
-  if (value === null) return "";
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

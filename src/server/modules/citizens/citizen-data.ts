@@ -1,25 +1,18 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { Tenant } from "../../config/tenants.js";
 import type { DB } from "../../platform/db/schema.js";
-import type { Actor } from "../../platform/http/access.js";
-import { recordAudit } from "../audit/audit.service.js";
 import {
   messageCountsFor,
   replyCounts as outboundReplyCounts,
-  skipQueuedMessagesTo,
 } from "../dispatch/dispatch.service.js";
-import {
-  appendConsentEvent,
-  consentEventsOf,
-  countConsentEvents,
-} from "./consent-ledger.repository.js";
-import { identifierOf } from "./identity.js";
-import { deleteModerationMessagesOf, moderationMessagesOf } from "./moderation.repository.js";
-import { subscriberKey } from "./subscriber-key.js";
+import { countMarketingStopped, findSubscriber } from "./citizens.repository.js";
+import { consentEventsOf, countConsentEvents } from "./consent-ledger.repository.js";
+import { moderationMessagesOf } from "./moderation.repository.js";
 
 /**
- * A citizen's data (R12): the export (access, portability) and the erasure, used both by the
- * citizen over WhatsApp ("DATI", "CANCELLA DATI", unsubscribing) and by the admin API.
+ * A citizen's data (R12): the export (access, portability), used both by the citizen over
+ * WhatsApp ("DATI") and by the admin API, and the counts the statistics take from the people's
+ * rows. The erasure is erasure.ts.
  *
  * The export is the document a citizen receives as a JSON file: its keys are Italian, so the
  * person can read it; instants are ISO 8601 strings (UTC).
@@ -89,29 +82,15 @@ const STATUS_LABELS: Record<string, string> = {
 const iso = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
 
-export function parseTopics(json: string | null | undefined): string[] {
-  try {
-    const value: unknown = JSON.parse(json ?? "[]");
-    return Array.isArray(value) ? value.filter((t): t is string => typeof t === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
 /** Everything stored about one person in one comune. Throws if the subscriber does not exist. */
 export async function exportCitizenData(
   db: Kysely<DB>,
   tenant: Tenant,
   subscriberId: number,
 ): Promise<CitizenDataDocument> {
-  const row = await db
-    .selectFrom("subscribers")
-    .selectAll()
-    .where("tenant_id", "=", tenant.slug)
-    .where("id", "=", subscriberId)
-    .executeTakeFirst();
+  const row = await findSubscriber(db, tenant.slug, subscriberId);
   if (!row) throw new Error(`No subscriber ${subscriberId} in ${tenant.slug}`);
-  const key = row.subscriber_key;
+  const key = row.subscriberKey;
   const [ledger, kept, counts] = await Promise.all([
     key ? consentEventsOf(db, tenant.slug, key) : Promise.resolve([]),
     key ? moderationMessagesOf(db, tenant.slug, key) : Promise.resolve([]),
@@ -134,147 +113,44 @@ export async function exportCitizenData(
       generatoIl: new Date().toISOString(),
     },
     iscrizione: {
-      numero: row.wa_id,
-      idUtenteWhatsApp: row.user_id,
+      numero: row.waId,
+      idUtenteWhatsApp: row.userId,
       stato: STATUS_LABELS[row.status] ?? row.status,
-      nome: row.first_name,
-      cognome: row.last_name,
-      nomeProfiloWhatsApp: row.profile_name,
-      argomenti: parseTopics(row.topics).map((id) => ({
+      nome: row.firstName,
+      cognome: row.lastName,
+      nomeProfiloWhatsApp: row.profileName,
+      argomenti: row.topics.map((id) => ({
         id,
         nome: tenant.topics.find((t) => t.id === id)?.label.it ?? id,
       })),
-      iscrittoIl: iso(row.subscribed_at),
-      cancellatoIl: iso(row.unsubscribed_at),
-      bloccatoIl: iso(row.blocked_at),
-      bloccatoSuWhatsAppIl: iso(row.wa_blocked_at),
-      comunicazioniPromozionaliSospeseIl: iso(row.marketing_stopped_at),
-      segnalatoIl: iso(row.flagged_at),
-      motivoSegnalazione: row.flag_reason,
-      ultimoMessaggioRicevutoIl: iso(row.last_inbound_at),
-      ultimaRispostaAutomaticaIl: iso(row.auto_replied_at),
-      registratoIl: iso(row.created_at) ?? "",
+      iscrittoIl: iso(row.subscribedAt),
+      cancellatoIl: iso(row.unsubscribedAt),
+      bloccatoIl: iso(row.blockedAt),
+      bloccatoSuWhatsAppIl: iso(row.waBlockedAt),
+      comunicazioniPromozionaliSospeseIl: iso(row.marketingStoppedAt),
+      segnalatoIl: iso(row.flaggedAt),
+      motivoSegnalazione: row.flagReason,
+      ultimoMessaggioRicevutoIl: iso(row.lastInboundAt),
+      ultimaRispostaAutomaticaIl: iso(row.autoRepliedAt),
+      registratoIl: iso(row.createdAt) ?? "",
     },
     registroDeiConsensi: ledger.map((e) => ({
       azione: e.action,
-      versioneRegolamento: e.regulation_version,
-      versioneInformativaPrivacy: e.privacy_version,
-      idMessaggio: e.inbound_message_id,
-      testoRicevuto: e.text_received,
-      il: iso(e.created_at) ?? "",
+      versioneRegolamento: e.regulationVersion,
+      versioneInformativaPrivacy: e.privacyVersion,
+      idMessaggio: e.inboundMessageId,
+      testoRicevuto: e.textReceived,
+      il: iso(e.createdAt) ?? "",
     })),
     messaggiConservati: kept.map((m) => ({
       tipo: m.type,
       testo: m.text,
-      idMedia: m.media_id,
-      ricevutoIl: iso(m.received_at) ?? "",
-      daEliminareIl: iso(m.purge_after) ?? "",
+      idMedia: m.mediaId,
+      ricevutoIl: iso(m.receivedAt) ?? "",
+      daEliminareIl: iso(m.purgeAfter) ?? "",
     })),
     messaggiInviati: { risposte, comunicazioni, perStato },
   };
-}
-
-export interface EraseInput {
-  tenant: Tenant;
-  subscriberId: number;
-  /** Who asked: { type: "citizen" } over WhatsApp, or the staff member / admin token. */
-  actor: Actor;
-  /** "unsubscribe": the citizen left (keyword, STOP); "erase": a request to erase their data. */
-  ledgerAction: "unsubscribe" | "erase";
-  inboundMessageId?: string;
-  textReceived?: string;
-  now: number;
-  /** SUBSCRIBER_KEY_SECRET, for rows that predate the keyed hash. */
-  keySecret: string;
-}
-
-/**
- * Unsubscribes and erases, in one transaction (the caller's, when `db` is one):
- * - status "unsubscribed", unsubscribed_at now;
- * - erased: first and last name, profile name, topics, locale, the marketing-stop state, the
- *   pending confirmation, the review flag, and the messages kept in the moderation inbox;
- * - the number (wa_id, user_id) is erased too, unless the person is blocked: a block must stay
- *   enforceable (and liftable) on WhatsApp, which needs the number. What remains is the keyed
- *   hash, the dates and the auto-reply/flood counters, which identify nobody without the secret;
- * - every message still queued for them (replies, deliveries of broadcasts under way) becomes
- *   "skipped" and is never sent;
- * - a consent-ledger entry (ledgerAction) and an audit entry (subscriber.unsubscribe /
- *   subscriber.erase, no number in it). Callers need not audit again.
- */
-export async function eraseCitizen(
-  db: Kysely<DB> | Transaction<DB>,
-  input: EraseInput,
-): Promise<void> {
-  if (!db.isTransaction) {
-    await db.transaction().execute((trx) => eraseCitizen(trx, input));
-    return;
-  }
-  const trx = db;
-  const { tenant, subscriberId, now } = input;
-  const row = await trx
-    .selectFrom("subscribers")
-    .select(["id", "wa_id", "user_id", "subscriber_key", "blocked_at", "status", "unsubscribed_at"])
-    .where("tenant_id", "=", tenant.slug)
-    .where("id", "=", subscriberId)
-    .executeTakeFirst();
-  if (!row) throw new Error(`No subscriber ${subscriberId} in ${tenant.slug}`);
-  const key = row.subscriber_key ?? keyOf(input.keySecret, tenant.slug, row);
-  const blocked = row.blocked_at !== null;
-  const everSubscribed = row.status === "active" || row.unsubscribed_at !== null;
-  await trx
-    .updateTable("subscribers")
-    .set({
-      subscriber_key: key,
-      // Someone who never subscribed (or only asked to) stays a bookkeeping row ("contact").
-      status: everSubscribed ? "unsubscribed" : "contact",
-      unsubscribed_at: row.status === "active" ? now : row.unsubscribed_at,
-      first_name: null,
-      last_name: null,
-      profile_name: null,
-      topics: "[]",
-      locale: null,
-      marketing_stopped_at: null,
-      pending_since: null,
-      pending_message_id: null,
-      pending_text: null,
-      flagged_at: null,
-      flag_reason: null,
-      ...(blocked ? {} : { wa_id: null, user_id: null }),
-      updated_at: now,
-    })
-    .where("id", "=", subscriberId)
-    .execute();
-  await deleteModerationMessagesOf(trx, tenant.slug, key);
-  const skipped = await skipQueuedMessagesTo(trx, { tenantId: tenant.slug, subscriberId, now });
-  await appendConsentEvent(trx, {
-    tenant,
-    subscriberKey: key,
-    action: input.ledgerAction,
-    inboundMessageId: input.inboundMessageId ?? null,
-    textReceived: input.textReceived ?? null,
-    now,
-  });
-  await recordAudit(
-    trx,
-    {
-      tenantId: tenant.slug,
-      actor: input.actor,
-      action: input.ledgerAction === "erase" ? "subscriber.erase" : "subscriber.unsubscribe",
-      target: { type: "subscriber", id: String(subscriberId) },
-      summary: { skippedMessages: skipped, numberKeptForBlock: blocked },
-    },
-    now,
-  );
-}
-
-function keyOf(
-  secret: string,
-  tenantId: string,
-  row: { wa_id: string | null; user_id: string | null },
-): string {
-  const identifier = identifierOf(row.wa_id, row.user_id);
-  if (!identifier) throw new Error("A subscriber row with neither number nor user id nor key");
-  return subscriberKey(secret, tenantId, identifier);
 }
 
 const DEFAULT_PRICING = { currency: "EUR", utility: 0.0248 };
@@ -304,16 +180,10 @@ export async function marketingStopCounts(
   fromMs: number,
   toMs: number,
 ): Promise<{ currentlyStopped: number; stops: number; resumes: number }> {
-  const [row, stops, resumes] = await Promise.all([
-    db
-      .selectFrom("subscribers")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("tenant_id", "=", tenantId)
-      .where("status", "=", "active")
-      .where("marketing_stopped_at", "is not", null)
-      .executeTakeFirst(),
+  const [currentlyStopped, stops, resumes] = await Promise.all([
+    countMarketingStopped(db, tenantId),
     countConsentEvents(db, tenantId, "marketing_stop", fromMs, toMs),
     countConsentEvents(db, tenantId, "marketing_resume", fromMs, toMs),
   ]);
-  return { currentlyStopped: Number(row?.n ?? 0), stops, resumes };
+  return { currentlyStopped, stops, resumes };
 }

@@ -11,7 +11,7 @@ import type { WebhookEvent } from "../whatsapp/webhook-events.js";
 import type { CitizenDataDocument } from "./citizen-data.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
 import { withinServiceHours } from "./service-hours.js";
-import { subscriberKey } from "./subscriber-key.js";
+import { messagePseudonym, storedEventKey, subscriberKey } from "./subscriber-key.js";
 
 /**
  * The citizen's conversation end to end (issue #5): simulated phones write to the demo comuni
@@ -109,6 +109,13 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     );
   }
 
+  /** A handled message event is kept under a keyed dedup key, without the wamid. */
+  const storedKeyOf = (comune: Comune, wamid: string) =>
+    storedEventKey(SANDBOX_SUBSCRIBER_KEY_SECRET, comune.slug, `message:${wamid}`);
+  /** What the ledger keeps of a message id (a wamid encodes the number). */
+  const messageRef = (comune: Comune, wamid: string) =>
+    messagePseudonym(SANDBOX_SUBSCRIBER_KEY_SECRET, comune.slug, wamid);
+
   /** Waits until the service has handled the citizen's message (for "nothing happened" checks). */
   async function handled(comune: Comune, wamid: string): Promise<void> {
     await until(`message ${wamid} handled`, async () => {
@@ -116,7 +123,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
         .selectFrom("inbound_events")
         .select("processed_at")
         .where("tenant_id", "=", comune.slug)
-        .where("dedup_key", "=", `message:${wamid}`)
+        .where("dedup_key", "=", storedKeyOf(comune, wamid))
         .executeTakeFirst();
       return row?.processed_at ? true : undefined;
     });
@@ -203,8 +210,9 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
           action: "subscribe",
           regulation_version: tenant(CONCOREZZO).documents.regulation.version,
           privacy_version: tenant(CONCOREZZO).documents.privacyNotice.version,
-          inbound_message_id: wamid,
-          text_received: text,
+          inbound_message_id: messageRef(CONCOREZZO, wamid),
+          // The keyword as the comune's file writes it, not the text as typed.
+          text_received: "ATTIVA ISCRIZIONE",
         });
         // The ledger holds the keyed hash, never the number.
         expect(JSON.stringify(ledger)).not.toContain(waId);
@@ -258,10 +266,10 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
           action: "subscribe",
           regulation_version: "1.0",
           privacy_version: "1.0",
-          inbound_message_id: tap,
+          inbound_message_id: messageRef(CASALE, tap),
+          // The keyword and the button: no name in the ledger, which outlives erasure.
+          text_received: "ATTIVA\n[Confermo]",
         });
-        expect(ledger[0]?.text_received).toContain(text);
-        expect(ledger[0]?.text_received).toContain("[Confermo]");
       },
     );
 
@@ -335,7 +343,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       const events = await db()
         .selectFrom("inbound_events")
         .select("payload")
-        .where("dedup_key", "in", [`message:${first}`, `message:${again}`])
+        .where("dedup_key", "in", [storedKeyOf(CONCOREZZO, first), storedKeyOf(CONCOREZZO, again)])
         .execute();
       expect(events).toHaveLength(2);
       for (const e of events) {
@@ -680,8 +688,168 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       const done = await s.server.citizens.purge();
       expect(done.contacts).toBeGreaterThanOrEqual(1);
       expect(await rowOf(CONCOREZZO, waId)).toBeUndefined();
+      // Their auto-reply stays for the statistics, without the number.
+      const kept = await db()
+        .selectFrom("outbound_messages")
+        .select(["recipient", "payload", "state"])
+        .where("recipient", "in", [waId, `key:${key(CONCOREZZO, waId)}`])
+        .execute();
+      expect(kept).toEqual([
+        { recipient: `key:${key(CONCOREZZO, waId)}`, payload: null, state: "accepted" },
+      ]);
     });
   });
+  describe("the confirmation, the welcome and the names (issue #9 item 9)", () => {
+    /** A text from a phone as Meta would post it, with the profile name given; waits for it. */
+    async function writeAs(comune: Comune, waId: string, text: string, profile: string) {
+      await fetch(`${s.baseUrl}/sandbox/api/phones`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ waId, name: "x" }),
+      });
+      const wamid = `wamid.TEST${randomBytes(12).toString("hex")}`;
+      const envelope = inboundEnvelope(
+        {
+          wabaId: comune.wabaId,
+          displayNumber: comune.display,
+          phoneNumberId: comune.phoneNumberId,
+        },
+        { name: profile, waId },
+        {
+          from: waId,
+          id: wamid,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          type: "text",
+          text: { body: text },
+        },
+      );
+      expect(await postWebhook(envelope)).toBe(200);
+      await handled(comune, wamid);
+      return wamid;
+    }
+
+    it.each(["Confermo", "confermo.", "CONFERMÒ!", "Ok, confermo grazie", "comfermo"])(
+      "Casale: typing %j instead of tapping works like the button",
+      async (typed) => {
+        const waId = newPhone();
+        await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
+        await replies(waId, 1);
+        await send(waId, CASALE, { text: typed });
+        const got = await replies(waId, 2);
+        expect(got[1]?.text).toContain("Ciao Luca, la tua iscrizione");
+        expect(got[1]?.text).toContain("è attiva");
+        expect(await rowOf(CASALE, waId)).toMatchObject({ status: "active", first_name: "Luca" });
+        expect((await ledgerOf(CASALE, waId)).map((e) => e.text_received)).toEqual([
+          "ATTIVA\n[Confermo]",
+        ]);
+      },
+    );
+
+    it.each(["Annulla", "annulla!!", "No, annulla"])(
+      "Casale: typing %j withdraws the request like the button",
+      async (typed) => {
+        const waId = newPhone();
+        await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
+        await replies(waId, 1);
+        await send(waId, CASALE, { text: typed });
+        const got = await replies(waId, 2);
+        expect(got[1]?.text).toContain("l'iscrizione non è stata attivata");
+        expect(await rowOf(CASALE, waId)).toMatchObject({ status: "contact", first_name: null });
+        expect(await ledgerOf(CASALE, waId)).toHaveLength(0);
+      },
+    );
+
+    it("Casale: a question is no confirmation, and the citizen is not stuck after it", async () => {
+      const waId = newPhone();
+      await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
+      await replies(waId, 1);
+      await send(waId, CASALE, { text: "Confermo?" });
+      const got = await replies(waId, 2);
+      expect(got[1]?.text).toContain("Grazie per il messaggio");
+      expect((await rowOf(CASALE, waId))?.status).toBe("pending");
+      // The auto-reply's daily cap is used up; typing Confermo now still confirms.
+      await send(waId, CASALE, { text: "Confermo" });
+      const more = await replies(waId, 3);
+      expect(more[2]?.text).toContain("è attiva");
+      expect((await rowOf(CASALE, waId))?.status).toBe("active");
+    });
+
+    it("Casale: withdrawing a pending request says nothing was activated, not that a subscription is cancelled", async () => {
+      const waId = newPhone();
+      await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
+      await replies(waId, 1);
+      await send(waId, CASALE, { text: "Luca, Neri - DISATTIVA" });
+      const got = await replies(waId, 2);
+      expect(got[1]?.text).toContain("l'iscrizione non è stata attivata");
+      expect(got[1]?.text).not.toContain("è cancellata");
+      expect(await rowOf(CASALE, waId)).toMatchObject({ status: "contact", first_name: null });
+    });
+
+    it("Casale: the welcome names the seven topics and how to choose them with ARGOMENTI", async () => {
+      const waId = newPhone();
+      await subscribeCasale(waId, "Luca, Neri + ATTIVA");
+      const welcome = (await received(waId))[1]?.text ?? "";
+      for (const topic of tenant(CASALE).topics) expect(welcome).toContain(`- ${topic.label.it}`);
+      expect(tenant(CASALE).topics).toHaveLength(7);
+      expect(welcome).toContain("*ARGOMENTI*");
+      expect(welcome).not.toMatch(/\{[a-zA-Z]+\}/);
+      // The English text of the file does the same.
+      const { render } = await import("./texts.js");
+      const english = render(tenant(CASALE), "subscribed", {
+        publicBaseUrl: s.baseUrl,
+        locale: "en",
+        name: "Luca",
+      });
+      for (const topic of tenant(CASALE).topics) expect(english).toContain(`- ${topic.label.en}`);
+      expect(english).toContain("*ARGOMENTI*");
+    });
+
+    it("Casale: a profile name that is the phone's number is not kept as the name", async () => {
+      // The sandbox's phone without a name shows its number as profile name, as WhatsApp does.
+      const waId = newPhone();
+      await subscribeCasale(waId, "Luca, Neri + ATTIVA");
+      expect(await rowOf(CASALE, waId)).toMatchObject({ first_name: "Luca", profile_name: null });
+
+      const other = newPhone();
+      await writeAs(
+        CASALE,
+        other,
+        "Anna, Verdi + ATTIVA",
+        `+39 ${other.slice(2, 5)} ${other.slice(5)}`,
+      );
+      expect(await rowOf(CASALE, other)).toMatchObject({ status: "pending", profile_name: null });
+    });
+
+    it("Casale: control characters and direction overrides never reach a stored name", async () => {
+      // In the profile name: removed.
+      const waId = newPhone();
+      await writeAs(CASALE, waId, "Anna, Verdi + ATTIVA", "An\u202Ena\u0007 V.\u200F");
+      expect(await rowOf(CASALE, waId)).toMatchObject({
+        first_name: "Anna",
+        last_name: "Verdi",
+        profile_name: "Anna V.",
+      });
+      // In the name typed with the keyword: the name is refused and asked for again.
+      for (const text of ["Lu\u0000ca, Neri + ATTIVA", "Luca, \u202ENeri + ATTIVA"]) {
+        const phone = newPhone();
+        await writeAs(CASALE, phone, text, "Luca");
+        // (The sandbox phone never wrote through the sandbox, so read the queued reply itself.)
+        const row = await rowOf(CASALE, phone);
+        const reply = await db()
+          .selectFrom("outbound_messages")
+          .select("payload")
+          .where("subscriber_id", "=", row?.id ?? -1)
+          .executeTakeFirst();
+        expect(reply?.payload).toContain("ci servono il tuo nome e cognome");
+        expect(await rowOf(CASALE, phone)).toMatchObject({
+          status: "contact",
+          first_name: null,
+          last_name: null,
+        });
+      }
+    });
+  });
+
   // Last: it stops the server's dispatcher (see the test).
   describe("unsubscribing while a broadcast is queued (item 3)", () => {
     it("DISATTIVA ISCRIZIONE: confirmation, data gone, ledger keeps both, a queued broadcast does not reach them", async () => {
@@ -754,7 +922,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       const ledger = await ledgerOf(CONCOREZZO, leaver);
       expect(ledger.map((e) => e.action)).toEqual(["subscribe", "unsubscribe"]);
       expect(ledger[1]).toMatchObject({
-        inbound_message_id: wamid,
+        inbound_message_id: messageRef(CONCOREZZO, wamid),
         text_received: "DISATTIVA ISCRIZIONE",
       });
     });

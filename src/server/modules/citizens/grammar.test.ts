@@ -3,7 +3,9 @@ import { parseEnv } from "../../config/env.js";
 import { loadTenants, type Tenant } from "../../config/tenants.js";
 import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import {
+  readCitizenMessage,
   readCitizenText,
+  readConfirmation,
   titleCase,
   typoDistance,
   type CitizenCommand,
@@ -163,7 +165,7 @@ const casaleCases: Case[] = [
   ["Mario Rossi iscrivimi", OTHER],
 ];
 
-// The optional synonyms (italian-pa.md §5), switched on in a copy of each comune's settings.
+// The optional synonyms (docs/DESIGN.md §7), switched on in a copy of each comune's settings.
 const concorezzoSynonymCases: Case[] = [
   ["ISCRIVIMI", subscribe()],
   ["Mi iscrivo", subscribe()],
@@ -262,6 +264,86 @@ describe("readCitizenText is total", () => {
   it("uses the Italian command words when the settings give none", () => {
     const { commands: _omitted, ...withoutCommands } = shipped.concorezzo;
     expect(readCitizenText("CANCELLA DATI", withoutCommands)).toStrictEqual(command("erase"));
+  });
+});
+
+describe("the keyword for the consent ledger (§5)", () => {
+  it.each([
+    ["concorezzo", "Buongiorno, sono Luca Neri: ATTIVA ISCRIZIONE", "ATTIVA ISCRIZIONE"],
+    ["concorezzo", "attiva iscrizone grazie", "ATTIVA ISCRIZIONE"],
+    ["concorezzo", "Stop. 🛑", "STOP"],
+    ["concorezzo", "cancela dati", "CANCELLA DATI"],
+    ["casale", "Luca,Neri+ATTIVA", "ATTIVA"],
+    ["casale", "Luca Neri - disattivà", "DISATTIVA"],
+    ["casale", "Nome, Cognome + ATTIVA", "ATTIVA"],
+  ] as const)("%s: %j → %j, never the name", (comune, text, keyword) => {
+    const read = readCitizenMessage(text, shipped[comune]);
+    expect(read.keyword).toBe(keyword);
+    expect(read.keyword).not.toMatch(/luca|neri/i);
+  });
+
+  it("gives no keyword for anything else", () => {
+    expect(readCitizenMessage("Luca Neri, il lampione è rotto", shipped.casale)).toStrictEqual({
+      intent: OTHER,
+    });
+    expect(readCitizenMessage("ATTIVA ISCRIZIONE?", shipped.concorezzo).keyword).toBeUndefined();
+  });
+});
+
+describe("names never carry control or direction characters (§4)", () => {
+  it.each([
+    "Lu\u0000ca, Neri + ATTIVA",
+    "Luca\u0007 Neri ATTIVA",
+    "Luca, \u202ENeri + ATTIVA",
+    "\u2066Luca Neri\u2069 + ATTIVA",
+    "Luca Neri\u200F + ATTIVA",
+  ])("%j subscribes without a name (it is asked for again)", (text) => {
+    expect(readCitizenText(text, shipped.casale)).toStrictEqual(subscribe());
+  });
+
+  it("zero-width characters inside a word are dropped, not kept in the name", () => {
+    expect(readCitizenText("Lu\u200Bca, Neri + ATTIVA", shipped.casale)).toStrictEqual(
+      subscribe("Luca", "Neri"),
+    );
+  });
+});
+
+describe("typed answers to the confirmation (§6)", () => {
+  const buttons = { confirm: ["Confermo", "I confirm"], cancel: ["Annulla", "Cancel"] };
+  it.each([
+    ["Confermo", "confirm"],
+    ["confermo.", "confirm"],
+    ["CONFERMÒ!!", "confirm"],
+    ["*Confermo*", "confirm"],
+    ["Ok confermo, grazie", "confirm"],
+    ["Sì, confermo", "confirm"],
+    ["comfermo", "confirm"],
+    ["conferma", "confirm"],
+    ["I confirm", "confirm"],
+    ["Annulla", "cancel"],
+    ["annulla!", "cancel"],
+    ["No, annulla", "cancel"],
+    ["Annulla?", "cancel"],
+    ["cancel", "cancel"],
+    ["Confermo?", undefined],
+    ["confermo e annulla", undefined],
+    ["non confermo", undefined],
+    ["conferm", "confirm"],
+    ["confe", undefined],
+    ["anulla", undefined],
+    ["Confermo la mia iscrizione al servizio", undefined],
+    ["", undefined],
+  ] as const)("%j → %s", (text, expected) => {
+    expect(readConfirmation(text, buttons)).toBe(expected);
+  });
+
+  it("accepts the comune's own button titles", () => {
+    expect(readConfirmation("Va bene", { confirm: ["Va bene"], cancel: ["Lascia stare"] })).toBe(
+      "confirm",
+    );
+    expect(
+      readConfirmation("lascia stare", { confirm: ["Va bene"], cancel: ["Lascia stare"] }),
+    ).toBe("cancel");
   });
 });
 

@@ -13,6 +13,9 @@ import type { TenantFile } from "../../config/tenant-schema.js";
  * The keyword grammar: what a citizen's text message asks for, read with the comune's
  * `keywords` settings from its tenant file.
  *
+ * Over 400 lines for a reason: a hundred are this specification, and the parser's parts
+ * (vocabulary, courtesy, names) share its word lists and helpers; spec and code read together.
+ *
  * CONTRACT (shared by the grammar and the conversation code): `readCitizenText` is pure and total
  * (never throws, any string in), and an ordinary sentence that merely contains a keyword
  * ("ho attivato la carta d'identità?") is "other", never a subscription.
@@ -88,8 +91,28 @@ import type { TenantFile } from "../../config/tenant-schema.js";
  * "Mario" / "De Luca", "d'amico" → "D'Amico", "rossi-bianchi" → "Rossi-Bianchi"); a word typed
  * in mixed case is kept as typed ("McDonald"). Accents are kept ("Niccolò").
  *
+ * A message that carries control characters (other than tab and line breaks) or bidirectional
+ * formatting characters (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C) gives no name: the
+ * subscription is read, the name is not (the conversation then asks for it). Such characters
+ * have no place in a name and would make the stored one display differently from what it is.
+ * Every other invisible character is dropped with the words' separators, so a name is only ever
+ * letters, apostrophes, hyphens and spaces.
+ *
  * A name is not proof of identity: the grammar only tells words apart. Casale's confirmation step
  * ("Confermo") guards against a sentence that happens to look like "Name Surname ATTIVA".
+ *
+ * ## 5. The keyword, for the consent ledger
+ *
+ * `readCitizenMessage` also says which configured keyword matched, as the comune's file writes it
+ * ("ATTIVA", "ATTIVA ISCRIZIONE", "STOP", "CANCELLA DATI"), typos and the name left out: the
+ * consent ledger keeps that, never the text as typed (which may carry the name).
+ *
+ * ## 6. Typed answers to the confirmation
+ *
+ * `readConfirmation`: while a confirmation is pending, the whole message (courtesy dropped, §1)
+ * being the confirm or cancel button's title in either language, or one of `CONFIRM_WORDS` /
+ * `CANCEL_WORDS`, works like a tap on the button, with the tolerance of §2 (case, accents,
+ * punctuation, one typo in a word of 8 or more letters). A question ("Confermo?") never confirms.
  */
 export type CitizenIntent =
   /** Subscribe; the name is captured in the name-and-keyword form (absent when not given). */
@@ -119,17 +142,72 @@ const MAX_NAME_WORDS = 6;
 const OTHER: CitizenIntent = Object.freeze({ action: "other" });
 
 export function readCitizenText(text: string, keywords: KeywordSettings): CitizenIntent {
+  return readCitizenMessage(text, keywords).intent;
+}
+
+/** What the message asks for and, unless it is "other", the configured keyword that matched. */
+export function readCitizenMessage(
+  text: string,
+  keywords: KeywordSettings,
+): { intent: CitizenIntent; keyword?: string } {
   try {
-    if (typeof text !== "string" || text.length > MAX_CHARS) return OTHER;
+    if (typeof text !== "string" || text.length > MAX_CHARS) return { intent: OTHER };
     const words = trimCourtesy(splitWords(text));
-    if (words.length === 0 || words.length > MAX_WORDS) return OTHER;
+    if (words.length === 0 || words.length > MAX_WORDS) return { intent: OTHER };
     const vocabulary = buildVocabulary(keywords);
     const found = matchWhole(words, vocabulary) ?? matchWithName(words, vocabulary);
-    if (!found || found === "ambiguous") return OTHER;
-    return toIntent(found, keywords.form, /[?\uFF1F\u00BF]/.test(text));
+    if (!found || found === "ambiguous") return { intent: OTHER };
+    const safe = found.name && UNSAFE_IN_NAMES.test(text) ? { ...found, name: {} } : found;
+    const intent = toIntent(safe, keywords.form, QUESTION_MARK.test(text));
+    return intent.action === "other" ? { intent } : { intent, keyword: found.keyword };
   } catch {
     // Unreachable by design; the contract is "never throws", whatever the settings hold.
-    return OTHER;
+    return { intent: OTHER };
+  }
+}
+
+const QUESTION_MARK = /[?\uFF1F\u00BF]/;
+
+/**
+ * Control characters (but tab and line breaks), bidirectional formatting, and U+FFFD (what the
+ * webhook puts in place of a NUL or a broken character): no name then (§4).
+ */
+const UNSAFE_IN_NAMES =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFFFD]/;
+
+/** Typed answers that work like the confirmation's buttons (§6), besides the buttons' titles. */
+export const CONFIRM_WORDS = [
+  "Confermo",
+  "Conferma",
+  "Confermato",
+  "Sì confermo",
+  "I confirm",
+  "Confirm",
+];
+export const CANCEL_WORDS = ["Annulla", "Annullo", "No annulla", "Cancel"];
+
+/** §6: a typed "Confermo" / "Annulla" while a confirmation is pending. */
+export function readConfirmation(
+  text: string,
+  words: { confirm: readonly string[]; cancel: readonly string[] },
+): "confirm" | "cancel" | undefined {
+  try {
+    if (typeof text !== "string" || text.length > 200) return undefined;
+    const typed = trimCourtesy(splitWords(text));
+    if (typed.length === 0 || typed.length > 4) return undefined;
+    const said = (list: readonly string[]) =>
+      list.some((phrase) => {
+        const expected = keywordWords(phrase);
+        return expected.length > 0 && phraseDistance(expected, typed) <= 1;
+      });
+    const confirm = said([...words.confirm, ...CONFIRM_WORDS]);
+    const cancel = said([...words.cancel, ...CANCEL_WORDS]);
+    if (confirm === cancel) return undefined;
+    if (confirm) return QUESTION_MARK.test(text) ? undefined : "confirm";
+    return "cancel";
+  } catch {
+    return undefined;
   }
 }
 
@@ -142,6 +220,8 @@ type Meaning =
   | { action: "command"; command: CitizenCommand };
 
 interface Phrase {
+  /** As the comune's file writes it: what the consent ledger records. */
+  text: string;
   words: string[];
   meaning: Meaning;
   /** Subscribe/unsubscribe keywords and synonyms may come with a name; STOP and commands not. */
@@ -162,7 +242,7 @@ function buildVocabulary(keywords: KeywordSettings): Vocabulary {
   const add = (list: readonly string[], meaning: Meaning, withName: boolean) => {
     for (const phrase of list) {
       const words = keywordWords(phrase);
-      if (words.length) phrases.push({ words, meaning, withName });
+      if (words.length) phrases.push({ text: phrase, words, meaning, withName });
     }
   };
   add([OPT_OUT_WORD, ...keywords.extraOptOut], UNSUBSCRIBE, false);
@@ -193,6 +273,8 @@ function buildVocabulary(keywords: KeywordSettings): Vocabulary {
 
 interface Match {
   meaning: Meaning;
+  /** The configured phrase that matched. */
+  keyword: string;
   /** Typos needed (0 or 1). */
   typos: number;
   name?: PersonName;
@@ -211,7 +293,7 @@ function matchWhole(words: Word[], vocabulary: Vocabulary): Found {
   const matches: Match[] = [];
   for (const phrase of vocabulary.phrases) {
     const typos = phraseDistance(phrase.words, words);
-    if (typos <= 1) matches.push({ meaning: phrase.meaning, typos });
+    if (typos <= 1) matches.push({ meaning: phrase.meaning, keyword: phrase.text, typos });
   }
   return best(matches);
 }
@@ -230,7 +312,7 @@ function matchWithName(words: Word[], vocabulary: Vocabulary): Found {
       const typos = phraseDistance(phrase.words, keyword);
       if (typos > 1) continue;
       const name = readName(rest, vocabulary.keywordWords);
-      if (name) matches.push({ meaning: phrase.meaning, typos, name });
+      if (name) matches.push({ meaning: phrase.meaning, keyword: phrase.text, typos, name });
     }
   }
   return best(matches);

@@ -4,8 +4,8 @@ import { ConfigError } from "../../platform/errors.js";
 
 /**
  * The development key of the keyed hash, used in sandbox mode when SUBSCRIBER_KEY_SECRET is unset
- * (like the sandbox secrets of DESIGN.md §4). Never for real citizens: outside sandbox mode the
- * variable is required.
+ * (like the sandbox secrets of docs/DESIGN.md §4). Never for real citizens: outside sandbox mode
+ * the variable is required.
  */
 export const SANDBOX_SUBSCRIBER_KEY_SECRET = "sandbox-subscriber-key-secret";
 

@@ -1,7 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB } from "../../platform/db/schema.js";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Db } from "../../platform/db/schema.js";
 
 /** Keeps one citizen message in the moderation inbox (a redelivery is a no-op). */
 export async function keepModerationMessage(
@@ -37,10 +34,19 @@ export async function keepModerationMessage(
     .execute();
 }
 
+/** The person's kept messages, oldest first. */
 export function moderationMessagesOf(db: Db, tenantId: string, subscriberKey: string) {
   return db
     .selectFrom("moderation_messages")
-    .select(["id", "inbound_message_id", "type", "text", "media_id", "received_at", "purge_after"])
+    .select([
+      "id",
+      "inbound_message_id as inboundMessageId",
+      "type",
+      "text",
+      "media_id as mediaId",
+      "received_at as receivedAt",
+      "purge_after as purgeAfter",
+    ])
     .where("tenant_id", "=", tenantId)
     .where("subscriber_key", "=", subscriberKey)
     .orderBy("received_at")

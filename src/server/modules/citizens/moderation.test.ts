@@ -9,7 +9,7 @@ import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { signatureOf } from "../sandbox/webhook-envelopes.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
-import { subscriberKey } from "./subscriber-key.js";
+import { storedEventKey, subscriberKey } from "./subscriber-key.js";
 
 /**
  * A comune that keeps citizens' messages in a moderation inbox (Casale, switched on here), the
@@ -50,7 +50,11 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
       const row = await db()
         .selectFrom("inbound_events")
         .select("processed_at")
-        .where("dedup_key", "=", `message:${wamid}`)
+        .where(
+          "dedup_key",
+          "=",
+          storedEventKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, `message:${wamid}`),
+        )
         .executeTakeFirst();
       return row?.processed_at ? true : undefined;
     });
@@ -172,5 +176,23 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
       .executeTakeFirst();
     expect(reply?.recipient).toBe(userId);
     expect(reply?.payload).toContain("Confermo");
+  });
+
+  it("keeps a message with a NUL character (PostgreSQL's text refuses it) and answers", async () => {
+    const waId = `3934${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`;
+    const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ to: CASALE.display, text: "Il lampione\u0000 è rotto" }),
+    });
+    const { message } = (await response.json()) as { message: { id: string } };
+    await handled(message.id);
+    const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, waId);
+    const kept = await db()
+      .selectFrom("moderation_messages")
+      .select("text")
+      .where("subscriber_key", "=", key)
+      .execute();
+    expect(kept).toEqual([{ text: "Il lampione\uFFFD è rotto" }]);
   });
 });

@@ -178,6 +178,7 @@ export function placeholders(tenant: Tenant, p: Placeholders): TextVars {
     minimumAge: String(tenant.subscription.minimumAge),
     name: p.name ?? "",
     topics: topicsText(tenant, p.topics ?? [], locale),
+    allTopics: tenant.topics.map((t) => `- ${topicLabel(tenant, t.id, locale)}`).join("\n"),
     helpKeyword: commands.help[0] ?? "AIUTO",
     topicsKeyword: commands.topics[0] ?? "ARGOMENTI",
     dataKeyword: commands.data[0] ?? "DATI",

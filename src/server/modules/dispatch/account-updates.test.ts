@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { applyAccountUpdate } from "./account-updates.js";
-import { messagingLimitOf } from "./outbound.repository.js";
+import { messagingLimitOf } from "./sender-numbers.repository.js";
 
 describe.each(testEngines())("Meta's tier updates on %s", (engine) => {
   let t: TestApp;

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
-import { TIER_LIMITS } from "./outbound.repository.js";
+import { setMessagingLimitTier, TIER_LIMITS } from "./sender-numbers.repository.js";
 
 /** 250 → TIER_250 …: Meta reports the limit as a tier name or as a number, depending on the field. */
 function tierName(value: unknown): string | undefined {
@@ -31,10 +31,6 @@ export async function applyAccountUpdate(
       tierName(value.max_daily_conversation_per_phone);
   }
   if (!tier) return undefined;
-  await db
-    .updateTable("sender_numbers")
-    .set({ messaging_limit_tier: tier, updated_at: input.now })
-    .where("tenant_id", "=", input.tenantId)
-    .execute();
+  await setMessagingLimitTier(db, { tenantId: input.tenantId, tier, now: input.now });
   return tier;
 }

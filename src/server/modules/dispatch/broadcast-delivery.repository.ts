@@ -1,46 +1,63 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB } from "../../platform/db/schema.js";
+import { sql } from "kysely";
+import type { Db } from "../../platform/db/schema.js";
+import { ruleOf, type BroadcastMove } from "./broadcast-status.js";
 
 /**
- * The broadcast states the dispatcher reads and writes. The broadcasts part (compose, approve,
- * schedule) owns the states before `sending`; from there on: sending ⇄ paused, sending →
- * needs_attention → sending (resumed when fixed), → cancelled, → sent.
+ * What a move asks: `halt` and `reject` the reason shown to staff, `approve` who approved,
+ * `schedule` when to start; the other moves take nothing beside.
  */
-export const DELIVERY_STATES = [
-  "sending",
-  "paused",
-  "needs_attention",
-  "cancelled",
-  "sent",
-] as const;
-export type BroadcastDeliveryState = (typeof DELIVERY_STATES)[number];
+export type BroadcastStatusMove =
+  | { broadcastId: number; move: "halt" | "reject"; now: number; reason: string }
+  | { broadcastId: number; move: "approve"; now: number; approvedBy: number | null }
+  | { broadcastId: number; move: "schedule"; now: number; startAt: number }
+  | {
+      broadcastId: number;
+      move: Exclude<BroadcastMove, "halt" | "reject" | "approve" | "schedule">;
+      now: number;
+    };
 
-type Db = Kysely<DB> | Transaction<DB>;
+/**
+ * Whether the move happened; when it did not, the state the broadcast is in (null: there is no
+ * such broadcast), so a caller can answer 409 with it.
+ */
+export type BroadcastStatusMoved = { moved: true } | { moved: false; current: string | null };
 
-/** A conditional transition: true when the broadcast was in one of `from`. */
-export async function updateBroadcastStatusIf(
+/**
+ * The one write of `broadcasts.status`: moves the broadcast by `move` of BROADCAST_MOVES
+ * (broadcast-status.ts), only from the states the table allows (`status IN (from)`), with the
+ * move's side columns in the same UPDATE. Two racing moves cannot both apply from the same state.
+ */
+export async function updateBroadcastStatus(
   db: Db,
-  input: {
-    broadcastId: number;
-    from: readonly string[];
-    to: BroadcastDeliveryState;
-    now: number;
-    reason?: string | null;
-  },
-): Promise<boolean> {
+  input: BroadcastStatusMove,
+): Promise<BroadcastStatusMoved> {
+  const rule = ruleOf(input.move);
+  const reason = rule.reason === "cleared" ? null : "reason" in input ? input.reason : undefined;
+  const approver =
+    rule.approver === "cleared" ? null : "approvedBy" in input ? input.approvedBy : undefined;
   const result = await db
     .updateTable("broadcasts")
     .set({
-      status: input.to,
+      status: rule.to,
       updated_at: input.now,
-      ...(input.reason !== undefined ? { attention_reason: input.reason } : {}),
-      ...(input.to === "sending" ? { started_at: input.now } : {}),
-      ...(input.to === "sent" || input.to === "cancelled" ? { finished_at: input.now } : {}),
+      ...(reason !== undefined ? { attention_reason: reason } : {}),
+      ...(approver !== undefined ? { approved_by: approver } : {}),
+      ...("startAt" in input ? { scheduled_at: input.startAt } : {}),
+      ...(rule.startsSending
+        ? { started_at: sql<number>`coalesce(started_at, ${input.now})` }
+        : {}),
+      ...(rule.finishes ? { finished_at: input.now } : {}),
     })
     .where("id", "=", input.broadcastId)
-    .where("status", "in", [...input.from])
+    .where("status", "in", [...rule.from])
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  if (Number(result.numUpdatedRows) > 0) return { moved: true };
+  const row = await db
+    .selectFrom("broadcasts")
+    .select("status")
+    .where("id", "=", input.broadcastId)
+    .executeTakeFirst();
+  return { moved: false, current: row?.status ?? null };
 }
 
 export async function findBroadcast(db: Db, broadcastId: number) {
@@ -53,6 +70,7 @@ export async function findBroadcast(db: Db, broadcastId: number) {
       "priority",
       "category",
       "content",
+      "topics",
       "attention_reason",
       "started_at",
       "finished_at",
@@ -110,7 +128,7 @@ export async function finishCompletedBroadcasts(db: Db, now: number): Promise<nu
     .execute();
   const finished: number[] = [];
   for (const { id } of done) {
-    if (await updateBroadcastStatusIf(db, { broadcastId: id, from: ["sending"], to: "sent", now }))
+    if ((await updateBroadcastStatus(db, { broadcastId: id, move: "finish", now })).moved)
       finished.push(id);
   }
   return finished;
@@ -177,4 +195,34 @@ export async function broadcastCounters(db: Db, broadcastId: number): Promise<Br
   c.delivered += c.read;
   c.sent += c.delivered;
   return c;
+}
+
+/** Deliveries of the broadcast not yet sent (queued or in flight) that spend the tier. */
+export async function remainingTierDeliveriesOf(db: Db, broadcastId: number): Promise<number> {
+  const row = await db
+    .selectFrom("outbound_messages")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("broadcast_id", "=", broadcastId)
+    .where("spends_tier", "=", 1)
+    .where("state", "in", ["queued", "in_flight"])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Scheduled broadcasts of these comuni whose start time has come, oldest first. */
+export async function dueScheduledBroadcasts(
+  db: Db,
+  input: { tenantIds: readonly string[]; now: number; limit: number },
+): Promise<number[]> {
+  if (input.tenantIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("broadcasts")
+    .select("id")
+    .where("tenant_id", "in", [...input.tenantIds])
+    .where("status", "=", "scheduled")
+    .where("scheduled_at", "<=", input.now)
+    .orderBy("scheduled_at")
+    .limit(input.limit)
+    .execute();
+  return rows.map((r) => Number(r.id));
 }

@@ -1,6 +1,8 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
-import { messagingLimitOf } from "./outbound.repository.js";
+import { remainingTierDeliveriesOf } from "./broadcast-delivery.repository.js";
+import { tierSpendSince } from "./outbound.repository.js";
+import { messagingLimitOf } from "./sender-numbers.repository.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -35,25 +37,9 @@ export async function broadcastPlan(
   const { broadcastId, senderNumberIds, senderNumberId, now } = input;
   const since = now - DAY_MS;
   const tierLimit = await messagingLimitOf(db, senderNumberId);
-  const spent = await db
-    .selectFrom("outbound_messages")
-    .select((eb) => [
-      eb.fn.count<number>("recipient").distinct().as("n"),
-      eb.fn.min("accepted_at").as("oldest"),
-    ])
-    .where("sender_number_id", "in", [...senderNumberIds])
-    .where("spends_tier", "=", 1)
-    .where("accepted_at", ">", since)
-    .executeTakeFirstOrThrow();
-  const remaining = await db
-    .selectFrom("outbound_messages")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("broadcast_id", "=", broadcastId)
-    .where("spends_tier", "=", 1)
-    .where("state", "in", ["queued", "in_flight"])
-    .executeTakeFirstOrThrow();
-  const spentLast24h = Number(spent.n);
-  const remainingTierDeliveries = Number(remaining.n);
+  const spent = await tierSpendSince(db, senderNumberIds, since);
+  const spentLast24h = spent.recipients;
+  const remainingTierDeliveries = await remainingTierDeliveriesOf(db, broadcastId);
   if (tierLimit === null) {
     return {
       tierLimit,
@@ -72,7 +58,7 @@ export async function broadcastPlan(
     spentLast24h,
     remainingTierDeliveries,
     sendableNow,
-    nextCapacityAt: waiting > 0 && spent.oldest !== null ? Number(spent.oldest) + DAY_MS : null,
+    nextCapacityAt: waiting > 0 && spent.oldestAt !== null ? spent.oldestAt + DAY_MS : null,
     days: remainingTierDeliveries === 0 ? 0 : 1 + Math.ceil(waiting / tierLimit),
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
+import { createBroadcast } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { classifyError } from "../whatsapp/send-errors.js";
 import type { StatusUpdate } from "../whatsapp/webhook-events.js";
@@ -114,6 +115,68 @@ describe.each(testEngines())("status webhooks on deliveries, %s", (engine) => {
       .where("id", "=", capped)
       .executeTakeFirstOrThrow();
     expect(next.next_attempt_at).toBeGreaterThanOrEqual(clock.now() + 24 * 60 * 60 * 1000);
+  });
+
+  /** A delivery of a broadcast at `broadcastStatus`, accepted by Meta as `waMessageId`. */
+  async function delivery(broadcastStatus: string, waMessageId: string) {
+    const broadcastId = await createBroadcast(t.database, "concorezzo");
+    await t.database.db
+      .updateTable("broadcasts")
+      .set({ status: broadcastStatus })
+      .where("id", "=", broadcastId)
+      .execute();
+    const id = await row("accepted", waMessageId, "sent");
+    await t.database.db
+      .updateTable("outbound_messages")
+      .set({ kind: "broadcast", broadcast_id: broadcastId, payload: null })
+      .where("id", "=", id)
+      .execute();
+    return { id, broadcastId };
+  }
+  const broadcastOf = (id: number) =>
+    t.database.db
+      .selectFrom("broadcasts")
+      .select(["status", "attention_reason"])
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+
+  it("stops the broadcast on a configuration error reported only here, and keeps the row for the resume", async () => {
+    const { id, broadcastId } = await delivery("sending", "wamid.E");
+    const paused = classifyError({ code: 132015, title: "Template is paused" });
+    expect(await apply(status("wamid.E", "failed", { errors: [paused] }))).toBe("requeued");
+    expect(await read(id)).toMatchObject({ state: "queued", status: null, error_code: 132015 });
+    expect(await broadcastOf(broadcastId)).toEqual({
+      status: "needs_attention",
+      attention_reason: "132015 Template is paused",
+    });
+
+    // Resumed after the fix: the same news, delivered again (found by the row id it carries),
+    // does not stop it a second time.
+    await t.database.db
+      .updateTable("broadcasts")
+      .set({ status: "sending", attention_reason: null })
+      .where("id", "=", broadcastId)
+      .execute();
+    await apply(
+      status("wamid.E", "failed", { errors: [paused], callbackData: callbackDataFor(id) }),
+    );
+    expect(await read(id)).toMatchObject({ state: "queued", error_code: 132015 });
+    expect(await broadcastOf(broadcastId)).toEqual({ status: "sending", attention_reason: null });
+  });
+
+  it("does not queue again a failed delivery of a cancelled broadcast", async () => {
+    const retried = await delivery("cancelled", "wamid.F");
+    expect(
+      await apply(status("wamid.F", "failed", { errors: [classifyError({ code: 131016 })] })),
+    ).toBe("requeued");
+    expect(await read(retried.id)).toMatchObject({ state: "cancelled", error_code: 131016 });
+
+    const halted = await delivery("cancelled", "wamid.G");
+    expect(
+      await apply(status("wamid.G", "failed", { errors: [classifyError({ code: 132015 })] })),
+    ).toBe("requeued");
+    expect(await read(halted.id)).toMatchObject({ state: "cancelled" });
+    expect((await broadcastOf(halted.broadcastId)).status).toBe("cancelled");
   });
 
   it("ignores statuses for messages it does not know", async () => {

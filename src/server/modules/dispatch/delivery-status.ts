@@ -2,7 +2,16 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import type { StatusUpdate } from "../whatsapp/webhook-events.js";
-import { decideRetry } from "./retry-policy.js";
+import { updateBroadcastStatus } from "./broadcast-delivery.repository.js";
+import { decideFailure } from "./failure-decision.js";
+import {
+  applyStatusToRow,
+  failFromStatus,
+  requeueFromStatus,
+  statusTargetById,
+  statusTargetByMessageId,
+  type StatusTarget,
+} from "./outbound-results.repository.js";
 import { nextStatus } from "./status-order.js";
 
 /** `om:<row id>`: what every send carries in biz_opaque_callback_data. */
@@ -10,7 +19,8 @@ export function callbackDataFor(rowId: number): string {
   return `om:${rowId}`;
 }
 
-function rowIdFrom(callbackData: string | undefined): number | undefined {
+/** The row id a send's callback data names, if it is one of ours. */
+export function rowIdFrom(callbackData: string | undefined): number | undefined {
   const match = callbackData ? /^om:(\d+)$/.exec(callbackData) : null;
   return match?.[1] ? Number(match[1]) : undefined;
 }
@@ -18,11 +28,30 @@ function rowIdFrom(callbackData: string | undefined): number | undefined {
 export type StatusApplied = "updated" | "ignored" | "unknown" | "requeued" | "failed";
 
 /**
+ * What a status says the message costs, as stored (pricing_type, pricing_category). Meta's
+ * `type` (regular = charged, free_customer_service, free_entry_point) and `category` decide;
+ * `billable` is deprecated and read only when a status has no `type`: then regular (true) or
+ * free (false). Undefined when the status carries none (a failure, or a status sent without it).
+ */
+export function storedPricing(
+  pricing: StatusUpdate["pricing"],
+): { type: string; category: string | null } | undefined {
+  if (!pricing) return undefined;
+  const type =
+    pricing.type ??
+    (pricing.billable === undefined ? undefined : pricing.billable ? "regular" : "free");
+  if (type === undefined) return undefined;
+  // Meta's values are a few words; the webhook is outside input, so a longer one is cut.
+  return { type: type.slice(0, 40), category: pricing.category?.slice(0, 40) ?? null };
+}
+
+/**
  * Applies one status webhook to its outbound row. Statuses only move forward (sent → delivered
  * → read; failed is final); a late or repeated one changes nothing. A status naming a row whose
  * send answer was lost (crash, timeout) also records the message id and marks it accepted: that
  * is how a restart knows not to send it again. A failure Meta reports only here is classified
- * like a synchronous one: retried, or final with its code.
+ * like a synchronous one: retried, or final with its code. The pricing a status carries is kept
+ * on the row (the statistics charge what Meta says it charges).
  */
 export async function applyStatusUpdate(
   db: Kysely<DB>,
@@ -31,90 +60,89 @@ export async function applyStatusUpdate(
   clock: Clock,
 ): Promise<StatusApplied> {
   const now = clock.now();
-  let row = await db
-    .selectFrom("outbound_messages")
-    .select(["id", "state", "status", "wa_message_id", "attempts", "created_at"])
-    .where("wa_message_id", "=", status.messageId)
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
+  let row = await statusTargetByMessageId(db, tenantId, status.messageId);
   if (!row) {
     const id = rowIdFrom(status.callbackData);
-    if (id !== undefined) {
-      row = await db
-        .selectFrom("outbound_messages")
-        .select(["id", "state", "status", "wa_message_id", "attempts", "created_at"])
-        .where("id", "=", id)
-        .where("tenant_id", "=", tenantId)
-        .executeTakeFirst();
-    }
+    if (id !== undefined) row = await statusTargetById(db, tenantId, id);
   }
   if (!row) return "unknown";
   // A status for an earlier attempt of a row that has since been sent again: not ours to apply.
-  if (row.wa_message_id && row.wa_message_id !== status.messageId) return "ignored";
+  if (row.waMessageId && row.waMessageId !== status.messageId) return "ignored";
 
   // A failure after delivered or read is stale news (nextStatus refuses it): never resend then.
   if (status.status === "failed" && nextStatus(row.status, "failed") !== null) {
-    const error = status.errors[0];
-    const decision = error
-      ? decideRetry({ error, attempts: row.attempts, firstAttemptAt: row.created_at, now })
-      : ({ action: "fail", reason: "failed without an error" } as const);
-    if (decision.action === "retry" || decision.action === "halt") {
-      await db
-        .updateTable("outbound_messages")
-        .set({
-          state: "queued",
-          status: null,
-          wa_message_id: null,
-          accepted_at: null,
-          in_flight_since: null,
-          next_attempt_at: decision.action === "retry" ? decision.at : now + 60_000,
-          error_code: error?.code ?? null,
-          error_reason: `${error?.title ?? "failed"}: ${decision.reason}`.slice(0, 500),
-          updated_at: now,
-        })
-        .where("id", "=", row.id)
-        .where("state", "in", ["accepted", "in_flight"])
-        .execute();
-      return "requeued";
-    }
-    await db
-      .updateTable("outbound_messages")
-      .set({
-        state: "failed",
-        status: "failed",
-        wa_message_id: status.messageId,
-        in_flight_since: null,
-        error_code: error?.code ?? null,
-        error_reason: error
-          ? `${error.title}${error.details ? ` (${error.details})` : ""}`.slice(0, 500)
-          : "failed",
-        updated_at: now,
-      })
-      .where("id", "=", row.id)
-      .execute();
-    return "failed";
+    return applyFailure(db, row, status, now);
   }
 
   const next = nextStatus(row.status === "accepted" ? "accepted" : row.status, status.status);
   const reconciles = row.state === "in_flight" || row.state === "queued";
-  if (!next && !reconciles) return "ignored";
-  await db
-    .updateTable("outbound_messages")
-    .set({
-      ...(next ? { status: next } : {}),
-      ...(reconciles
-        ? {
-            state: "accepted",
-            wa_message_id: status.messageId,
-            accepted_at: now,
-            in_flight_since: null,
-          }
-        : {}),
-      updated_at: now,
-    })
-    .where("id", "=", row.id)
-    // Optimistic: if another handler moved it meanwhile, this one's view is stale.
-    .where((eb) => (row.status === null ? eb("status", "is", null) : eb("status", "=", row.status)))
-    .execute();
-  return "updated";
+  // Pricing rides on `sent` and on one of `delivered`/`read`, in any order: keep it even from a
+  // status that is otherwise late news.
+  const pricing = storedPricing(status.pricing);
+  const repriced =
+    pricing !== undefined &&
+    (pricing.type !== row.pricingType || pricing.category !== row.pricingCategory);
+  if (!next && !reconciles && !repriced) return "ignored";
+  await applyStatusToRow(db, {
+    id: row.id,
+    seenStatus: row.status,
+    ...(next ? { status: next } : {}),
+    ...(repriced ? { pricing } : {}),
+    ...(reconciles ? { acceptedAs: status.messageId } : {}),
+    now,
+  });
+  return next || reconciles ? "updated" : "ignored";
+}
+
+/**
+ * A failure Meta reports only in a status webhook, decided like one in the send's answer
+ * (`decideFailure`): failed with its code, or queued again (cancelled instead, if its broadcast
+ * was: the dispatcher's requeue rule). A configuration error also stops the row's broadcast, by
+ * the guarded move `halt`, in the same transaction; only the status that requeued the row does,
+ * so a repeated webhook does not stop a broadcast resumed since.
+ */
+async function applyFailure(
+  db: Kysely<DB>,
+  row: StatusTarget,
+  status: StatusUpdate,
+  now: number,
+): Promise<StatusApplied> {
+  const error = status.errors[0];
+  const decision = decideFailure({
+    error,
+    attempts: row.attempts,
+    // After an accepted send error_code is empty: a failure reported here starts a run.
+    codeAttempts: error && row.errorCode === error.code ? row.errorRepeats + 1 : 1,
+    firstAttemptAt: row.createdAt,
+    now,
+    kind: row.broadcastId === null ? "reply" : "broadcast",
+  });
+  if (decision.action === "give_up") {
+    await failFromStatus(db, {
+      id: row.id,
+      waMessageId: status.messageId,
+      code: error?.code ?? null,
+      reason: decision.reason,
+      now,
+    });
+    return "failed";
+  }
+  await db.transaction().execute(async (trx) => {
+    const requeued = await requeueFromStatus(trx, {
+      id: row.id,
+      at: decision.at,
+      code: error?.code,
+      reason: decision.reason,
+      now,
+    });
+    if (decision.action === "halt" && row.broadcastId !== null && requeued) {
+      await updateBroadcastStatus(trx, {
+        broadcastId: row.broadcastId,
+        move: "halt",
+        now,
+        reason: decision.attention,
+      });
+    }
+  });
+  return "requeued";
 }

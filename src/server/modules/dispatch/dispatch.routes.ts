@@ -1,12 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { notFound } from "../../platform/errors.js";
+import { localized } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
 import type { Dispatch } from "./dispatch.service.js";
 
 const params = tenantParams.extend({
-  id: z.coerce.number().int().positive("must be a broadcast id"),
+  id: z.coerce
+    .number()
+    .int()
+    .positive(
+      localized({ it: "deve essere l'id di una comunicazione", en: "must be a broadcast id" }),
+    ),
 });
 
 /**
@@ -15,7 +20,7 @@ const params = tenantParams.extend({
  * and cancel come with the broadcasts API. Under the comune's path (broadcasts.read), and a
  * broadcast of another comune is not found there.
  */
-export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
+export function dispatchRoutes(deps: { dispatch: Dispatch }) {
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     // Open event streams end when the server closes, or they would hold it open.
@@ -24,11 +29,7 @@ export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
       for (const stop of streams) stop();
       done();
     });
-    const dispatch = () => {
-      const d = deps.dispatch();
-      if (!d) throw notFound("Invio");
-      return d;
-    };
+    const { dispatch } = deps;
 
     r.get(
       "/api/tenants/:tenant/broadcasts/:id/progress",
@@ -40,7 +41,7 @@ export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
           params,
         },
       },
-      async (request) => dispatch().progress(request.params.id, request.params.tenant),
+      async (request) => dispatch.progress(request.params.id, request.params.tenant),
     );
 
     r.get(
@@ -55,9 +56,8 @@ export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
         },
       },
       async (request, reply) => {
-        const d = dispatch();
         const { id, tenant } = request.params;
-        const first = await d.progress(id, tenant);
+        const first = await dispatch.progress(id, tenant);
         reply.hijack();
         const raw = reply.raw;
         raw.writeHead(200, {
@@ -75,7 +75,7 @@ export function dispatchRoutes(deps: { dispatch: () => Dispatch | undefined }) {
           return;
         }
         const timer = setInterval(() => {
-          void d.progress(id, tenant).then(
+          void dispatch.progress(id, tenant).then(
             (progress) => {
               if (closed) return;
               send(progress);

@@ -1,182 +1,171 @@
 import type { Kysely, Transaction } from "kysely";
-import type { Tenant } from "../../config/tenants.js";
-import type { Clock } from "../../platform/clock.js";
-import type { Engine } from "../../platform/db/dialect.js";
-import type { DB } from "../../platform/db/schema.js";
-import { notFound, conflict } from "../../platform/errors.js";
-import type { Logger } from "../../platform/log.js";
-import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
+import type { DB, Db } from "../../platform/db/schema.js";
+import { AppError, notFound, conflict } from "../../platform/errors.js";
 import type { OutboundMessage } from "../whatsapp/types.js";
 import type { StatusUpdate } from "../whatsapp/webhook-events.js";
 import {
   broadcastCounters,
   cancelQueuedDeliveries,
+  dueScheduledBroadcasts,
   findBroadcast,
-  updateBroadcastStatusIf,
+  updateBroadcastStatus,
   type BroadcastCounters,
+  type BroadcastStatusMove,
+  type BroadcastStatusMoved,
 } from "./broadcast-delivery.repository.js";
 import { applyAccountUpdate } from "./account-updates.js";
-// The outbox as the citizens' part needs it (skip a leaver's queued messages, counts for exports
-// and statistics).
-export {
-  detachSubscribers,
-  messageCountsFor,
-  replyCounts,
-  skipQueuedMessagesTo,
-} from "./citizen-outbound.repository.js";
+import { BROADCAST_MOVES } from "./broadcast-status.js";
+import * as citizenOutbound from "./citizen-outbound.repository.js";
+import type { Charges, PriceList } from "./message-charges.js";
+export type { Charges, PriceList } from "./message-charges.js";
 import { broadcastPlan } from "./broadcast-plan.js";
-import { applyStatusUpdate, type StatusApplied } from "./delivery-status.js";
-import type { DispatchMetrics } from "./dispatch-metrics.js";
-import { NumberDispatcher, type DispatcherOptions } from "./dispatcher.js";
-import { tryAcquireLease, type Lease } from "./number-lease.js";
+import { applyStatusUpdate, rowIdFrom, type StatusApplied } from "./delivery-status.js";
+import { NumberSupervisor, type DispatchOptions } from "./number-supervisor.js";
+export type { DispatchOptions } from "./number-supervisor.js";
 import {
   insertDeliveriesForBroadcast,
   insertOutboundMessage,
   PRIORITY,
 } from "./outbound.repository.js";
 
-export interface DispatchOptions {
-  db: Kysely<DB>;
-  engine: Engine;
-  tenants: readonly Tenant[];
-  clients: WhatsAppClients;
-  clock: Clock;
-  log: Logger;
-  metrics?: DispatchMetrics;
-  /** Whether this process sends (web-only processes set false; see README "Scale-out"). */
-  send?: boolean;
-  /** How often a process without a number's lease tries to take it over. */
-  leaseRetryMs?: number;
-  dispatcher?: Pick<
-    DispatcherOptions,
-    "maxInFlight" | "flushIntervalMs" | "inFlightGraceMs" | "tickMs"
-  >;
+/**
+ * The dispatch part as the rest of the service sees it. The outbox as the citizens' part needs
+ * it (skip a leaver's queued messages, counts for exports and statistics, pseudonymise an erased
+ * person's messages) and the broadcasts module's moves are named functions here, so no other
+ * module reaches a dispatch repository; `Dispatch` queues replies, controls a broadcast's
+ * sending and applies status webhooks, its lease and number loop in number-supervisor.ts.
+ */
+
+/** Skips the messages still queued for the subscriber (they left); how many were skipped. */
+export function skipQueuedMessagesTo(
+  db: Db,
+  input: { tenantId: string; subscriberId: number; now: number },
+): Promise<number> {
+  return citizenOutbound.skipQueuedMessagesTo(db, input);
 }
 
-interface Running {
-  lease: Lease;
-  dispatcher: NumberDispatcher;
+/** The messages sent (or queued) to one subscriber, by kind and state: for their data export. */
+export function messageCountsFor(
+  db: Db,
+  tenantId: string,
+  subscriberId: number,
+): Promise<{ kind: string; state: string; status: string | null; count: number }[]> {
+  return citizenOutbound.messageCountsFor(db, tenantId, subscriberId);
+}
+
+/** The comune's replies accepted in [fromMs, toMs), counted and charged by their pricing. */
+export function replyCharges(
+  db: Db,
+  tenantId: string,
+  fromMs: number,
+  toMs: number,
+  prices: PriceList,
+): Promise<Charges> {
+  return citizenOutbound.replyCharges(db, tenantId, fromMs, toMs, prices);
+}
+
+/** `replyCharges` as a count and a cost, for callers that know only the utility rate. */
+export function replyCounts(
+  db: Db,
+  tenantId: string,
+  fromMs: number,
+  toMs: number,
+  price: { utility: number; currency: string } & Partial<PriceList>,
+): Promise<{ count: number; cost: number; currency: string }> {
+  return citizenOutbound.replyCounts(db, tenantId, fromMs, toMs, price);
+}
+
+/** Unlinks these subscribers from their outbound rows, which stay for the statistics. */
+export function detachSubscribers(db: Db, subscriberIds: readonly number[]): Promise<void> {
+  return citizenOutbound.detachSubscribers(db, subscriberIds);
+}
+
+/** A sent (or queued) message of one person, as erasure needs to see it. */
+export type OutboundTrace = citizenOutbound.OutboundTrace;
+
+/** The person's outbound rows whose recipient is not yet `pseudonym`. */
+export function outboundTracesOf(
+  db: Db,
+  input: { tenantId: string; subscriberId: number; pseudonym: string },
+): Promise<OutboundTrace[]> {
+  return citizenOutbound.outboundTracesOf(db, input);
+}
+
+/** Marks the person's rows still waiting for an outcome for `pseudonym`; how many were marked. */
+export function pseudonymiseAfterOutcome(
+  db: Db,
+  input: { tenantId: string; subscriberId: number; pseudonym: string },
+): Promise<number> {
+  return citizenOutbound.pseudonymiseAfterOutcome(db, input);
+}
+
+/** Rows marked by `pseudonymiseAfterOutcome`, oldest first, at most `limit`. */
+export function outboundAwaitingPseudonym(db: Db, limit: number): Promise<OutboundTrace[]> {
+  return citizenOutbound.outboundAwaitingPseudonym(db, limit);
+}
+
+/** Puts the pseudonym in the row's recipient (never on the wire); whether the row changed. */
+export function pseudonymiseOutboundMessage(
+  db: Db,
+  input: { id: number; recipient: string; waMessageId: string | null; now: number },
+): Promise<boolean> {
+  return citizenOutbound.pseudonymiseOutboundMessage(db, input);
 }
 
 /**
- * The dispatch part as the rest of the service sees it: queue a reply, start / pause / resume /
- * cancel a broadcast's sending, read its counters, apply status webhooks. Also the supervisor
- * that runs one NumberDispatcher per sender number this process holds the lease of.
+ * Whether a status webhook that no row applied concerns an erased person's message: then the
+ * citizens' part keeps it only under the message id's pseudonym (`messageKey`).
  */
+export function isErasedPersonsMessage(
+  db: Kysely<DB>,
+  tenantId: string,
+  status: Pick<StatusUpdate, "callbackData">,
+  messageKey: string,
+): Promise<boolean> {
+  return citizenOutbound.outboundRowOfErasedPerson(db, {
+    tenantId,
+    messageKey,
+    rowId: rowIdFrom(status.callbackData),
+  });
+}
+
+/**
+ * A move of the broadcasts module's part of the lifecycle (submit, approve, reject, revise,
+ * schedule) through the one guarded write; the answer names the state met when it did not move.
+ */
+export function moveBroadcast(
+  db: Kysely<DB> | Transaction<DB>,
+  input: BroadcastStatusMove,
+): Promise<BroadcastStatusMoved> {
+  return updateBroadcastStatus(db, input);
+}
+
 export class Dispatch {
-  private readonly running = new Map<number, Running>();
-  private readonly senderIds = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private acquiring: Promise<void> = Promise.resolve();
+  private readonly numbers: NumberSupervisor;
 
-  constructor(private readonly options: DispatchOptions) {}
-
-  async start(): Promise<void> {
-    const rows = await this.options.db
-      .selectFrom("sender_numbers")
-      .select(["id", "tenant_id", "phone_number_id"])
-      .where(
-        "tenant_id",
-        "in",
-        this.options.tenants.map((t) => t.slug),
-      )
-      .execute();
-    for (const r of rows) {
-      const tenant = this.options.tenants.find((t) => t.slug === r.tenant_id);
-      if (tenant?.whatsapp.phoneNumberId === r.phone_number_id)
-        this.senderIds.set(tenant.slug, r.id);
-    }
-    if (this.options.send === false) return;
-    await this.acquireLeases();
-    this.timer = setInterval(() => {
-      this.acquiring = this.acquiring.then(() => this.acquireLeases());
-    }, this.options.leaseRetryMs ?? 2_000);
-    this.timer.unref();
+  constructor(private readonly options: DispatchOptions) {
+    this.numbers = new NumberSupervisor(options, () => this.startDueBroadcasts());
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.acquiring;
-    await Promise.all(
-      [...this.running.values()].map(async ({ lease, dispatcher }) => {
-        await dispatcher.stop();
-        await lease.release();
-      }),
-    );
-    this.running.clear();
+  /** Finds the comunes' numbers and, in a sending process, starts dispatching those it leases. */
+  start(): Promise<void> {
+    return this.numbers.start();
+  }
+
+  stop(): Promise<void> {
+    return this.numbers.stop();
   }
 
   /** The numbers whose lease this process holds (for tests and the log). */
   heldSenderIds(): number[] {
-    return [...this.running.keys()];
-  }
-
-  private async acquireLeases(): Promise<void> {
-    const { db, engine, log, tenants } = this.options;
-    for (const tenant of tenants) {
-      const senderId = this.senderIds.get(tenant.slug);
-      if (this.stopped || senderId === undefined || this.running.has(senderId)) continue;
-      let lease: Lease | undefined;
-      try {
-        lease = await tryAcquireLease(db, engine, senderId);
-      } catch (error) {
-        log.warn(
-          { err: error, event: "dispatch.lease_error", tenant: tenant.slug },
-          "Could not try the dispatch lease",
-        );
-        continue;
-      }
-      if (!lease) continue;
-      const portfolio = tenants
-        .filter(
-          (t) => t.whatsapp.wabaId !== undefined && t.whatsapp.wabaId === tenant.whatsapp.wabaId,
-        )
-        .flatMap((t) => {
-          const id = this.senderIds.get(t.slug);
-          return id === undefined ? [] : [id];
-        });
-      const dispatcher = new NumberDispatcher({
-        db,
-        sender: {
-          id: senderId,
-          tenantId: tenant.slug,
-          phoneNumberId: tenant.whatsapp.phoneNumberId,
-          ratePerSecond: tenant.whatsapp.ratePerSecond,
-          portfolioSenderIds: portfolio.length ? portfolio : [senderId],
-        },
-        client: this.options.clients.forTenant(tenant.slug),
-        clock: this.options.clock,
-        log: log.child({ tenant: tenant.slug }),
-        ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
-        ...this.options.dispatcher,
-      });
-      this.running.set(senderId, { lease, dispatcher });
-      dispatcher.start();
-      log.info(
-        { event: "dispatch.lease_acquired", tenant: tenant.slug, senderNumberId: senderId },
-        `Dispatching for ${tenant.serviceName}`,
-      );
-      void lease.lost.then(async () => {
-        log.error(
-          { event: "dispatch.lease_lost", tenant: tenant.slug },
-          "Lost the dispatch lease (database connection); stopping this number",
-        );
-        await dispatcher.stop();
-        this.running.delete(senderId);
-      });
-    }
+    return this.numbers.heldSenderIds();
   }
 
   private senderIdOf(tenantId: string): number {
-    const id = this.senderIds.get(tenantId);
-    if (id === undefined) throw notFound("Numero del Comune");
+    const id = this.numbers.senderIdOf(tenantId);
+    if (id === undefined)
+      throw notFound("Numero del Comune non trovato", "Comune's number not found");
     return id;
-  }
-
-  private wake(senderId: number): void {
-    this.running.get(senderId)?.dispatcher.wake();
   }
 
   /**
@@ -201,14 +190,14 @@ export class Dispatch {
       subscriberId: input.subscriberId ?? null,
       now: this.options.clock.now(),
     });
-    if (!trx) this.wake(senderNumberId);
+    if (!trx) this.numbers.wake(senderNumberId);
     return id;
   }
 
   /** Tells the comune's dispatcher (if this process holds it) that rows were committed. */
   wakeTenant(tenantId: string): void {
-    const id = this.senderIds.get(tenantId);
-    if (id !== undefined) this.wake(id);
+    const id = this.numbers.senderIdOf(tenantId);
+    if (id !== undefined) this.numbers.wake(id);
   }
 
   /**
@@ -219,16 +208,11 @@ export class Dispatch {
   async startBroadcast(broadcastId: number): Promise<{ deliveries: number }> {
     const { db, clock } = this.options;
     const broadcast = await findBroadcast(db, broadcastId);
-    if (!broadcast) throw notFound("Comunicazione");
+    if (!broadcast) throw notFound("Comunicazione non trovata", "Broadcast not found");
     const senderNumberId = this.senderIdOf(broadcast.tenant_id);
     const now = clock.now();
     const deliveries = await db.transaction().execute(async (trx) => {
-      const moved = await updateBroadcastStatusIf(trx, {
-        broadcastId,
-        from: ["approved", "scheduled", "sending"],
-        to: "sending",
-        now,
-      });
+      const { moved } = await updateBroadcastStatus(trx, { broadcastId, move: "start", now });
       if (!moved)
         throw conflict(
           "BROADCAST_STATE_CHANGED",
@@ -241,21 +225,59 @@ export class Dispatch {
         priority: broadcast.priority === "urgent" ? PRIORITY.urgent : PRIORITY.normal,
         now,
         category: broadcast.category,
+        topics: JSON.parse(broadcast.topics) as string[],
       });
     });
-    this.wake(senderNumberId);
+    this.numbers.wake(senderNumberId);
     return { deliveries };
   }
 
+  /**
+   * Starts the scheduled broadcasts whose time has come (scheduled → sending), a few at a time;
+   * the sending processes look every lease round (2 s). One cancelled or started by another
+   * process meanwhile is skipped; one that cannot start is stopped in needs attention with the
+   * reason, for staff to see. Returns how many started.
+   */
+  async startDueBroadcasts(): Promise<number> {
+    const { db, clock, log, tenants } = this.options;
+    const due = await dueScheduledBroadcasts(db, {
+      tenantIds: tenants.map((t) => t.slug),
+      now: clock.now(),
+      limit: 20,
+    });
+    let started = 0;
+    for (const broadcastId of due) {
+      if (this.numbers.isStopped) break;
+      try {
+        await this.startBroadcast(broadcastId);
+        started += 1;
+      } catch (error) {
+        if (error instanceof AppError && error.status === 409) continue;
+        log.error(
+          { err: error, event: "dispatch.scheduled_start_failed", broadcastId },
+          "A scheduled broadcast could not start: stopped in needs attention",
+        );
+        const reason = error instanceof Error ? error.message : String(error);
+        await updateBroadcastStatus(db, {
+          broadcastId,
+          move: "halt",
+          now: clock.now(),
+          reason: `Avvio non riuscito: ${reason}`,
+        });
+      }
+    }
+    return started;
+  }
+
   async pauseBroadcast(broadcastId: number): Promise<void> {
-    await this.transition(broadcastId, ["sending"], "paused");
+    await this.transition(broadcastId, "pause");
   }
 
   /** Resumes a paused broadcast, or one that needed attention once the cause is fixed. */
   async resumeBroadcast(broadcastId: number): Promise<void> {
-    await this.transition(broadcastId, ["paused", "needs_attention"], "sending", null);
+    await this.transition(broadcastId, "resume");
     const broadcast = await findBroadcast(this.options.db, broadcastId);
-    if (broadcast) this.wake(this.senderIdOf(broadcast.tenant_id));
+    if (broadcast) this.numbers.wake(this.senderIdOf(broadcast.tenant_id));
   }
 
   /** Cancels: deliveries not yet sent are marked cancelled; those on the wire finish. */
@@ -264,12 +286,7 @@ export class Dispatch {
     return this.options.db
       .transaction()
       .execute(async (trx) => {
-        const moved = await updateBroadcastStatusIf(trx, {
-          broadcastId,
-          from: ["sending", "paused", "needs_attention", "approved", "scheduled"],
-          to: "cancelled",
-          now,
-        });
+        const { moved } = await updateBroadcastStatus(trx, { broadcastId, move: "cancel", now });
         if (!moved)
           throw conflict(
             "BROADCAST_STATE_CHANGED",
@@ -292,24 +309,15 @@ export class Dispatch {
   async progress(broadcastId: number, tenantId?: string) {
     const broadcast = await findBroadcast(this.options.db, broadcastId);
     if (!broadcast || (tenantId !== undefined && broadcast.tenant_id !== tenantId)) {
-      throw notFound("Comunicazione");
+      throw notFound("Comunicazione non trovata", "Broadcast not found");
     }
     const senderNumberId = this.senderIdOf(broadcast.tenant_id);
-    const tenant = this.options.tenants.find((t) => t.slug === broadcast.tenant_id);
-    const portfolio = this.options.tenants
-      .filter(
-        (t) => t.whatsapp.wabaId !== undefined && t.whatsapp.wabaId === tenant?.whatsapp.wabaId,
-      )
-      .flatMap((t) => {
-        const id = this.senderIds.get(t.slug);
-        return id === undefined ? [] : [id];
-      });
     const [counters, plan] = await Promise.all([
       broadcastCounters(this.options.db, broadcastId),
       broadcastPlan(this.options.db, {
         broadcastId,
         senderNumberId,
-        senderNumberIds: portfolio.length ? portfolio : [senderNumberId],
+        senderNumberIds: this.numbers.tierSharingIds(broadcast.tenant_id, senderNumberId),
         now: this.options.clock.now(),
       }),
     ]);
@@ -352,33 +360,26 @@ export class Dispatch {
     return applyStatusUpdate(this.options.db, tenantId, status, this.options.clock);
   }
 
-  private async transition(
-    broadcastId: number,
-    from: string[],
-    to: "sending" | "paused",
-    reason?: null,
-  ): Promise<void> {
-    const moved = await updateBroadcastStatusIf(this.options.db, {
+  /** Pause or resume (resume also clears the reason it needed attention for). */
+  private async transition(broadcastId: number, move: "pause" | "resume"): Promise<void> {
+    const result = await updateBroadcastStatus(this.options.db, {
       broadcastId,
-      from,
-      to,
+      move,
       now: this.options.clock.now(),
-      ...(reason === null ? { reason: null } : {}),
     });
-    if (!moved) {
-      const broadcast = await findBroadcast(this.options.db, broadcastId);
-      if (!broadcast) throw notFound("Comunicazione");
+    if (!result.moved) {
+      if (result.current === null)
+        throw notFound("Comunicazione non trovata", "Broadcast not found");
       throw conflict(
         "BROADCAST_STATE_CHANGED",
-        `La comunicazione è nello stato "${broadcast.status}"`,
+        `La comunicazione è nello stato "${result.current}"`,
       );
     }
-    this.noteStatus(broadcastId, to);
+    this.noteStatus(broadcastId, BROADCAST_MOVES[move].to);
   }
 
   /** Tells this process's dispatchers at once; others see it at their next refresh. */
   private noteStatus(broadcastId: number, status: string): void {
-    for (const { dispatcher } of this.running.values())
-      dispatcher.noteBroadcastStatus(broadcastId, status);
+    this.numbers.noteStatus(broadcastId, status);
   }
 }

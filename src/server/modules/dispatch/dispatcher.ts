@@ -3,34 +3,25 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import type { Logger } from "../../platform/log.js";
-import { statusesWaitingSince } from "../whatsapp/inbound-events.service.js";
-import { SYNTHETIC_CODES } from "../whatsapp/send-errors.js";
-import type {
-  OutboundMessage,
-  SendOutcome,
-  WhatsAppClient,
-  WhatsAppError,
-} from "../whatsapp/types.js";
+import type { OutboundMessage, SendOutcome, WhatsAppClient } from "../whatsapp/types.js";
 import {
-  broadcastStates,
   finishCompletedBroadcasts,
-  updateBroadcastStatusIf,
+  updateBroadcastStatus,
 } from "./broadcast-delivery.repository.js";
 import type { DispatchMetrics } from "./dispatch-metrics.js";
-import { ErrorBudget } from "./error-budget.js";
+import { requeueSilentInFlight } from "./in-flight-reconcile.js";
+import { KnownBroadcasts } from "./known-broadcasts.js";
 import {
   claimDue,
-  messagingLimitOf,
   nextDueAt,
   queueDepth,
-  recordResults,
-  requeueStaleInFlight,
   tierRecipientsSince,
   type ClaimedMessage,
-  type SendResult,
 } from "./outbound.repository.js";
+import { recordResults, type SendResult } from "./outbound-results.repository.js";
 import { AdaptiveRate } from "./rate-controller.js";
-import { decideRetry } from "./retry-policy.js";
+import { messagingLimitOf } from "./sender-numbers.repository.js";
+import { recordOutcome, type OutcomeContext } from "./send-outcome.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export interface SenderNumber {
@@ -56,28 +47,18 @@ export interface DispatcherOptions {
   flushIntervalMs?: number;
   /** A row in flight this long with no answer and no status webhook is sent again. */
   inFlightGraceMs?: number;
+  /**
+   * The same for rows an earlier process left in flight, counted from this dispatcher's start
+   * (the takeover); at least inFlightGraceMs. See tick().
+   */
+  restartGraceMs?: number;
   /** How often reconciliation, broadcast states and the tier budget are refreshed. */
   tickMs?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const RATE_HEADROOM = 0.97;
 
-/**
- * Failures after which the request may still have been accepted: a timeout, an abort, an
- * unreadable answer, a connection that broke after the request left. A refused connection or an
- * unknown host means nothing was sent.
- */
-function outcomeUnknown(error: WhatsAppError): boolean {
-  if (error.code === SYNTHETIC_CODES.connection) {
-    return !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(error.details ?? "");
-  }
-  return (
-    error.code === SYNTHETIC_CODES.timeout ||
-    error.code === SYNTHETIC_CODES.aborted ||
-    error.code === SYNTHETIC_CODES.badResponse
-  );
-}
+const RATE_HEADROOM = 0.97;
 
 /**
  * The sender of one number. Invariants (see README.md):
@@ -86,6 +67,9 @@ function outcomeUnknown(error: WhatsAppError): boolean {
  * - the token bucket is the only gate to the wire, taken just before each send;
  * - outcomes are written in batches, one transaction each;
  * - only one dispatcher per number runs at a time (the lease is taken by the caller).
+ * This file is the claim / send / flush loop and the periodic tick; what one send's answer does
+ * is send-outcome.ts, what it knows of its broadcasts known-broadcasts.ts, and which silent rows
+ * in flight go back to the queue in-flight-reconcile.ts.
  */
 export class NumberDispatcher {
   private readonly db: Kysely<DB>;
@@ -93,10 +77,8 @@ export class NumberDispatcher {
   private readonly rate: AdaptiveRate;
   private readonly inFlight = new Set<number>();
   private results: SendResult[] = [];
-  private readonly attention = new Map<number, string>();
-  private readonly budgets = new Map<number, ErrorBudget>();
-  private statusCache = new Map<number, string>();
-  private contentCache = new Map<number, OutboundMessage>();
+  private readonly broadcasts: KnownBroadcasts;
+  private readonly outcomes: OutcomeContext;
   private tierBudget = Number.POSITIVE_INFINITY;
   /** Tier-spending rows sent but not yet written as accepted: the database does not count them yet. */
   private readonly unsettledTier = new Set<number>();
@@ -116,6 +98,7 @@ export class NumberDispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.db = options.db;
+    this.broadcasts = new KnownBroadcasts(options.db);
     const now = options.clock.now();
     // Meta counts a number's messages as they arrive, not as they leave: a few milliseconds of
     // network and event-loop jitter bunch requests sent perfectly spaced: 3% headroom absorbs
@@ -131,6 +114,16 @@ export class NumberDispatcher {
     this.rate = new AdaptiveRate({ ceiling: rate });
     this.maxInFlight = options.maxInFlight ?? Math.min(1000, Math.max(16, Math.ceil(rate * 0.5)));
     this.minClaim = Math.max(1, Math.floor(this.maxInFlight / 4));
+    this.outcomes = {
+      clock: options.clock,
+      log: options.log,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      rate: this.rate,
+      broadcasts: this.broadcasts,
+      push: (result) => this.results.push(result),
+      haltedUntil: () => this.haltedUntil,
+      haltNumber: (until) => (this.haltedUntil = until),
+    };
   }
 
   start(): void {
@@ -193,13 +186,16 @@ export class NumberDispatcher {
         await this.idle(due === undefined ? 250 : Math.min(250, Math.max(1, due - clock.now())));
         continue;
       }
-      await this.loadBroadcasts(batch);
+      await this.broadcasts.load(
+        batch.flatMap((r) => (r.broadcastId === null ? [] : [r.broadcastId])),
+      );
       for (const [i, row] of batch.entries()) {
         if (this.stopping) {
           this.release(batch.slice(i), false);
           break;
         }
-        const status = row.broadcastId === null ? "sending" : this.statusCache.get(row.broadcastId);
+        const status =
+          row.broadcastId === null ? "sending" : this.broadcasts.status(row.broadcastId);
         if (status !== "sending") {
           this.release([row], status === "cancelled");
           continue;
@@ -226,7 +222,7 @@ export class NumberDispatcher {
   }
 
   private send(row: ClaimedMessage): void {
-    if (row.broadcastId !== null && !this.contentCache.has(row.broadcastId)) {
+    if (row.broadcastId !== null && !this.broadcasts.hasContent(row.broadcastId)) {
       // Its broadcast stopped while this row waited for a token: put it back for later.
       this.release([row], false);
       return;
@@ -275,118 +271,7 @@ export class NumberDispatcher {
   }
 
   private onOutcome(row: ClaimedMessage, outcome: SendOutcome, seconds: number): void {
-    const now = this.options.clock.now();
-    const metrics = this.options.metrics;
-    if (outcome.ok) {
-      metrics?.sends.inc({ tenant: row.tenantId, outcome: "accepted", code: "" });
-      metrics?.sendLatency.observe(seconds);
-      this.rate.onSuccess(now);
-      this.budgetOf(row)?.record(true);
-      this.results.push({ id: row.id, outcome: "accepted", waMessageId: outcome.messageId });
-      return;
-    }
-    const { error } = outcome;
-    if (outcomeUnknown(error)) {
-      // Meta may have accepted it. Sending again now could deliver it twice, so the row stays in
-      // flight: a status webhook naming it settles it, or after the grace period it is resent.
-      metrics?.sends.inc({ tenant: row.tenantId, outcome: "unknown", code: String(error.code) });
-      return;
-    }
-    if (error.code === 130429) this.rate.onThrottled(now);
-    // Maintenance (throughput upgrade) concerns the whole number: pause it, not just this row.
-    if (error.code === 131057)
-      this.haltedUntil = Math.max(this.haltedUntil, now + (error.retryAfterMs ?? 60_000));
-    const decision = decideRetry({
-      error,
-      attempts: row.attempts + 1,
-      firstAttemptAt: row.createdAt,
-      now,
-    });
-    metrics?.sends.inc({
-      tenant: row.tenantId,
-      outcome: decision.action,
-      code: String(error.code),
-    });
-    if (
-      decision.action !== "fail" &&
-      row.broadcastId !== null &&
-      this.statusCache.get(row.broadcastId) === "cancelled"
-    ) {
-      // Cancelled while this request was on the wire: no retry, the row joins the cancelled ones.
-      this.release([row], true);
-      return;
-    }
-    switch (decision.action) {
-      case "retry":
-        this.results.push({
-          id: row.id,
-          outcome: "retry",
-          at: decision.at,
-          code: error.code,
-          reason: `${error.title}: ${decision.reason}`,
-          // "Not now" from the platform (throughput, maintenance) does not use up attempts.
-          countsAttempt: decision.countsAsAttempt,
-        });
-        return;
-      case "fail": {
-        this.results.push({
-          id: row.id,
-          outcome: "failed",
-          code: error.code,
-          reason: `${error.title}${error.details ? ` (${error.details})` : ""}`,
-        });
-        const budget = this.budgetOf(row);
-        budget?.record(false);
-        if (budget?.tripped && row.broadcastId !== null) {
-          this.needsAttention(
-            row.broadcastId,
-            `More than ${Math.round(budget.failureRatio * 100)}% of the last ${budget.samples} sends failed (latest: ${error.code} ${error.title})`,
-          );
-        }
-        return;
-      }
-      case "halt":
-        // Nothing is lost: the row goes back to the queue untouched and waits for the fix.
-        this.results.push({
-          id: row.id,
-          outcome: "retry",
-          at: now,
-          code: error.code,
-          reason: `${error.title}: ${decision.reason}`,
-          countsAttempt: false,
-        });
-        if (row.broadcastId !== null)
-          this.needsAttention(
-            row.broadcastId,
-            `${error.code} ${error.title}${error.details ? `: ${error.details}` : ""}`,
-          );
-        else this.haltedUntil = now + 60_000;
-        this.options.log.error(
-          {
-            event: "dispatch.halted",
-            tenant: row.tenantId,
-            broadcastId: row.broadcastId,
-            code: error.code,
-          },
-          `Sending stopped by a configuration error: ${error.code} ${error.title}`,
-        );
-        return;
-    }
-  }
-
-  private needsAttention(broadcastId: number, reason: string): void {
-    // Requests sent before the first failure answer after it: one stop is enough, and a later
-    // answer must not stop the broadcast again once someone has resumed it.
-    if (this.statusCache.get(broadcastId) !== "sending") return;
-    this.attention.set(broadcastId, reason);
-    this.setStatus(broadcastId, "needs_attention");
-  }
-
-  private budgetOf(row: ClaimedMessage): ErrorBudget | undefined {
-    if (row.broadcastId === null) return undefined;
-    let budget = this.budgets.get(row.broadcastId);
-    if (!budget) this.budgets.set(row.broadcastId, (budget = new ErrorBudget()));
-    return budget;
+    recordOutcome(this.outcomes, row, outcome, seconds);
   }
 
   private release(rows: readonly ClaimedMessage[], cancelled: boolean): void {
@@ -395,21 +280,10 @@ export class NumberDispatcher {
 
   private messageOf(row: ClaimedMessage): OutboundMessage | undefined {
     try {
-      if (row.broadcastId !== null) return this.contentCache.get(row.broadcastId);
+      if (row.broadcastId !== null) return this.broadcasts.content(row.broadcastId);
       return row.payload ? (JSON.parse(row.payload) as OutboundMessage) : undefined;
     } catch {
       return undefined;
-    }
-  }
-
-  private async loadBroadcasts(batch: readonly ClaimedMessage[]): Promise<void> {
-    const ids = [...new Set(batch.flatMap((r) => (r.broadcastId === null ? [] : [r.broadcastId])))];
-    const needed = ids.filter((id) => !this.contentCache.has(id) || !this.statusCache.has(id));
-    for (const [id, broadcast] of await broadcastStates(this.db, needed)) {
-      if (!this.contentCache.has(id)) {
-        this.contentCache.set(id, JSON.parse(broadcast.content) as OutboundMessage);
-      }
-      if (!this.statusCache.has(id)) this.statusCache.set(id, broadcast.status);
     }
   }
 
@@ -418,21 +292,14 @@ export class NumberDispatcher {
     this.flushing = this.flushing.then(async () => {
       this.lastFlush = this.options.clock.now();
       const results = this.results;
-      const attention = [...this.attention];
+      const attention = this.broadcasts.takeStops();
       if (results.length === 0 && attention.length === 0) return;
       this.results = [];
-      this.attention.clear();
       const now = this.options.clock.now();
       try {
         await recordResults(this.db, results, now, async (trx) => {
           for (const [broadcastId, reason] of attention) {
-            await updateBroadcastStatusIf(trx, {
-              broadcastId,
-              from: ["sending"],
-              to: "needs_attention",
-              now,
-              reason,
-            });
+            await updateBroadcastStatus(trx, { broadcastId, move: "halt", now, reason });
           }
         });
         // Written: accepted ones now count in the database, the others spent nothing.
@@ -440,7 +307,7 @@ export class NumberDispatcher {
       } catch (error) {
         // Keep them for the next flush: losing an outcome would mean sending twice.
         this.results = [...results, ...this.results];
-        for (const [id, reason] of attention) this.attention.set(id, reason);
+        this.broadcasts.restoreStops(attention);
         this.options.log.error(
           { err: error, event: "dispatch.flush_failed" },
           "Could not write send outcomes; will retry",
@@ -455,26 +322,14 @@ export class NumberDispatcher {
    * than at the next refresh. Other processes' changes are seen within `statusRefreshMs`.
    */
   noteBroadcastStatus(broadcastId: number, status: string): void {
-    if (!this.statusCache.has(broadcastId)) return;
-    this.setStatus(broadcastId, status);
+    if (!this.broadcasts.isKnown(broadcastId)) return;
+    this.broadcasts.setStatus(broadcastId, status);
     this.wake();
-  }
-
-  private setStatus(broadcastId: number, status: string): void {
-    const before = this.statusCache.get(broadcastId);
-    this.statusCache.set(broadcastId, status);
-    if (status !== "sending" || before !== "sending") {
-      // Stopped, or resumed: its content may have been fixed meanwhile; read it again.
-      this.contentCache.delete(broadcastId);
-      if (status !== "sending") this.budgets.delete(broadcastId);
-    }
   }
 
   private async refreshBroadcastStatuses(): Promise<void> {
     this.lastStatusRefresh = this.options.clock.now();
-    const fresh = await broadcastStates(this.db, [...this.statusCache.keys()]);
-    for (const [id, { status }] of fresh) this.setStatus(id, status);
-    for (const id of this.statusCache.keys()) if (!fresh.has(id)) this.statusCache.delete(id);
+    await this.broadcasts.refresh();
   }
 
   /** Periodic work: stale in-flight rows, broadcast states, tier budget, finished broadcasts. */
@@ -483,35 +338,20 @@ export class NumberDispatcher {
     if (first) this.startedAt = now;
     const { sender, log } = this.options;
     const grace = this.options.inFlightGraceMs ?? 30_000;
-    // A row in flight is resent only when Meta has had the whole grace period to tell us about
-    // it, and what it told us has been read. Two things move that point back from `now`:
-    // - Status webhooks stored but not yet handled (the inbound processor runs behind under
-    //   load: on PostgreSQL at 200 msg/s, thousands of events): news received before the
-    //   oldest one still waiting has been applied, later news may still settle the row. Without
-    //   this, rows whose "sent" status sat in the backlog were resent (seen in
-    //   dispatch.process.test.ts: two workers, one killed mid-run).
-    // - A row left by an earlier process (a crash, a handover) gets the grace period counted
-    //   from when this dispatcher took over: while no process listened, its webhook could not
-    //   arrive (Meta retries it later), so the row's age says nothing. Counting from the claim,
-    //   a restart after an outage longer than the grace resent every such row at once, before
-    //   Meta's retries came in. Rows this dispatcher claimed are younger than startedAt anyway.
-    const waiting = await statusesWaitingSince(this.db, sender.tenantId);
-    const olderThan = Math.min(now, waiting ?? now) - grace;
-    const requeued =
-      olderThan <= this.startedAt
-        ? 0
-        : await requeueStaleInFlight(this.db, {
-            senderNumberId: sender.id,
-            olderThan,
-            keep: this.inFlight,
-            now,
-          });
-    if (requeued > 0) {
-      log.warn(
-        { event: "dispatch.requeued_in_flight", senderNumberId: sender.id, rows: requeued, first },
-        `${requeued} messages left in flight with no news after ${grace} ms are queued again`,
-      );
-    }
+    const restartGrace = Math.max(grace, this.options.restartGraceMs ?? 300_000);
+    // Answers already received but not yet written must not look like silence: write them
+    // first, and keep whatever could not be written (in-flight-reconcile.ts).
+    await this.flush();
+    await requeueSilentInFlight(this.db, {
+      sender,
+      now,
+      startedAt: this.startedAt,
+      grace,
+      restartGrace,
+      keep: new Set([...this.inFlight, ...this.results.map((r) => r.id)]),
+      first,
+      log,
+    });
     await this.refreshBroadcastStatuses();
     const tierLimit = await messagingLimitOf(this.db, sender.id);
     if (tierLimit === null) this.tierBudget = Number.POSITIVE_INFINITY;

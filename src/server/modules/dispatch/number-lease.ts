@@ -2,6 +2,12 @@ import { sql, type Kysely } from "kysely";
 import type { Engine } from "../../platform/db/dialect.js";
 import type { DB } from "../../platform/db/schema.js";
 
+/*
+ * A number's dispatch lease. Its SQL stays here rather than in a repository: the statements are
+ * PostgreSQL advisory-lock calls on a connection held for the lease's life, a lock primitive that
+ * reads and writes no table (the module's table access is all in its *.repository.ts files).
+ */
+
 /** Held while a process dispatches a number; `release()` gives it up. */
 export interface Lease {
   release(): Promise<void>;

@@ -1,11 +1,12 @@
-import { sql, type Kysely, type Transaction } from "kysely";
-import { engineOf } from "../../platform/db/dialect.js";
+import { sql, type Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
+import { requeuedState } from "./outbound-results.repository.js";
 
 /**
  * The outbox: every message is a row before it is sent. States:
  * queued → in_flight → accepted | failed, or back to queued (retry); cancelled; skipped.
  * Meta's later statuses (sent, delivered, read, failed) live in `status`, forward only.
+ * This file writes rows and claims them; what became of a send is outbound-results.repository.ts.
  */
 export const OUTBOUND_STATES = [
   "queued",
@@ -38,6 +39,9 @@ export interface ClaimedMessage {
   payload: string | null;
   priority: number;
   attempts: number;
+  /** The last attempt's error code, and how many counted attempts in a row ended with it. */
+  errorCode: number | null;
+  errorRepeats: number;
   createdAt: number;
   spendsTier: boolean;
 }
@@ -86,7 +90,7 @@ export async function insertOutboundMessage(
 
 /**
  * A broadcast's deliveries in one INSERT … SELECT from its audience: the active, unblocked
- * subscribers of the comune (for a marketing broadcast, not those who pressed WhatsApp's stop
+ * subscribers of the comune who chose one of its topics or none (for a marketing broadcast, not those who pressed WhatsApp's stop
  * button for marketing: user_preferences). Never loads recipients into memory; a repeated
  * expansion adds nobody twice (unique broadcast_id + subscriber_id). A template to someone who
  * has not written in the last 24 hours spends the messaging-limit tier.
@@ -101,6 +105,8 @@ export async function insertDeliveriesForBroadcast(
     now: number;
     /** The broadcast's category: "marketing" leaves out people who stopped marketing. */
     category?: string;
+    /** The broadcast's topics; none: every subscriber. */
+    topics?: readonly string[];
   },
 ): Promise<number> {
   const { broadcastId, tenantId, senderNumberId, priority, now } = input;
@@ -154,6 +160,17 @@ export async function insertDeliveriesForBroadcast(
         .where("status", "=", "active")
         .where("blocked_at", "is", null)
         .$if(input.category === "marketing", (q) => q.where("marketing_stopped_at", "is", null))
+        .$if((input.topics ?? []).length > 0, (q) =>
+          q.where((w) =>
+            w.or([
+              // No choice made means every topic.
+              w("topics", "=", "[]"),
+              // The stored list is JSON of topic slugs ([a-z0-9-], no LIKE wildcard), so
+              // '%"news"%' matches exactly the element "news", on both engines.
+              ...(input.topics ?? []).map((id) => w("topics", "like", `%${JSON.stringify(id)}%`)),
+            ]),
+          ),
+        )
         .where((w) => w.or([w("wa_id", "is not", null), w("user_id", "is not", null)])),
     );
   const result = await (
@@ -213,6 +230,8 @@ export async function claimDue(
       "payload",
       "priority",
       "attempts",
+      "error_code",
+      "error_repeats",
       "created_at",
       "spends_tier",
     ])
@@ -227,144 +246,39 @@ export async function claimDue(
       payload: r.payload,
       priority: r.priority,
       attempts: r.attempts,
+      errorCode: r.error_code,
+      errorRepeats: r.error_repeats,
       createdAt: r.created_at,
       spendsTier: r.spends_tier === 1,
     }))
     .sort((a, b) => b.priority - a.priority || a.id - b.id);
 }
 
-export type SendResult =
-  | { id: number; outcome: "accepted"; waMessageId: string }
-  | {
-      id: number;
-      outcome: "retry";
-      at: number;
-      code: number;
-      reason: string;
-      countsAttempt: boolean;
-    }
-  | { id: number; outcome: "failed"; code: number; reason: string }
-  /** Put back untouched (paused or cancelled broadcast, shutdown before sending). */
-  | { id: number; outcome: "released"; cancelled: boolean };
-
-/**
- * "queued" — unless the row's broadcast was cancelled meanwhile (the cancel only reaches rows
- * that were queued at that moment; this one was in flight).
- */
-const requeuedState = sql<string>`case when exists (select 1 from broadcasts b where b.id = outbound_messages.broadcast_id and b.status = 'cancelled') then 'cancelled' else 'queued' end`;
-
-const ACCEPTED_PER_STATEMENT = 500;
-
-/**
- * Marks sends accepted with their wamids, in one UPDATE … FROM a list of (id, wamid). Only rows
- * still in flight change; a status webhook that arrived before the answer keeps its status.
- */
-async function recordAccepted(
-  trx: Transaction<DB>,
-  rows: readonly Extract<SendResult, { outcome: "accepted" }>[],
-  now: number,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const set = sql`state = 'accepted', wa_message_id = v.wamid,
-    status = coalesce(outbound_messages.status, 'accepted'),
-    attempts = outbound_messages.attempts + 1, accepted_at = ${now}, in_flight_since = null,
-    error_code = null, error_reason = null, updated_at = ${now}`;
-  if (engineOf(trx) === "postgres") {
-    await sql`update outbound_messages set ${set}
-      from (select unnest(${rows.map((r) => r.id)}::bigint[]) as id,
-                   unnest(${rows.map((r) => r.waMessageId)}::text[]) as wamid) as v
-      where outbound_messages.id = v.id and outbound_messages.state = 'in_flight'`.execute(trx);
-    return;
-  }
-  const values = sql.join(rows.map((r) => sql`(${r.id}, ${r.waMessageId})`));
-  await sql`with v(id, wamid) as (values ${values})
-    update outbound_messages set ${set}
-    from v where outbound_messages.id = v.id and outbound_messages.state = 'in_flight'`.execute(
-    trx,
-  );
-}
-
-/** Writes a batch of outcomes in one transaction: the database never sees one per message. */
-export async function recordResults(
-  db: Kysely<DB>,
-  results: readonly SendResult[],
-  now: number,
-  extra?: (trx: Transaction<DB>) => Promise<void>,
-): Promise<void> {
-  if (results.length === 0 && !extra) return;
-  await db.transaction().execute(async (trx) => {
-    // Accepted sends, nearly all outcomes, in one statement per 500: one query per message
-    // was most of the unthrottled dispatcher's CPU (BENCHMARKS.md). Outcomes are independent
-    // (one per row per claim), so writing them first changes nothing.
-    const accepted = results.filter((r) => r.outcome === "accepted");
-    for (let i = 0; i < accepted.length; i += ACCEPTED_PER_STATEMENT) {
-      await recordAccepted(trx, accepted.slice(i, i + ACCEPTED_PER_STATEMENT), now);
-    }
-    for (const r of results) {
-      if (r.outcome === "accepted") continue;
-      const base = trx
-        .updateTable("outbound_messages")
-        .where("id", "=", r.id)
-        .where("state", "=", "in_flight");
-      switch (r.outcome) {
-        case "retry":
-          await base
-            .set((eb) => ({
-              state: requeuedState,
-              next_attempt_at: r.at,
-              attempts: r.countsAttempt ? eb("attempts", "+", 1) : eb.ref("attempts"),
-              in_flight_since: null,
-              error_code: r.code,
-              error_reason: r.reason.slice(0, 500),
-              updated_at: now,
-            }))
-            .execute();
-          break;
-        case "failed":
-          await base
-            .set((eb) => ({
-              state: "failed",
-              status: "failed",
-              attempts: eb("attempts", "+", 1),
-              in_flight_since: null,
-              error_code: r.code,
-              error_reason: r.reason.slice(0, 500),
-              updated_at: now,
-            }))
-            .execute();
-          break;
-        case "released":
-          await base
-            .set({
-              state: r.cancelled ? "cancelled" : requeuedState,
-              in_flight_since: null,
-              updated_at: now,
-            })
-            .execute();
-          break;
-      }
-    }
-    await extra?.(trx);
-  });
-}
-
 /**
  * Rows left in flight (a crash, a lost answer) longer than the grace period, that no status
  * webhook has named since, go back to the queue: they were never accepted, or Meta would have
- * told us by now. `keep` are the ids this process still has on the wire.
+ * told us by now. `keep` are the ids this process still has on the wire; with `claimedSince`,
+ * only rows claimed at or after it (the caller's own, not an earlier process's) are considered.
  */
 export async function requeueStaleInFlight(
   db: Kysely<DB>,
-  input: { senderNumberId: number; olderThan: number; keep: ReadonlySet<number>; now: number },
+  input: {
+    senderNumberId: number;
+    olderThan: number;
+    claimedSince?: number;
+    keep: ReadonlySet<number>;
+    now: number;
+  },
 ): Promise<number> {
-  const stale = await db
+  let query = db
     .selectFrom("outbound_messages")
     .select("id")
     .where("sender_number_id", "=", input.senderNumberId)
     .where("state", "=", IN_FLIGHT)
-    .where("in_flight_since", "<", input.olderThan)
-    .limit(1000)
-    .execute();
+    .where("in_flight_since", "<", input.olderThan);
+  if (input.claimedSince !== undefined)
+    query = query.where("in_flight_since", ">=", input.claimedSince);
+  const stale = await query.limit(1000).execute();
   const ids = stale.map((r) => r.id).filter((id) => !input.keep.has(id));
   if (ids.length === 0) return 0;
   const result = await db
@@ -430,26 +344,24 @@ export async function queueDepth(
   return { queued: await count(QUEUED), inFlight: await count(IN_FLIGHT) };
 }
 
-/** Meta's messaging-limit tiers as unique recipients per rolling 24 hours (null: unlimited). */
-export const TIER_LIMITS: Record<string, number | null> = {
-  TIER_250: 250,
-  TIER_1K: 1_000,
-  TIER_2K: 2_000,
-  TIER_10K: 10_000,
-  TIER_100K: 100_000,
-  TIER_UNLIMITED: null,
-};
-
-/** The number's tier as last configured or reported by Meta; unknown counts as unlimited. */
-export async function messagingLimitOf(
+/**
+ * Unique recipients reached by tier-spending messages of these numbers since `since`, and when
+ * the oldest of those reaches was (null: none): the messaging-limit plan of a broadcast.
+ */
+export async function tierSpendSince(
   db: Kysely<DB>,
-  senderNumberId: number,
-): Promise<number | null> {
+  senderNumberIds: readonly number[],
+  since: number,
+): Promise<{ recipients: number; oldestAt: number | null }> {
   const row = await db
-    .selectFrom("sender_numbers")
-    .select("messaging_limit_tier")
-    .where("id", "=", senderNumberId)
-    .executeTakeFirst();
-  const tier = row?.messaging_limit_tier;
-  return tier ? (TIER_LIMITS[tier] ?? null) : null;
+    .selectFrom("outbound_messages")
+    .select((eb) => [
+      eb.fn.count<number>("recipient").distinct().as("n"),
+      eb.fn.min("accepted_at").as("oldest"),
+    ])
+    .where("sender_number_id", "in", [...senderNumberIds])
+    .where("spends_tier", "=", 1)
+    .where("accepted_at", ">", since)
+    .executeTakeFirstOrThrow();
+  return { recipients: Number(row.n), oldestAt: row.oldest === null ? null : Number(row.oldest) };
 }

@@ -2,10 +2,10 @@
  * The send rate of one number, adapted to what Meta lets through (AIMD, as TCP does): 130429
  * (throughput exceeded) halves it, error-free sending wins it back a little each second.
  *
- * Why adapt at all when the token bucket already keeps to the configured rate: Meta counts
- * inbound messages against the same cap (§5), measures at its end after network jitter, and may
- * run a number below its nominal rate (a coexistence number is fixed at 20/s). Only its answers
- * say so.
+ * Why adapt at all when the token bucket already keeps to the configured rate: Meta counts inbound
+ * messages against the same cap (docs/whatsapp-cloud-api.md §5), measures at its end after network
+ * jitter, and may run a number below its nominal rate (a coexistence number is fixed at 20/s). Only
+ * its answers say so.
  *
  * Feed it every 130429 (onThrottled) and every accepted send (onSuccess); read current() before
  * taking tokens and pass it to TokenBucket.setRate. The answer may be fractional.

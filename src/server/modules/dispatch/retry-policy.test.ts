@@ -124,7 +124,14 @@ describe("decideRetry: no retry", () => {
     ],
     ["fatal_config, first", err(190), 1, {}, "halt"],
     ["backoff at maxAttempts", err(131016), 8, {}, "fail", "gave up after 131016 (attempt 8/8)"],
-    ["error's maxAttempts", err(131000), 3, {}, "fail", "gave up after 131000 (attempt 3/3)"],
+    [
+      "error's maxAttempts",
+      err(131000),
+      3,
+      {},
+      "fail",
+      "gave up after 131000 (3 times in a row, limit 3)",
+    ],
     ["policy's maxAttempts", err(131016, { maxAttempts: 20 }), 8, {}, "fail"],
     ["unknown code", err(999_999), 3, {}, "fail"],
     [
@@ -153,6 +160,39 @@ describe("decideRetry: no retry", () => {
     const decision = decide(error, attempts, options);
     expect(decision.action).toBe(action);
     if (reason !== undefined) expect(decision.reason).toBe(reason);
+  });
+});
+
+describe("decideRetry: an error's own attempt limit", () => {
+  const at = (error: WhatsAppError, attempts: number, codeAttempts: number) =>
+    decideRetry({
+      error,
+      attempts,
+      codeAttempts,
+      firstAttemptAt: NOW,
+      now: NOW,
+      random: () => 0.5,
+    });
+
+  it("counts only the answers in a row with that code", () => {
+    // Two 131016, then a first 131000: its limit of three is not reached.
+    expect(retried(at(err(131000), 3, 1)).reason).toBe("backoff after 131000 (attempt 3/8)");
+    expect(at(err(131000), 5, 2).action).toBe("retry");
+    expect(at(err(131000), 5, 3)).toEqual({
+      action: "fail",
+      reason: "gave up after 131000 (3 times in a row, limit 3)",
+    });
+  });
+
+  it("still ends at the policy's limit over every attempt", () => {
+    expect(at(err(131000), 8, 1)).toEqual({
+      action: "fail",
+      reason: "gave up after 131000 (attempt 8/8)",
+    });
+  });
+
+  it("never counts more in a row than attempts made", () => {
+    expect(at(err(131000), 1, 7).action).toBe("retry");
   });
 });
 

@@ -7,8 +7,9 @@ import type { WhatsAppError } from "../whatsapp/types.js";
  * - permanent → fail: recorded with code and reason, never retried.
  * - fatal_config → halt: the broadcast stops in "needs attention"; the row is not failed but
  *   queued again untouched, and is sent when the configuration is fixed.
- * - backoff → exponential backoff with full jitter, up to maxAttempts (or the error's own, if
- *   smaller) and maxAgeMs.
+ * - backoff → exponential backoff with full jitter, up to the policy's maxAttempts and maxAgeMs;
+ *   an error's own limit (code 1, 131000, unknown codes: "a few tries") counts only the answers
+ *   in a row with that code (`codeAttempts`), since it is about that error coming back.
  * - retry_later → the wait the platform implies, for this row only (see LATER below).
  *
  * `attempts` counts the attempts that count: a retry answers `countsAsAttempt`, and when it is
@@ -48,6 +49,11 @@ export interface RetryInput {
   error: WhatsAppError;
   /** Attempts made so far that count (see above), including this one. */
   attempts: number;
+  /**
+   * Of those, how many in a row (ending with this one) failed with this error's code. Default:
+   * `attempts` (every attempt failed so), the strictest reading when the caller does not know.
+   */
+  codeAttempts?: number;
   firstAttemptAt: number;
   now: number;
   /** In [0, 1); default Math.random. */
@@ -158,9 +164,14 @@ export function decideRetry(
     case "fatal_config":
       return { action: "halt", reason: `configuration error ${code}: ${error.title}` };
     case "backoff": {
-      const limit = Math.min(policy.maxAttempts, error.maxAttempts ?? Number.POSITIVE_INFINITY);
+      const limit = policy.maxAttempts;
       const progress = ` (attempt ${attempts}/${limit})`;
       if (attempts >= limit) return fail(`gave up after ${code}${progress}`);
+      // The error's own limit: answers with this code in a row, not faults of any kind.
+      const codeAttempts = Math.max(1, Math.min(attempts, input.codeAttempts ?? attempts));
+      const codeLimit = error.maxAttempts;
+      if (codeLimit !== undefined && codeAttempts >= codeLimit)
+        return fail(`gave up after ${code} (${codeAttempts} times in a row, limit ${codeLimit})`);
       // Full jitter spreads a wave of failures best; the floor of half the base delay keeps a
       // random near 0 from turning the retry into a hot loop.
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));

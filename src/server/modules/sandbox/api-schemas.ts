@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { waIdString } from "../../platform/phone-number.js";
 import { MEDIA_KINDS } from "./parsed-send.js";
 
 /**
@@ -6,12 +7,9 @@ import { MEDIA_KINDS } from "./parsed-send.js";
  * Request schemas validate (Italian problems); response schemas document and trim the output.
  */
 
-export const waIdSchema = z
-  .string()
-  .regex(
-    /^[1-9]\d{7,14}$/,
-    "deve essere un numero di 8–15 cifre, prefisso internazionale per primo, senza +",
-  );
+export const waIdSchema = waIdString(
+  "deve essere un numero di 8–15 cifre, prefisso internazionale per primo, senza +",
+);
 
 export const phoneNameSchema = z
   .string()

@@ -164,7 +164,7 @@ export function phonesRoutes(ctx: SandboxContext) {
       { schema: { ...schema, params: z.object({ mediaId: z.string().regex(/^\d{1,20}$/) }) } },
       (request, reply) => {
         const media = ctx.state.findMedia(request.params.mediaId, ctx.clock.now());
-        if (!media) throw notFound("Media");
+        if (!media) throw notFound("File multimediale non trovato", "Media not found");
         return reply
           .type(media.mimeType)
           .header("cache-control", "private, max-age=300")

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestSandbox, templateTo, type TestSandbox } from "./test-kit.js";
+import { startTestSandbox, templateTo, type TestSandbox } from "../../test/sandbox-kit.js";
 
 /** Fault injection: what a sender must survive, and what Meta really does. */
 

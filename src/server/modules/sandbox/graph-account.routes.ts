@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { isWaId, stripNumberPunctuation } from "../../platform/phone-number.js";
 import type { SandboxContext, SandboxNumber } from "./context.js";
 import { metaErrors, type MetaError } from "./graph-errors.js";
 import { GRAPH_VERSION, authorize, authorizeAny, replyMetaError } from "./graph-http.js";
@@ -6,7 +7,8 @@ import { Refusal, list, object, requiredString } from "./json-reader.js";
 import type { Template } from "./templates.js";
 
 /**
- * The WABA's template list (reference §6.2) and a number's block list (§1b), on the Graph API.
+ * The WABA's template list (docs/whatsapp-cloud-api.md §6.2) and a number's block list
+ * (§1b), on the Graph API.
  * Registered in the same Meta-shaped scope as `graph.routes.ts`.
  */
 
@@ -70,7 +72,10 @@ function parseBlockBody(
   }
 }
 
-/** Best guess: the reference does not give the code; 139100 is what Meta's block API documents. */
+/**
+ * Best guess: Meta does not give the code (docs/whatsapp-cloud-api.md §4.2); 139100 is what Meta's
+ * block API documents.
+ */
 function blockFailure(input: string, waId: string, details: string) {
   return {
     input,
@@ -183,8 +188,9 @@ export function graphAccountRoutes(ctx: SandboxContext) {
 }
 
 /**
- * Blocks or unblocks each user on its own: some may fail while others succeed (reference §1b).
- * Only users who wrote in the last 24 hours can be blocked; unblocking has no such rule.
+ * Blocks or unblocks each user on its own: some may fail while others succeed
+ * (docs/whatsapp-cloud-api.md §1b). Only users who wrote in the last 24 hours can be blocked;
+ * unblocking has no such rule.
  */
 function changeBlockList(
   ctx: SandboxContext,
@@ -197,8 +203,8 @@ function changeBlockList(
   const done: { input: string; wa_id: string }[] = [];
   const failed: ReturnType<typeof blockFailure>[] = [];
   for (const input of users) {
-    const waId = input.replace(/[\s+\-().]/g, "");
-    if (!/^[1-9]\d{7,14}$/.test(waId)) {
+    const waId = stripNumberPunctuation(input);
+    if (!isWaId(waId)) {
       failed.push(blockFailure(input, waId, "Invalid user: not a phone number or wa_id"));
     } else if (action === "unblock") {
       // Unblocking someone who is not blocked counts as done (idempotent; a best guess).

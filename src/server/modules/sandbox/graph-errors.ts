@@ -2,7 +2,8 @@ import { newFbtraceId } from "./ids.js";
 
 /**
  * Meta's Graph API errors, as the sandbox produces them. Titles and details follow Meta's error
- * code page (reference §4); where the reference does not confirm a code, the builder says so.
+ * code page (docs/whatsapp-cloud-api.md §4); where Meta does not confirm a code, the builder
+ * says so.
  */
 export interface MetaError {
   /** Meta answers most refusals with HTTP 400: clients must branch on `code`, not on this. */
@@ -13,7 +14,7 @@ export interface MetaError {
   details: string;
 }
 
-/** The synchronous error body, reference §4.1. */
+/** The synchronous error body (docs/whatsapp-cloud-api.md §4.1). */
 export interface MetaErrorBody {
   error: {
     message: string;
@@ -25,7 +26,7 @@ export interface MetaErrorBody {
   };
 }
 
-/** The asynchronous form, in `statuses[].errors` (reference §3.4). */
+/** The asynchronous form, in `statuses[].errors` (docs/whatsapp-cloud-api.md §3.4). */
 export interface MetaAsyncError {
   code: number;
   title: string;
@@ -119,7 +120,10 @@ export const metaErrors = {
       "There was an issue with the parameters in your template.",
       "Param text cannot have new-line/tab characters or more than 4 consecutive spaces",
     ),
-  /** Reference §1b/§4: 130403 "you blocked the user"; the exact title is a best guess. */
+  /**
+   * docs/whatsapp-cloud-api.md §1b, §4.2: 130403 "you blocked the user"; the exact title is a best
+   * guess.
+   */
   blockedRecipient: () =>
     err(400, 130403, "Recipient blocked", "You blocked this user: unblock them to message them."),
   throughput: () =>
@@ -132,7 +136,7 @@ export const metaErrors = {
       "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.",
     ),
   /**
-   * Best guess: the reference does not say which code a send beyond the messaging limit gets;
+   * Best guess: Meta does not say which code a send beyond the messaging limit gets;
    * 131048 ("spam rate limit hit") is the code Meta documents for restrictions on how many
    * messages a number may send.
    */

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeClock } from "../../test/build-test-app.js";
-import { startTestSandbox, templateTo, textTo, type TestSandbox } from "./test-kit.js";
+import { startTestSandbox, templateTo, textTo, type TestSandbox } from "../../test/sandbox-kit.js";
 
 /** Pair rate, messaging limit and blocking, with a clock the test moves. */
 

@@ -1,7 +1,7 @@
 import { FormData, request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PhoneMessage } from "./sandbox-state.js";
-import { startTestSandbox, type TestSandbox } from "./test-kit.js";
+import { startTestSandbox, type TestSandbox } from "../../test/sandbox-kit.js";
 
 /** Media upload and download, and the template list, over the Graph API. */
 

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestSandbox, templateTo, textTo, type TestSandbox } from "./test-kit.js";
+import { pricingOf, SERVICE_CHARGED_FROM } from "./sends.js";
+import type { Template } from "./templates.js";
+import { startTestSandbox, templateTo, textTo, type TestSandbox } from "../../test/sandbox-kit.js";
 
 /** The Graph API's send endpoint over real HTTP: shapes, limits, webhooks. */
 
@@ -63,10 +65,11 @@ describe("POST /{phone-number-id}/messages", () => {
       expect(status.recipient_id).toBe(CITIZEN);
       expect(status.biz_opaque_callback_data).toBe("outbox:42");
       expect(status.timestamp).toMatch(/^\d{10}$/);
+      // Since 2026-10-01 a free-form reply inside the window is charged at the service rate.
       expect(status.pricing).toEqual({
-        billable: false,
+        billable: true,
         pricing_model: "PMP",
-        type: "free_customer_service",
+        type: "regular",
         category: "service",
       });
     }
@@ -257,6 +260,25 @@ describe("templates", () => {
     expect(conversation.body.messages[0]?.text).toContain("Comune di Concorezzo");
   });
 
+  it("prices a utility template inside the window as charged, like a reply", async () => {
+    await citizenWrites();
+    const answer = await t.graph<SendAnswer>("POST", "/100000000000001/messages", {
+      body: templateTo(CITIZEN, "chiusura_strada", ["Via Roma", "martedì", "lavori"]),
+    });
+    const wamid = answer.body.messages[0]?.id;
+    const statuses = await t.receiver.waitFor(() => {
+      const mine = t.receiver.statuses().filter((s) => s.id === wamid);
+      return mine.length >= 2 ? mine : undefined;
+    });
+    for (const status of statuses)
+      expect(status.pricing).toEqual({
+        billable: true,
+        pricing_model: "PMP",
+        type: "regular",
+        category: "utility",
+      });
+  });
+
   it("refuses an unknown template or language with 132001", async () => {
     const unknown = await t.graph<ErrorAnswer>("POST", "/100000000000001/messages", {
       body: templateTo(CITIZEN, "non_esiste", []),
@@ -317,6 +339,48 @@ describe("templates", () => {
       body: templateTo(CITIZEN, "chiusura_strada", ["a", "b", "c"]),
     });
     expect(disabled.body.error.code).toBe(132016);
+  });
+});
+
+// The reference: docs/whatsapp-cloud-api.md §7 (service messages charged from 2026-10-01).
+describe("pricingOf: reference §7, by the send's date", () => {
+  const template = (category: Template["category"]) => ({ category }) as Template;
+  const BEFORE = SERVICE_CHARGED_FROM - 1;
+  const FROM = SERVICE_CHARGED_FROM;
+  const regular = (category: string) => ({
+    billable: true,
+    pricing_model: "PMP",
+    type: "regular",
+    category,
+  });
+  const free = (category: string) => ({
+    billable: false,
+    pricing_model: "PMP",
+    type: "free_customer_service",
+    category,
+  });
+  const rows: [string, Template | undefined, boolean, number, ReturnType<typeof regular>][] = [
+    ["reply in the window, from October 2026", undefined, true, FROM, regular("service")],
+    ["reply in the window, before", undefined, true, BEFORE, free("service")],
+    [
+      "utility in the window, from October 2026",
+      template("UTILITY"),
+      true,
+      FROM,
+      regular("utility"),
+    ],
+    ["utility in the window, before", template("UTILITY"), true, BEFORE, free("utility")],
+    ["utility outside the window", template("UTILITY"), false, BEFORE, regular("utility")],
+    ["marketing in the window", template("MARKETING"), true, BEFORE, regular("marketing")],
+    ["marketing outside the window", template("MARKETING"), false, FROM, regular("marketing")],
+    ["authentication", template("AUTHENTICATION"), true, FROM, regular("authentication")],
+  ];
+  it.each(rows)("%s", (_, tpl, windowOpen, sentAt, expected) => {
+    expect(pricingOf(tpl, windowOpen, sentAt)).toEqual(expected);
+  });
+
+  it("switches on 2026-10-01 at midnight UTC", () => {
+    expect(SERVICE_CHARGED_FROM).toBe(Date.parse("2026-10-01T00:00:00Z"));
   });
 });
 

@@ -1,3 +1,4 @@
+import { isWaId, stripNumberPunctuation } from "../../platform/phone-number.js";
 import { metaErrors, type MetaError } from "./graph-errors.js";
 import { parseInteractive } from "./interactive-validation.js";
 import { parseTemplate } from "./template-validation.js";
@@ -16,9 +17,9 @@ import {
 
 /**
  * The shape checks Meta makes on `POST /{phone-number-id}/messages` before anything else
- * (reference §1): a refusal is code 100 with `error_data.details` naming the field in Meta's
- * style ("Param text['body'] is required"), or 131051 for a type it does not know. Pure: media
- * ids, templates and limits are checked later, against the sandbox's state.
+ * (docs/whatsapp-cloud-api.md §1): a refusal is code 100 with `error_data.details` naming the field
+ * in Meta's style ("Param text['body'] is required"), or 131051 for a type it does not know. Pure:
+ * media ids, templates and limits are checked later, against the sandbox's state.
  */
 
 export const SUPPORTED_TYPES = [
@@ -72,9 +73,9 @@ function parseSend(body: unknown): ParsedSend {
     );
   }
   const input = requiredString(o, "to", "to");
-  // Meta tolerates '+', spaces, hyphens and parentheses (reference §9).
-  const waId = input.replace(/[\s+\-().]/g, "");
-  if (!/^[1-9]\d{7,14}$/.test(waId)) {
+  // Meta tolerates '+', spaces, hyphens and parentheses (docs/whatsapp-cloud-api.md §9).
+  const waId = stripNumberPunctuation(input);
+  if (!isWaId(waId)) {
     throw new Refusal(metaErrors.invalidParameter("Param to must be a valid phone number"));
   }
   // Meta's default type is text.

@@ -14,7 +14,7 @@ import { messagingLimitOf, throughputFor } from "./settings.js";
 /**
  * The Graph API for one phone number, at `/sandbox/graph/{version}/…`: send, mark as read,
  * upload media, read a media URL, delete media, read the number's limits. Shapes as in the
- * reference §1, §2, §4.1.
+ * docs/whatsapp-cloud-api.md §1, §2, §4.1.
  */
 
 interface NumberParams {

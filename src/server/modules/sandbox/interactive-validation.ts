@@ -12,9 +12,9 @@ import {
 import type { InteractiveHeader, ParsedInteractive } from "./parsed-send.js";
 
 /**
- * Interactive messages: reply buttons, lists and CTA URL buttons, with the limits of reference
- * §1.5–1.7 and §1.11. Other interactive kinds (flows, products, location requests) are refused:
- * a person playing a citizen could not answer them on the simulated phone.
+ * Interactive messages: reply buttons, lists and CTA URL buttons, with the limits of
+ * docs/whatsapp-cloud-api.md §1.5–1.7 and §1.11. Other interactive kinds (flows, products, location
+ * requests) are refused: a person playing a citizen could not answer them on the simulated phone.
  */
 export function parseInteractive(o: Json): ParsedInteractive {
   const kind = requiredString(o, "type", "interactive['type']");

@@ -112,7 +112,7 @@ export function noUnknownKeys(o: Json, allowed: readonly string[], path: string)
   }
 }
 
-/** Exactly one of `id` (uploaded media) or `link` (HTTPS), reference §1.3. */
+/** Exactly one of `id` (uploaded media) or `link` (HTTPS), docs/whatsapp-cloud-api.md §1.3. */
 export function mediaSource(media: Json, path: string): MediaSource {
   const id = optionalString(media, "id", at(path, "id"));
   const link = optionalString(media, "link", at(path, "link"));

@@ -1,6 +1,9 @@
 import type { MediaKind } from "./parsed-send.js";
 
-/** Reference §2: the MIME types Meta accepts for each kind of media, and the size limits. */
+/**
+ * docs/whatsapp-cloud-api.md §2: the MIME types Meta accepts for each kind of media, and the size
+ * limits.
+ */
 
 const MB = 1024 * 1024;
 

@@ -3,7 +3,7 @@
  * sandbox's own view of a send, independent of Meta's JSON nesting.
  */
 
-/** Exactly one of an uploaded media id or an HTTPS link (reference §1.3). */
+/** Exactly one of an uploaded media id or an HTTPS link (docs/whatsapp-cloud-api.md §1.3). */
 export type MediaSource = { id: string } | { link: string };
 
 export const MEDIA_KINDS = ["image", "video", "document", "audio", "sticker"] as const;

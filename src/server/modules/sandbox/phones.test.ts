@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PhoneMessage } from "./sandbox-state.js";
-import { startTestSandbox, templateTo, type ChangeValue, type TestSandbox } from "./test-kit.js";
+import {
+  startTestSandbox,
+  templateTo,
+  type ChangeValue,
+  type TestSandbox,
+} from "../../test/sandbox-kit.js";
 
 /** The simulated phones: what a citizen does becomes Meta's inbound webhook. */
 

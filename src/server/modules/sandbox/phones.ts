@@ -8,7 +8,8 @@ import { inboundEnvelope, unixSeconds, type InboundItem } from "./webhook-envelo
 
 /**
  * What a simulated citizen does: write, tap a button or list row, share a location, read. Each
- * message becomes the webhook Meta would post (reference §3.3), signed and sent to the service.
+ * message becomes the webhook Meta would post (docs/whatsapp-cloud-api.md §3.3), signed and sent to
+ * the service.
  */
 
 export type PhoneInput =

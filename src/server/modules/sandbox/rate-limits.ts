@@ -1,6 +1,6 @@
 /**
- * The three limits Meta puts on a business number (reference §5), as pure structures: every
- * method takes `now` (epoch ms), so tests drive them with a fake clock.
+ * The three limits Meta puts on a business number (docs/whatsapp-cloud-api.md §5), as pure
+ * structures: every method takes `now` (epoch ms), so tests drive them with a fake clock.
  */
 
 export const SECOND_MS = 1000;

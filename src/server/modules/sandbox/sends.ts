@@ -107,7 +107,7 @@ export function acceptSend(
     waId,
     phoneNumberId: id,
     ...(send.callbackData === undefined ? {} : { callbackData: send.callbackData }),
-    pricing: pricingOf(template, windowOpen),
+    pricing: pricingOf(template, windowOpen, now),
   };
   state.addMessage(state.upsertPhone(waId).phone, record);
 
@@ -130,25 +130,33 @@ export function acceptSend(
 }
 
 /**
- * Reference §7: every template outside a window is charged, and inside one everything but
- * utility templates and free-form messages (until 2026-10-01, when service messages are charged
- * too; the sandbox reports the pre-October model).
+ * Since 2026-10-01 Meta charges free-form (service) messages and utility templates inside the
+ * 24-hour window too; until then both were free there (docs/whatsapp-cloud-api.md §7). Midnight
+ * UTC.
  */
-export function pricingOf(template: Template | undefined, windowOpen: boolean): Pricing {
-  if (!template) {
-    return {
-      billable: false,
-      pricing_model: "PMP",
-      type: "free_customer_service",
-      category: "service",
-    };
-  }
-  const regular = !windowOpen || template.category !== "UTILITY";
+export const SERVICE_CHARGED_FROM = Date.UTC(2026, 9, 1);
+
+/**
+ * What the status webhooks say a send costs (docs/whatsapp-cloud-api.md §7; per message, `PMP`). A
+ * template outside the window is always charged as its category, and so is a marketing or
+ * authentication template inside it. Inside the window, a free-form message (category `service`)
+ * and a utility template were free (`free_customer_service`) for sends before 2026-10-01 and are
+ * charged (`regular`) from then on. Free entry points (72 hours after an ad click) are not
+ * emulated. `billable` is deprecated but still sent, and agrees with `type`.
+ */
+export function pricingOf(
+  template: Template | undefined,
+  windowOpen: boolean,
+  sentAt: number,
+): Pricing {
+  const category = template ? template.category.toLowerCase() : "service";
+  const freeBefore = windowOpen && (!template || template.category === "UTILITY");
+  const regular = !freeBefore || sentAt >= SERVICE_CHARGED_FROM;
   return {
     billable: regular,
     pricing_model: "PMP",
     type: regular ? "regular" : "free_customer_service",
-    category: template.category.toLowerCase(),
+    category,
   };
 }
 
@@ -189,9 +197,9 @@ function mediaReferences(
 }
 
 /**
- * A media id must exist and belong to the sending number (reference §2: a media id can only be
- * used by the number that uploaded it). Best guess: Meta's exact code for an unknown id is not
- * in the reference; the sandbox answers 100 naming the field. Links are accepted as they are.
+ * A media id must exist and belong to the sending number (docs/whatsapp-cloud-api.md §2: a media id
+ * can only be used by the number that uploaded it). Best guess: Meta does not document the code for
+ * an unknown id; the sandbox answers 100 naming the field. Links are accepted as they are.
  */
 function checkMediaReferences(
   ctx: SandboxContext,

@@ -1,11 +1,15 @@
 import { z } from "zod";
+import { waIdString } from "../../platform/phone-number.js";
 
 /**
  * What a tester can turn: limits, timings and faults. Changes apply to the next request; nothing
  * is persisted (a restart goes back to the defaults and `SandboxDeps.settings`).
  */
 
-/** Meta's messaging-limit ladder (reference §5): unique users outside a window per rolling 24 h. */
+/**
+ * Meta's messaging-limit ladder (docs/whatsapp-cloud-api.md §5): unique users outside a window per
+ * rolling 24 h.
+ */
 export const MESSAGING_LIMIT_TIERS = {
   TIER_250: 250,
   TIER_2K: 2_000,
@@ -84,9 +88,7 @@ export const settingsUpdateSchema = z.strictObject({
   timeoutHoldMs: z.number().int().min(0).max(600_000).optional(),
   latencyMs: z.number().int().min(0).max(10_000).optional(),
   windowErrorsAsync: z.boolean().optional(),
-  undeliverableNumbers: z
-    .array(z.string().regex(/^[1-9]\d{7,14}$/, "must be digits, country code first"))
-    .optional(),
+  undeliverableNumbers: z.array(waIdString("must be digits, country code first")).optional(),
   faults: z
     .strictObject({
       serverErrorRate: rate,

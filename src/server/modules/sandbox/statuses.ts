@@ -4,9 +4,10 @@ import type { MessageRecord } from "./sandbox-state.js";
 import { statusEnvelope, unixSeconds, type StatusItem } from "./webhook-envelopes.js";
 
 /**
- * The status webhooks of the comune's messages (reference §3.4): `sent` then `delivered` after
- * small random delays, `failed` with the error, `read` when the phone reads. Faults may post a
- * status twice or `delivered` before `sent`, as Meta's retries and missing ordering do.
+ * The status webhooks of the comune's messages (docs/whatsapp-cloud-api.md §3.4): `sent` then
+ * `delivered` after small random delays, `failed` with the error, `read` when the phone reads.
+ * Faults may post a status twice or `delivered` before `sent`, as Meta's retries and missing
+ * ordering do.
  */
 
 function delay(ctx: SandboxContext): number {

@@ -11,8 +11,8 @@ export interface SeedAccount {
 
 /**
  * The approved templates every demo WABA starts with, in Italian: the broadcasts a comune sends
- * (reference §6.1 on categories: alerts are UTILITY, news and events MARKETING). Texts never
- * start or end with a variable, as Meta requires at creation.
+ * (docs/whatsapp-cloud-api.md §6.1 on categories: alerts are UTILITY, news and events MARKETING).
+ * Texts never start or end with a variable, as Meta requires at creation.
  */
 export function seedTemplates(accounts: readonly SeedAccount[]): Template[] {
   const seen = new Set<string>();

@@ -14,8 +14,9 @@ import {
 import type { TemplateHeaderParam, TemplateSendParams } from "./parsed-send.js";
 
 /**
- * The `template` object of a send (reference §1.8): name, language and the components that carry
- * parameters. Shape only; whether they match the approved template is `templates.ts`'s job.
+ * The `template` object of a send (docs/whatsapp-cloud-api.md §1.8): name, language and the
+ * components that carry parameters. Shape only; whether they match the approved template is
+ * `templates.ts`'s job.
  */
 export function parseTemplate(t: Json): TemplateSendParams {
   noUnknownKeys(t, ["name", "language", "components", "namespace"], "template");

@@ -2,8 +2,8 @@ import { metaErrors, type MetaError } from "./graph-errors.js";
 import type { TemplateHeaderParam, TemplateSendParams } from "./parsed-send.js";
 
 /**
- * Message templates as Meta stores them (reference §6.2 shapes), the registry the sandbox keeps
- * per WABA, the checks a template send goes through and the text a phone shows. Pure.
+ * Message templates as Meta stores them (docs/whatsapp-cloud-api.md §6.2 shapes), the registry the
+ * sandbox keeps per WABA, the checks a template send goes through and the text a phone shows. Pure.
  */
 
 export type TemplateCategory = "MARKETING" | "UTILITY" | "AUTHENTICATION";
@@ -211,7 +211,7 @@ export function renderTemplate(template: Template, params: TemplateSendParams): 
   for (const [index, button] of buttonsOf(template).entries()) {
     const given = params.buttons.find((b) => b.index === index);
     if (button.type === "QUICK_REPLY") {
-      // Meta echoes the payload set at send time, else the label (reference §3.3).
+      // Meta echoes the payload set at send time, else the label (docs/whatsapp-cloud-api.md §3.3).
       quickReplies.push({ index, title: button.text, payload: given?.payload ?? button.text });
     } else if (button.type === "URL") {
       urlButtons.push({

@@ -3,8 +3,8 @@ import type { MetaAsyncError } from "./graph-errors.js";
 import type { Pricing } from "./sandbox-state.js";
 
 /**
- * Meta's webhook notifications (reference §3.2–3.5), built as plain objects. Pure: the poster
- * serialises, signs and sends them.
+ * Meta's webhook notifications (docs/whatsapp-cloud-api.md §3.2–3.5), built as plain objects. Pure:
+ * the poster serialises, signs and sends them.
  */
 
 export interface NumberMetadata {

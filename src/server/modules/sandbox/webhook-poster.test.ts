@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../platform/log.js";
 import { accountEnvelope, signatureOf } from "./webhook-envelopes.js";
-import { WebhookPoster } from "./webhook-poster.js";
-import { startWebhookReceiver, type WebhookReceiver } from "./test-kit.js";
+import { META_LIKE_RETRY_DELAYS_MS, WebhookPoster } from "./webhook-poster.js";
+import { startWebhookReceiver, type WebhookReceiver } from "../../test/sandbox-kit.js";
 
 const envelope = accountEnvelope(
   "200000000000001",
@@ -58,6 +58,17 @@ describe("WebhookPoster", () => {
     r.answer = () => 503;
     const failing = await poster.post(envelope, "secret-concorezzo").final;
     expect(failing).toMatchObject({ ok: false, status: 503, attempts: 3 });
+  });
+
+  it("keeps retrying by default like Meta, less and less often, for an hour", () => {
+    // A receiver down for ten seconds must still get its statuses after it restarts: the old
+    // default (250 ms, 1 s, 4 s) had given up before, and the rows in doubt were sent again.
+    const delays = META_LIKE_RETRY_DELAYS_MS;
+    expect(delays.slice(0, 6)).toEqual([250, 1_000, 4_000, 16_000, 64_000, 256_000]);
+    expect(delays.every((d, i) => i === 0 || d >= (delays[i - 1] ?? 0))).toBe(true);
+    const total = delays.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(55 * 60_000);
+    expect(total).toBeLessThanOrEqual(60 * 60_000);
   });
 
   it("reports an endpoint that does not answer", async () => {

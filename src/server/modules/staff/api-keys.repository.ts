@@ -1,7 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
-import type { DB } from "../../platform/db/schema.js";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Db } from "../../platform/db/schema.js";
 
 export interface ApiKeyRow {
   id: number;

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { PERMISSIONS, unauthorized } from "../../platform/http/access.js";
+import { actorOf, PERMISSIONS, unauthorized } from "../../platform/http/access.js";
+import { localized } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
 import type { ApiKeyRow } from "./api-keys.repository.js";
-import type { Staff } from "./staff.service.js";
+import { staffName } from "./names.js";
+import type { ApiKeys } from "./api-keys.service.js";
 
 const apiKey = z.object({
   id: z.number(),
@@ -33,8 +35,8 @@ const present = (k: ApiKeyRow) => ({
  * API keys of a comune, for machines (a civil-protection system posting urgent broadcasts):
  * `Authorization: Bearer bnd_…`.
  */
-export function apiKeysRoutes(deps: { staff: Staff }) {
-  const { staff } = deps;
+export function apiKeysRoutes(deps: { apiKeys: ApiKeys }) {
+  const { apiKeys } = deps;
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -50,7 +52,7 @@ export function apiKeysRoutes(deps: { staff: Staff }) {
         },
       },
       async (request) => ({
-        apiKeys: (await staff.listApiKeys(request.params.tenant)).map(present),
+        apiKeys: (await apiKeys.list(request.params.tenant)).map(present),
       }),
     );
 
@@ -63,15 +65,21 @@ export function apiKeysRoutes(deps: { staff: Staff }) {
           summary: "Create a key with some of your own permissions; the key is shown only now",
           params: tenantParams,
           body: z.object({
-            name: z.string().trim().min(1).max(100),
-            permissions: z.array(z.enum(PERMISSIONS)).min(1, "at least one permission"),
+            name: staffName(100),
+            permissions: z.array(z.enum(PERMISSIONS)).min(
+              1,
+              localized({
+                it: "deve indicare almeno un permesso",
+                en: "at least one permission",
+              }),
+            ),
           }),
           response: { 201: z.object({ key: z.string(), apiKey }) },
         },
       },
       async (request, reply) => {
         if (!request.principal) throw unauthorized();
-        const { key, row } = await staff.createApiKey({
+        const { key, row } = await apiKeys.create({
           tenantId: request.params.tenant,
           name: request.body.name,
           permissions: request.body.permissions,
@@ -92,10 +100,10 @@ export function apiKeysRoutes(deps: { staff: Staff }) {
         },
       },
       async (request, reply) => {
-        await staff.revokeApiKey({
+        await apiKeys.revoke({
           tenantId: request.params.tenant,
           keyId: request.params.keyId,
-          actor: request.actor ?? { type: "system" },
+          actor: actorOf(request),
         });
         return reply.status(204).send();
       },

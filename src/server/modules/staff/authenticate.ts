@@ -12,7 +12,8 @@ import {
 import { recordAudit } from "../audit/audit.service.js";
 import { readCookie, SESSION_COOKIE } from "./cookies.js";
 import { API_KEY_PREFIX } from "./secrets.js";
-import type { Staff } from "./staff.service.js";
+import type { ApiKeys } from "./api-keys.service.js";
+import type { Sessions } from "./sessions.service.js";
 
 const ALL: ReadonlySet<Permission> = new Set(PERMISSIONS);
 
@@ -22,7 +23,8 @@ const ALL: ReadonlySet<Permission> = new Set(PERMISSIONS);
  * audited), the session cookie (staff in the console). A request with none is anonymous.
  */
 export function requestAuthenticator(deps: {
-  staff: Staff;
+  sessions: Sessions;
+  apiKeys: ApiKeys;
   db: Kysely<DB>;
   clock: Clock;
   adminToken: string | undefined;
@@ -32,7 +34,7 @@ export function requestAuthenticator(deps: {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const token = header.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : "";
-      if (token.startsWith(API_KEY_PREFIX)) return deps.staff.authenticateApiKey(token);
+      if (token.startsWith(API_KEY_PREFIX)) return deps.apiKeys.authenticate(token);
       if (token && deps.adminToken && sameSecret(token, deps.adminToken)) {
         await auditAdminTokenUse(request, deps);
         return adminTokenPrincipal;
@@ -40,7 +42,7 @@ export function requestAuthenticator(deps: {
       throw unauthorized();
     }
     const cookie = readCookie(request, SESSION_COOKIE);
-    return cookie === undefined ? undefined : deps.staff.authenticateSession(cookie);
+    return cookie === undefined ? undefined : deps.sessions.authenticateSession(cookie);
   };
 }
 

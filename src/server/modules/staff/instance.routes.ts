@@ -2,13 +2,17 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Tenant } from "../../config/tenants.js";
-import type { Staff } from "./staff.service.js";
+import { idSchema } from "../../platform/http/params.js";
+import type { Accounts } from "./accounts.service.js";
+import { accountRoutes, accountStateSchema, principalOf } from "./users.routes.js";
 
 /**
- * The hosting provider's view: the comuni this deployment serves. It holds no comune
- * permission: an instance administrator sees a comune's citizens only with a role there.
+ * The hosting provider's view: the comuni this deployment serves, and the staff accounts. It
+ * holds no comune permission: an instance administrator sees a comune's citizens only with a
+ * role there. Accounts are theirs to manage because one account may serve several comuni, and
+ * no single comune's owner may then change it (see account-access.ts).
  */
-export function instanceRoutes(deps: { staff: Staff; tenants: readonly Tenant[] }) {
+export function instanceRoutes(deps: { accounts: Accounts; tenants: readonly Tenant[] }) {
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
@@ -34,7 +38,7 @@ export function instanceRoutes(deps: { staff: Staff; tenants: readonly Tenant[] 
         },
       },
       async () => {
-        const counts = await deps.staff.countUsersByTenant();
+        const counts = await deps.accounts.countUsersByTenant();
         return {
           tenants: deps.tenants.map((t) => ({
             slug: t.slug,
@@ -46,5 +50,41 @@ export function instanceRoutes(deps: { staff: Staff; tenants: readonly Tenant[] 
         };
       },
     );
+
+    r.get(
+      "/api/instance/users",
+      {
+        config: { permission: "instance.manage" },
+        schema: {
+          tags: ["instance"],
+          summary: "Every staff account (or the one with this e-mail), its state and its comuni",
+          querystring: z.object({ email: z.string().trim().max(254).optional() }),
+          response: {
+            200: z.object({
+              users: z.array(
+                z.object({
+                  id: z.number(),
+                  email: z.string(),
+                  displayName: z.string(),
+                  instanceAdmin: z.boolean(),
+                  account: accountStateSchema,
+                  comuni: z.array(z.object({ tenant: z.string(), roles: z.array(z.string()) })),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => ({
+        users: await deps.accounts.listAccounts(principalOf(request), request.query.email),
+      }),
+    );
+
+    accountRoutes(app, deps.accounts, {
+      prefix: "/api/instance/users/:userId",
+      permission: "instance.manage",
+      params: z.object({ userId: idSchema }),
+      tags: ["instance"],
+    });
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { GOOD_PASSWORD, sessionCookieOf, totpCode } from "../../test/staff-kit.js";
-import { Staff } from "./staff.service.js";
+import { Accounts } from "./accounts.service.js";
 
 /**
  * A new owner's first day over real HTTP: the setup link from `banditore users add`, the
@@ -12,15 +12,12 @@ describe("staff login on the real server", () => {
   let setupToken: string;
   beforeAll(async () => {
     s = await startInProcessServer();
-    const staff = new Staff({
+    const accounts = new Accounts({
       db: s.server.database.db,
       clock: { now: () => Date.now() },
-      log: s.server.app.log as never,
       publicUrl: s.baseUrl,
-      sessionIdleMs: 30 * 60_000,
-      sessionMaxMs: 12 * 3_600_000,
     });
-    const { setupLink } = await staff.addUserFromCommandLine({
+    const { setupLink } = await accounts.addUserFromCommandLine({
       email: "sindaco@comune.concorezzo.mb.it",
       displayName: "Il Sindaco",
       tenantId: "concorezzo",

@@ -11,8 +11,20 @@ describe("password rules (NIST SP 800-63B rev. 4)", () => {
     ["Città di Concorezzo 2026 ✓", []],
     ["troppo corta", ["deve contenere almeno 15 caratteri"]],
     ["x".repeat(129), ["può contenere al massimo 128 caratteri"]],
-    ["mario.rossi@comune.it-2026", ["non deve contenere l'indirizzo e-mail"]],
-    ["la mia password è Mario.Rossi", ["non deve contenere l'indirizzo e-mail"]],
+    ["mario.rossi@comune.it-2026", ["non deve contenere il proprio indirizzo e-mail"]],
+    // A word of the address is named as such, not as "the address".
+    [
+      "la mia password è Mario.Rossi",
+      ['non deve contenere "mario", una parola del proprio indirizzo e-mail'],
+    ],
+    [
+      "il signor rossi va in bicicletta",
+      ['non deve contenere "rossi", una parola del proprio indirizzo e-mail'],
+    ],
+    [
+      "lavoro al comune dal 2019 felice",
+      ['non deve contenere "comune", una parola del proprio indirizzo e-mail'],
+    ],
     ["passwordpassword", ["è una password troppo comune: sceglierne un'altra"]],
     ["123456789012345", ["è una password troppo comune: sceglierne un'altra"]],
     ["zzzzzzzzzzzzzzzzzzzz", ["è una password troppo comune: sceglierne un'altra"]],

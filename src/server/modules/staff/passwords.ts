@@ -6,9 +6,9 @@ import type { FieldProblem } from "../../platform/errors.js";
  * characters, because for a role without TOTP (or in a comune that turned it off) the password
  * is the only factor, and rev. 4 asks 15 for single-factor passwords; up to 128 (it asks to
  * allow at least 64); any characters, spaces included, compared after Unicode NFKC
- * normalisation; no composition rules and no expiry. Refused: the account's e-mail address (or
- * its name part) inside the password, one character repeated, and a built-in list of common
- * long passwords (the breached-password check rev. 4 asks for, offline).
+ * normalisation; no composition rules and no expiry. Refused: the account's e-mail address, or
+ * any word of it (each answered as what it is), inside the password, one character repeated, and
+ * a built-in list of common long passwords (the breached-password check rev. 4 asks for, offline).
  */
 export const PASSWORD_MIN_LENGTH = 15;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -59,15 +59,25 @@ export function passwordProblems(password: string, email: string, field: string)
     return problem(`può contenere al massimo ${PASSWORD_MAX_LENGTH} caratteri`);
   }
   const lower = normal.toLowerCase();
-  const address = email.toLowerCase();
-  const name = address.split("@")[0] ?? "";
-  if (lower.includes(address) || (name.length >= 4 && lower.includes(name))) {
-    return problem("non deve contenere l'indirizzo e-mail");
+  const address = email.normalize("NFKC").toLowerCase();
+  if (lower.includes(address)) return problem("non deve contenere il proprio indirizzo e-mail");
+  const word = emailWords(address).find((w) => lower.includes(w));
+  if (word !== undefined) {
+    return problem(`non deve contenere "${word}", una parola del proprio indirizzo e-mail`);
   }
   if (new Set(lower).size === 1 || COMMON.has(lower.replace(/\s/g, ""))) {
     return problem("è una password troppo comune: sceglierne un'altra");
   }
   return [];
+}
+
+/**
+ * The words of an e-mail address (name and domain, split at dots, dashes, "@" and the like) long
+ * enough to matter: "mario.rossi@comune.concorezzo.mb.it" gives mario, rossi, comune, concorezzo.
+ * NIST asks to refuse context-specific words such as the user name; the address is that here.
+ */
+function emailWords(address: string): string[] {
+  return address.split(/[^\p{L}\p{N}]+/u).filter((w) => [...w].length >= 4);
 }
 
 /** argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane). */

@@ -1,24 +1,42 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { ROLES } from "../../platform/http/access.js";
+import { actorOf, ROLES, unauthorized, type Principal } from "../../platform/http/access.js";
+import { localized } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
-import type { Staff } from "./staff.service.js";
+import { staffName } from "./names.js";
+import type { Accounts } from "./accounts.service.js";
 
 const roles = z.array(z.enum(ROLES)).max(ROLES.length);
+/** An account's state, shown only to whoever may manage the account (see account-access.ts). */
+export const accountStateSchema = z.object({
+  passwordSet: z.boolean(),
+  twoFactor: z.boolean(),
+  disabled: z.boolean(),
+});
 const user = z.object({
   id: z.number(),
   email: z.string(),
   displayName: z.string(),
   roles: z.array(z.string()),
-  passwordSet: z.boolean(),
-  twoFactor: z.boolean(),
+  /** null: the person also works for a comune the caller does not administer. */
+  account: accountStateSchema.nullable(),
 });
 const userParams = tenantParams.extend({ userId: idSchema });
 
-/** The people of a comune and their roles: the owner (the Mayor or a delegate) assigns them. */
-export function usersRoutes(deps: { staff: Staff }) {
-  const { staff } = deps;
+export const principalOf = (request: FastifyRequest): Principal => {
+  if (!request.principal) throw unauthorized();
+  return request.principal;
+};
+
+/**
+ * The people of a comune and their roles: the owner (the Mayor or a delegate) assigns them.
+ * The routes under `/users/:userId/` other than `roles` act on the person's account, which may
+ * be shared with other comuni: the service checks the account rule (account-access.ts), and the
+ * instance administrator has the same actions under /api/instance/users/:userId/.
+ */
+export function usersRoutes(deps: { accounts: Accounts }) {
+  const { accounts } = deps;
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -33,7 +51,9 @@ export function usersRoutes(deps: { staff: Staff }) {
           response: { 200: z.object({ users: z.array(user) }) },
         },
       },
-      async (request) => ({ users: await staff.listUsers(request.params.tenant) }),
+      async (request) => ({
+        users: await accounts.listUsers(request.params.tenant, principalOf(request)),
+      }),
     );
 
     r.post(
@@ -43,12 +63,15 @@ export function usersRoutes(deps: { staff: Staff }) {
         schema: {
           tags: ["users"],
           summary:
-            "Give a person roles in the comune (a new account gets a one-time setup link, shown once)",
+            "Give a person roles in the comune (a new account gets a one-time setup link, shown once; an existing one keeps its password and gets none)",
           params: tenantParams,
           body: z.object({
-            email: z.email("must be an e-mail address").max(254),
-            displayName: z.string().trim().min(1).max(120),
-            roles: roles.min(1, "at least one role"),
+            email: z.email().max(254),
+            displayName: staffName(120),
+            roles: roles.min(
+              1,
+              localized({ it: "deve indicare almeno un ruolo", en: "at least one role" }),
+            ),
           }),
           response: {
             201: z.object({
@@ -60,10 +83,10 @@ export function usersRoutes(deps: { staff: Staff }) {
         },
       },
       async (request, reply) => {
-        const result = await staff.addUser({
+        const result = await accounts.addUser({
           tenantId: request.params.tenant,
           ...request.body,
-          actor: request.actor ?? { type: "system" },
+          actor: actorOf(request),
         });
         return reply.status(201).send(result);
       },
@@ -81,34 +104,94 @@ export function usersRoutes(deps: { staff: Staff }) {
         },
       },
       async (request, reply) => {
-        await staff.setRoles({
+        await accounts.setRoles({
           tenantId: request.params.tenant,
           userId: request.params.userId,
           roles: request.body.roles,
-          actor: request.actor ?? { type: "system" },
+          actor: actorOf(request),
         });
         return reply.status(204).send();
       },
     );
 
-    r.post(
-      "/api/tenants/:tenant/users/:userId/setup-link",
-      {
-        config: { permission: "users.manage" },
-        schema: {
-          tags: ["users"],
-          summary: "A new one-time link to set the password (earlier links stop working)",
-          params: userParams,
-          response: { 200: z.object({ setupLink: z.string() }) },
-        },
-      },
-      async (request) => ({
-        setupLink: await staff.issueSetupLink({
-          tenantId: request.params.tenant,
-          userId: request.params.userId,
-          actor: request.actor ?? { type: "system" },
-        }),
-      }),
-    );
+    accountRoutes(app, accounts, {
+      prefix: "/api/tenants/:tenant/users/:userId",
+      permission: "users.manage",
+      params: userParams,
+      tags: ["users"],
+    });
   };
+}
+
+/**
+ * The actions on a person's account, mounted under a comune (for its owner) and under the
+ * instance (for the hosting provider's administrator): the same three routes, one rule.
+ */
+export function accountRoutes(
+  app: FastifyInstance,
+  accounts: Accounts,
+  mount: {
+    prefix: string;
+    permission: "users.manage" | "instance.manage";
+    params: z.ZodObject;
+    tags: string[];
+  },
+): void {
+  const t = app.withTypeProvider<ZodTypeProvider>();
+  const action = (request: FastifyRequest) => {
+    const params = request.params as { tenant?: string; userId: number };
+    return { tenantId: params.tenant, userId: params.userId, by: principalOf(request) };
+  };
+  const rule =
+    "Only for a person whose every comune the caller administers (otherwise 403 ACCOUNT_MANAGED_ELSEWHERE), or by the instance administrator";
+
+  t.post(
+    `${mount.prefix}/setup-link`,
+    {
+      config: { permission: mount.permission },
+      schema: {
+        tags: mount.tags,
+        summary: "A new one-time link to set the password (earlier links stop working)",
+        description: rule,
+        params: mount.params,
+        response: { 200: z.object({ setupLink: z.string() }) },
+      },
+    },
+    async (request) => ({ setupLink: await accounts.issueSetupLink(action(request)) }),
+  );
+
+  t.delete(
+    `${mount.prefix}/two-factor`,
+    {
+      config: { permission: mount.permission },
+      schema: {
+        tags: mount.tags,
+        summary: "Turn the person's two-factor off (a lost phone): they enrol again",
+        description: rule,
+        params: mount.params,
+      },
+    },
+    async (request, reply) => {
+      await accounts.resetTwoFactor(action(request));
+      return reply.status(204).send();
+    },
+  );
+
+  t.put(
+    `${mount.prefix}/disabled`,
+    {
+      config: { permission: mount.permission },
+      schema: {
+        tags: mount.tags,
+        summary: "Disable the account (no login; its sessions end) or enable it again",
+        description: rule,
+        params: mount.params,
+        body: z.object({ disabled: z.boolean() }),
+      },
+    },
+    async (request, reply) => {
+      await accounts.setDisabled({ ...action(request), disabled: request.body.disabled });
+      return reply.status(204).send();
+    },
+  );
 }

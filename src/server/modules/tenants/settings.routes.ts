@@ -8,6 +8,7 @@ import type { DB } from "../../platform/db/schema.js";
 import { notFound } from "../../platform/errors.js";
 import { tenantParams } from "../../platform/http/params.js";
 import { changeTwoFactorSetting, twoFactorSettings } from "./tenants.service.js";
+import { actorOf } from "../../platform/http/access.js";
 
 const settings = z.object({
   tenant: z.string(),
@@ -30,7 +31,7 @@ export function settingsRoutes(deps: { db: Kysely<DB>; tenants: readonly Tenant[
   const bySlug = new Map(deps.tenants.map((t) => [t.slug, t]));
   const present = async (slug: string) => {
     const t = bySlug.get(slug);
-    if (!t) throw notFound("Comune");
+    if (!t) throw notFound("Comune non trovato", "Comune not found");
     const twoFactor = (await twoFactorSettings(deps.db, [slug])).get(slug) ?? "required";
     return {
       tenant: t.slug,
@@ -80,7 +81,7 @@ export function settingsRoutes(deps: { db: Kysely<DB>; tenants: readonly Tenant[
           {
             tenantId: request.params.tenant,
             required: request.body.required,
-            actor: request.actor ?? { type: "system" },
+            actor: actorOf(request),
           },
           deps.clock,
         );

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Tenant } from "../../config/tenants.js";
 import { notFound } from "../../platform/errors.js";
+import { slugSchema } from "../../platform/http/params.js";
 import { publicTenantInfo } from "./tenants.service.js";
 
 const documentInfo = z.object({
@@ -56,21 +57,13 @@ export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
         schema: {
           tags: ["tenants"],
           summary: "One comune's public channel facts",
-          params: z.object({
-            slug: z
-              .string()
-              .max(63, "is longer than 63 characters")
-              .regex(
-                /^[a-z0-9]+(?:-[a-z0-9]+)*$/,
-                "must be lower-case letters, digits and single dashes",
-              ),
-          }),
+          params: z.object({ slug: slugSchema }),
           response: { 200: tenantInfo },
         },
       },
       (request) => {
         const tenant = bySlug.get(request.params.slug);
-        if (!tenant) throw notFound("Comune");
+        if (!tenant) throw notFound("Comune non trovato", "Comune not found");
         return publicTenantInfo(tenant);
       },
     );

@@ -25,7 +25,7 @@ import type {
 export interface CloudApiClientOptions {
   /** `https://graph.facebook.com`, or the sandbox, e.g. `http://127.0.0.1:8080/sandbox/graph`. */
   baseUrl: string;
-  /** Pinned Graph API version (§0), e.g. `v25.0`. */
+  /** Pinned Graph API version (docs/whatsapp-cloud-api.md §0), e.g. `v25.0`. */
   apiVersion: string;
   accessToken: string;
   phoneNumberId: string;
@@ -41,10 +41,10 @@ export interface CloudApiClientOptions {
 
 /**
  * One undici Agent per process, shared by every client: keep-alive connections are what makes
- * 1,000 msg/s cheap (performance baseline D6). `connections` caps sockets per origin and must be
- * at least the dispatcher's in-flight limit, since time spent queued for a socket counts against
- * the client's timeout. The keep-alive timeout stays short of typical server idle timeouts, so a
- * socket is rarely reused just as the server closes it.
+ * 1,000 msg/s cheap (docs/performance-baseline.md §3, goal D6). `connections` caps sockets per
+ * origin and must be at least the dispatcher's in-flight limit, since time spent queued for a
+ * socket counts against the client's timeout. The keep-alive timeout stays short of typical server
+ * idle timeouts, so a socket is rarely reused just as the server closes it.
  */
 export function createGraphDispatcher(
   options: { connections?: number; keepAliveTimeoutMs?: number } = {},
@@ -69,10 +69,11 @@ interface HttpReply {
 type CallResult = { ok: true; value: HttpReply } | { ok: false; error: WhatsAppError };
 
 /**
- * The Cloud API over HTTP (§1, §1b, §2, §6.2). Every failure comes back as a value: Graph errors
- * classified by `send-errors.ts`, network faults as `backoff`. There are no retries here: after a
- * timeout the send may have been accepted (§9: no idempotency key), so only the dispatcher, which
- * can reconcile through `biz_opaque_callback_data`, decides whether to send again.
+ * The Cloud API over HTTP (docs/whatsapp-cloud-api.md §1, §1b, §2, §6.2). Every failure comes back
+ * as a value: Graph errors classified by `send-errors.ts`, network faults as `backoff`. There are
+ * no retries here: after a timeout the send may have been accepted (§9: no idempotency key), so
+ * only the dispatcher, which can reconcile through `biz_opaque_callback_data`, decides whether to
+ * send again.
  */
 export class CloudApiClient implements WhatsAppClient {
   readonly #dispatcher: Dispatcher;

@@ -13,6 +13,8 @@ function body(message: OutboundMessage, extra: Partial<SendRequest> = {}): JsonO
 
 const envelope = { messaging_product: "whatsapp", recipient_type: "individual", to: TO };
 
+// "The reference" and §n below: docs/whatsapp-cloud-api.md, whose examples these are.
+
 describe("buildMessageBody: the reference's examples (§1.1–§1.8)", () => {
   it("text with preview, reply context and callback data (§1.1, §1.2)", () => {
     const text = "Avviso: ... https://comune.example.it";

@@ -10,9 +10,9 @@ import type {
 } from "./types.js";
 
 /**
- * Request bodies for the Cloud API (reference §1, §1b), built from our own types. The limits of
- * §1.11 are checked on the way (`payload-checks.ts`): a message Meta would refuse never costs an
- * HTTP call, and the refusal names our field rather than Meta's.
+ * Request bodies for the Cloud API (docs/whatsapp-cloud-api.md §1, §1b), built from our own types.
+ * The limits of §1.11 are checked on the way (`payload-checks.ts`): a message Meta would refuse
+ * never costs an HTTP call, and the refusal names our field rather than Meta's.
  */
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
@@ -86,7 +86,7 @@ function messageContent(message: OutboundMessage, checks: Checks): JsonObject {
   }
 }
 
-/** Coordinates as strings, as in the reference's examples (§1.4). */
+/** Coordinates as strings, as in Meta's examples (§1.4). */
 function locationObject(location: {
   latitude: number;
   longitude: number;

@@ -9,6 +9,7 @@ import {
   parseTemplatesPage,
 } from "./graph-responses.js";
 
+// "The reference" and §n below: docs/whatsapp-cloud-api.md, whose examples these are.
 describe("parseSendSuccess (§1.9)", () => {
   it("reads the reference's example", () => {
     expect(

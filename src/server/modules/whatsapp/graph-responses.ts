@@ -3,9 +3,9 @@ import { badResponseError, classifyError } from "./send-errors.js";
 import type { BlockResult, SendOutcome, TemplateInfo, WhatsAppError } from "./types.js";
 
 /**
- * Graph API answers (reference §1.9, §2, §4.1, §1b, §6.2) read with zod. Meta adds fields and
- * drops some between versions (§9: "parse leniently"), so unknown keys are ignored and every
- * field we can do without is optional; a field of the wrong type is dropped, not fatal.
+ * Graph API answers (docs/whatsapp-cloud-api.md §1.9, §2, §4.1, §1b, §6.2) read with zod. Meta adds
+ * fields and drops some between versions (§9: "parse leniently"), so unknown keys are ignored and
+ * every field we can do without is optional; a field of the wrong type is dropped, not fatal.
  */
 
 /** An optional field that turns into `undefined` when absent or of the wrong type. */
@@ -135,7 +135,7 @@ const blockAnswer = z.object({
 });
 
 /**
- * §1b: the call answers per user. The exact shape is unconfirmed by the reference; this follows
+ * §1b: the call answers per user. The exact shape is unconfirmed by Meta's pages; this follows
  * Meta's examples as SDKs record them (whatsapp-api-js `ServerBlockResponse`): `added_users` on
  * block, `removed_users` on unblock, `failed_users[{ input, errors: [Graph error] }]`, possibly
  * next to a top-level `error` when some failed. Users are reported as we sent them (`input`).

@@ -7,6 +7,8 @@ export interface NewInboundEvent {
   dedupKey: string;
   /** The normalized event as JSON. */
   payload: string;
+  /** Higher is claimed sooner (citizens' messages ahead of bulk statuses). */
+  priority: number;
 }
 
 export interface ClaimedInboundEvent {
@@ -15,6 +17,7 @@ export interface ClaimedInboundEvent {
   kind: string;
   payload: string;
   attempts: number;
+  priority: number;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function insertInboundEvents(
         kind: e.kind,
         dedup_key: e.dedupKey,
         payload: e.payload,
+        priority: e.priority,
         received_at: e.receivedAt,
         processed_at: null,
         locked_until: null,
@@ -65,26 +69,33 @@ export async function releaseInboundClaims(db: Kysely<DB>): Promise<number> {
  * When the oldest event of `kind` for the comune still waiting for its first handling arrived,
  * or undefined when none waits: everything that arrived before it has been handled. Events that
  * already failed are left out (they wait for a retry or for a person, and must not hold up
- * whoever asks).
+ * whoever asks). `priority` is the one events of `kind` are stored with: the query then reads
+ * the claim index from that priority's oldest entry on, not a backlog of other kinds.
  */
 export async function oldestWaitingEventAt(
   db: Kysely<DB>,
   tenantId: string,
   kind: string,
+  priority: number,
 ): Promise<number | undefined> {
   const row = await db
     .selectFrom("inbound_events")
-    .select((eb) => eb.fn.min("received_at").as("at"))
+    .select("received_at")
     .where("processed_at", "is", null)
+    .where("priority", "=", priority)
     .where("tenant_id", "=", tenantId)
     .where("kind", "=", kind)
     .where("error", "is", null)
+    .orderBy("priority", "desc")
+    .orderBy("received_at")
+    .limit(1)
     .executeTakeFirst();
-  return row?.at ?? undefined;
+  return row?.received_at;
 }
 
 /**
- * Claims up to `limit` unprocessed events, oldest first, for `leaseMs`. The claim is one
+ * Claims up to `limit` unprocessed events, highest priority first and oldest first within it,
+ * for `leaseMs`. The claim is one
  * conditional UPDATE, so two processes never hold the same event; a claim left by a crashed
  * process expires and the event is handled again (handlers are idempotent).
  */
@@ -99,9 +110,10 @@ export async function claimInboundEvents(
     .where("processed_at", "is", null)
     .where("attempts", "<", maxAttempts)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
-    // In the order of the partial index of unprocessed events (received_at, then id): ordered
-    // by id alone, SQLite scanned every event ever stored, processed ones included, on each
-    // claim (BENCHMARKS.md, webhook ingest: O(table) per webhook).
+    // In the order of the partial index of unprocessed events (priority desc, received_at, id):
+    // ordered by id alone, SQLite scanned every event ever stored, processed ones included, on
+    // each claim (BENCHMARKS.md, webhook ingest: O(table) per webhook).
+    .orderBy("priority", "desc")
     .orderBy("received_at")
     .orderBy("id")
     .limit(limit)
@@ -117,7 +129,7 @@ export async function claimInboundEvents(
     )
     .where("processed_at", "is", null)
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
-    .returning(["id", "tenant_id", "kind", "payload", "attempts"])
+    .returning(["id", "tenant_id", "kind", "payload", "attempts", "priority"])
     .execute();
   return rows
     .map((r) => ({
@@ -126,8 +138,9 @@ export async function claimInboundEvents(
       kind: r.kind,
       payload: r.payload,
       attempts: r.attempts,
+      priority: r.priority,
     }))
-    .sort((a, b) => a.id - b.id);
+    .sort((a, b) => b.priority - a.priority || a.id - b.id);
 }
 
 /** Marks a pass's handled events processed, in one statement (one commit, not one per event). */
@@ -200,4 +213,97 @@ export async function inboundEventHandled(
     .where("dedup_key", "=", dedupKey)
     .executeTakeFirst();
   return row !== undefined && row.processed_at !== null;
+}
+
+/**
+ * Like `markInboundEventHandledIn`, and the event is kept under `storedKey` from now on (the
+ * handler's keyed form of the dedup key, which carries no wamid and so no number). False, and
+ * nothing marked, when it was handled before: under either key; a redelivery stored again under
+ * its plain key after the first copy was renamed is deleted here, so it is never acted on.
+ */
+export async function markInboundEventHandledAs(
+  trx: Transaction<DB>,
+  input: { tenantId: string; dedupKey: string; storedKey: string; payload: string; now: number },
+): Promise<boolean> {
+  if (input.storedKey !== input.dedupKey) {
+    const earlier = await trx
+      .selectFrom("inbound_events")
+      .select("id")
+      .where("tenant_id", "=", input.tenantId)
+      .where("dedup_key", "=", input.storedKey)
+      .executeTakeFirst();
+    if (earlier) {
+      await trx
+        .deleteFrom("inbound_events")
+        .where("tenant_id", "=", input.tenantId)
+        .where("dedup_key", "=", input.dedupKey)
+        .where("processed_at", "is", null)
+        .execute();
+      return false;
+    }
+  }
+  const result = await trx
+    .updateTable("inbound_events")
+    .set({ processed_at: input.now, payload: input.payload, dedup_key: input.storedKey })
+    .where("tenant_id", "=", input.tenantId)
+    .where("dedup_key", "=", input.dedupKey)
+    .where("processed_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Whether the event was handled already, under its plain or its stored key. */
+export async function inboundEventHandledAs(
+  db: Kysely<DB>,
+  input: { tenantId: string; dedupKey: string; storedKey: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom("inbound_events")
+    .select("id")
+    .where("tenant_id", "=", input.tenantId)
+    .where("dedup_key", "in", [input.dedupKey, input.storedKey])
+    .where("processed_at", "is not", null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The stored events with one of these dedup keys (exact keys: the unique index serves them). */
+export function inboundEventsWithKeys(
+  db: Kysely<DB> | Transaction<DB>,
+  tenantId: string,
+  dedupKeys: readonly string[],
+): Promise<{ id: number; dedup_key: string; payload: string }[]> {
+  if (dedupKeys.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom("inbound_events")
+    .select(["id", "dedup_key", "payload"])
+    .where("tenant_id", "=", tenantId)
+    .where("dedup_key", "in", [...dedupKeys])
+    .execute();
+}
+
+/**
+ * Gives a stored event a new dedup key and payload; when another row holds that key already (a
+ * redelivery renamed before), this one is a copy and is deleted instead.
+ */
+export async function rekeyInboundEvent(
+  db: Kysely<DB> | Transaction<DB>,
+  input: { id: number; tenantId: string; dedupKey: string; payload: string },
+): Promise<void> {
+  const taken = await db
+    .selectFrom("inbound_events")
+    .select("id")
+    .where("tenant_id", "=", input.tenantId)
+    .where("dedup_key", "=", input.dedupKey)
+    .where("id", "<>", input.id)
+    .executeTakeFirst();
+  if (taken) {
+    await db.deleteFrom("inbound_events").where("id", "=", input.id).execute();
+    return;
+  }
+  await db
+    .updateTable("inbound_events")
+    .set({ dedup_key: input.dedupKey, payload: input.payload })
+    .where("id", "=", input.id)
+    .execute();
 }

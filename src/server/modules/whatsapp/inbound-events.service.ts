@@ -1,9 +1,10 @@
 import { setImmediate as yieldToIo, setTimeout as sleep } from "node:timers/promises";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Tenant } from "../../config/tenants.js";
 import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { maskPhone, type Logger } from "../../platform/log.js";
+import * as repository from "./inbound-events.repository.js";
 import {
   claimInboundEvents,
   insertInboundEvents,
@@ -13,10 +14,50 @@ import {
   releaseInboundClaims,
   type NewInboundEvent,
 } from "./inbound-events.repository.js";
+import { storedFormOf } from "./stored-events.js";
 import type { WebhookEvent, WebhookEventKind } from "./webhook-events.js";
 
-/** For handlers that make their event's effects and its "handled" mark one transaction. */
-export { inboundEventHandled, markInboundEventHandledIn } from "./inbound-events.repository.js";
+// What is stored of an event, and its rewriting when a message id becomes a pseudonym.
+export {
+  pseudonymisedStatusPayload,
+  pseudonymiseStatusEvents,
+  storedFormOf,
+} from "./stored-events.js";
+
+// For handlers that make their event's effects and its "handled" mark one transaction.
+
+/** Marks the event handled in the handler's transaction; false when it was handled already. */
+export function markInboundEventHandledIn(
+  trx: Transaction<DB>,
+  input: { tenantId: string; dedupKey: string; payload: string; now: number },
+): Promise<boolean> {
+  return repository.markInboundEventHandledIn(trx, input);
+}
+
+/** Whether the event was handled already (a cheap check before work outside a transaction). */
+export function inboundEventHandled(
+  db: Kysely<DB>,
+  tenantId: string,
+  dedupKey: string,
+): Promise<boolean> {
+  return repository.inboundEventHandled(db, tenantId, dedupKey);
+}
+
+/** Marks it handled and keeps it under `storedKey`; false when handled before under either key. */
+export function markInboundEventHandledAs(
+  trx: Transaction<DB>,
+  input: { tenantId: string; dedupKey: string; storedKey: string; payload: string; now: number },
+): Promise<boolean> {
+  return repository.markInboundEventHandledAs(trx, input);
+}
+
+/** Whether the event was handled already, under its plain or its stored key. */
+export function inboundEventHandledAs(
+  db: Kysely<DB>,
+  input: { tenantId: string; dedupKey: string; storedKey: string },
+): Promise<boolean> {
+  return repository.inboundEventHandledAs(db, input);
+}
 
 /**
  * Inbound events: stored durably while Meta waits for its 200, handled after the answer from
@@ -31,7 +72,18 @@ export type InboundEventHandlers = {
   [K in WebhookEventKind]?: (event: EventOf<K>, tenant: Tenant) => Promise<void>;
 };
 
-/** Events per INSERT: 8 parameters a row stays far below both engines' limits. */
+/**
+ * The order events are handled in: a citizen waits for the answer to their message, while
+ * statuses, account updates and errors are bookkeeping that can wait a few seconds. Without it
+ * a flood of statuses held a citizen's "ATTIVA ISCRIZIONE" behind every event before it.
+ */
+export const INBOUND_PRIORITY = { citizen: 1, bulk: 0 } as const;
+
+function priorityOf(kind: WebhookEventKind): number {
+  return kind === "message" ? INBOUND_PRIORITY.citizen : INBOUND_PRIORITY.bulk;
+}
+
+/** Events per INSERT: 9 parameters a row stays far below both engines' limits. */
 const MAX_ROWS_PER_WRITE = 500;
 
 interface PendingWrite {
@@ -61,7 +113,8 @@ export class InboundEventWriter {
       tenantId: tenant.slug,
       kind: event.kind,
       dedupKey: event.dedupKey,
-      payload: JSON.stringify(event),
+      payload: JSON.stringify(storedFormOf(event)),
+      priority: priorityOf(event.kind),
       receivedAt: now,
     }));
     return new Promise<number>((resolve, reject) => {
@@ -122,7 +175,7 @@ export function statusesWaitingSince(
   db: Kysely<DB>,
   tenantId: string,
 ): Promise<number | undefined> {
-  return oldestWaitingEventAt(db, tenantId, "status");
+  return oldestWaitingEventAt(db, tenantId, "status", priorityOf("status"));
 }
 
 /**

@@ -13,6 +13,7 @@ function refusal(message: OutboundMessage, extra: Partial<SendRequest> = {}): st
   return built.error.details ?? "";
 }
 
+// §1.11: the length limits of docs/whatsapp-cloud-api.md.
 describe("buildMessageBody: our limits before sending (§1.11)", () => {
   const long = (n: number) => "a".repeat(n);
   const buttons = (titles: string[]) => titles.map((title, i) => ({ id: `b${i}`, title }));

@@ -1,8 +1,8 @@
 import type { MediaRef, WhatsAppError } from "./types.js";
 
 /**
- * Our own checks of an outgoing request against the limits the reference gives (§1.11, §1b,
- * §1.8). Every problem is collected, so one refusal lists them all, each naming the field.
+ * Our own checks of an outgoing request against the limits of docs/whatsapp-cloud-api.md (§1.11,
+ * §1b, §1.8). Every problem is collected, so one refusal lists them all, each naming the field.
  */
 
 /** Our own refusal of a request: class fatal_config with Meta's code for a bad parameter. */

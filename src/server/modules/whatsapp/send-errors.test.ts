@@ -9,9 +9,9 @@ import {
 import type { ErrorClass } from "./types.js";
 
 /**
- * The spec: every code of the reference's §4.2 table and its "Also:" line, with the class the
- * issue gives its action (BACKOFF → backoff, "not now" → retry_later, FIX/HALT → fatal_config,
- * DROP → permanent). Written from the reference, not from the implementation.
+ * The spec: every code of the table in docs/whatsapp-cloud-api.md §4.2, with the class the issue
+ * gives its action (BACKOFF → backoff, "not now" → retry_later, FIX/HALT → fatal_config, DROP →
+ * permanent). Written from that page, not from the implementation.
  */
 const EXPECTED: [code: number, cls: ErrorClass, meaning: string][] = [
   [0, "fatal_config", "auth failed: HALT, new token"],
@@ -90,6 +90,15 @@ describe("classifyError", () => {
       class: "backoff",
       maxAttempts: 3,
     });
+  });
+
+  it("gives code 1 a few attempts as a bad request (4xx, or a webhook), the full backoff as a 5xx", () => {
+    expect(classifyError({ code: 1 }).maxAttempts).toBe(3);
+    expect(classifyError({ code: 1, httpStatus: 400 }).maxAttempts).toBe(3);
+    expect(classifyError({ code: 1, httpStatus: 500 })).toMatchObject({ class: "backoff" });
+    expect(classifyError({ code: 1, httpStatus: 503 }).maxAttempts).toBeUndefined();
+    // Only code 1 is ambiguous: 131000 keeps its few attempts whatever the status.
+    expect(classifyError({ code: 131000, httpStatus: 500 }).maxAttempts).toBe(3);
   });
 
   it("gives 131000 a few attempts", () => {

@@ -1,11 +1,12 @@
 import type { ErrorClass, WhatsAppError } from "./types.js";
 
 /**
- * Cloud API error codes → what the caller must do (reference §4.2). The sender never branches on
- * HTTP status, subcode or title text: Meta says to branch on `error.code` (§4.1), and the same
- * codes arrive synchronously and in status webhooks, so both paths share this table.
+ * Cloud API error codes → what the caller must do (docs/whatsapp-cloud-api.md §4.2, whose table
+ * this is). The sender never branches on HTTP status, subcode or title text: Meta says to branch on
+ * `error.code` (§4.1), and the same codes arrive synchronously and in status webhooks, so both
+ * paths share this table.
  *
- * How the reference's actions map to classes:
+ * How the actions of §4.2 map to classes:
  * - BACKOFF for faults on the way (1, 2, 131016, 131000) → "backoff";
  * - BACKOFF/LATER that mean "not now" (rate limits, caps, maintenance) → "retry_later";
  * - FIX and HALT → "fatal_config": retrying the same send cannot help, the broadcast stops;
@@ -26,7 +27,8 @@ interface ErrorRule {
 
 export const ERROR_TABLE: readonly ErrorRule[] = [
   { code: 0, class: "fatal_config", meaning: "Authentication failed (token expired or invalid)" },
-  // Code 1 may be a malformed request as well as a server fault: a few tries, then give up.
+  // Code 1 may be a malformed request as well as a server fault: a few tries, then give up
+  // (unless the HTTP status says which: see classifyError).
   { code: 1, class: "backoff", meaning: "Invalid request or server error", maxAttempts: 3 },
   { code: 2, class: "backoff", meaning: "Temporary downtime" },
   { code: 3, class: "fatal_config", meaning: "Capability or permission issue (token scopes)" },
@@ -52,7 +54,7 @@ export const ERROR_TABLE: readonly ErrorRule[] = [
   { code: 131031, class: "fatal_config", meaning: "Business account locked or restricted" },
   { code: 131042, class: "fatal_config", meaning: "Payment method problem" },
   { code: 131045, class: "fatal_config", meaning: "Phone number registration error" },
-  // The reference says FIX (send a template instead); for this recipient the free-form send is
+  // §4.2 says FIX (send a template instead); for this recipient the free-form send is
   // final, and the issue classes re-engagement outside the window as permanent.
   { code: 131047, class: "permanent", meaning: "More than 24 hours since the user wrote" },
   // LATER means "not before hours" (§4.2): an hour is the least that honours it.
@@ -136,11 +138,27 @@ export function classifyError(input: GraphErrorInput): WhatsAppError {
   };
   if (input.subcode !== undefined) error.subcode = input.subcode;
   if (input.details) error.details = input.details;
-  const maxAttempts = rule ? rule.maxAttempts : UNKNOWN_RULE.maxAttempts;
+  const maxAttempts = serverFault(input)
+    ? undefined
+    : rule
+      ? rule.maxAttempts
+      : UNKNOWN_RULE.maxAttempts;
   if (maxAttempts !== undefined) error.maxAttempts = maxAttempts;
   if (rule?.retryAfterMs !== undefined) error.retryAfterMs = rule.retryAfterMs;
   if (input.httpStatus !== undefined) error.httpStatus = input.httpStatus;
   return error;
+}
+
+/**
+ * Code 1 is Meta's catch-all, "invalid request or server error": the code alone cannot say which,
+ * and a malformed request gets a few tries only. Answered with an HTTP 5xx it is the server's
+ * fault (Meta answers a bad request with a 4xx), so it is retried like 131016, with the full
+ * backoff. This is the one place the HTTP status refines a code: for every other code the code
+ * decides (§4.1). Without the exception, sends that met a bad minute of 131016 and code-1 500s
+ * gave up at the third fault while the same minute of 131016 alone was retried eight times.
+ */
+function serverFault(input: GraphErrorInput): boolean {
+  return input.code === 1 && input.httpStatus !== undefined && input.httpStatus >= 500;
 }
 
 /**

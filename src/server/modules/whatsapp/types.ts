@@ -1,7 +1,7 @@
 /**
  * The WhatsApp Cloud API as the rest of Banditore sees it: what can be sent, what comes back,
- * and how a failure is classified. `../../../../../shared/whatsapp-cloud-api.md` (the project's
- * reference) is the source for every field and code.
+ * and how a failure is classified. `docs/whatsapp-cloud-api.md` (the contract with Meta, in the
+ * project's words) is the source for every field and code; a bare §n in this module cites it.
  */
 
 /** A media object is either uploaded (Meta's media id) or fetched by Meta from an HTTPS link. */

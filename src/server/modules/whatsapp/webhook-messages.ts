@@ -31,7 +31,10 @@ const coordinate = z
   .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/)], { error: "expected a number" })
   .transform(Number);
 
-/** Errors as they appear in statuses[], messages[] and value.errors (reference §4.1). */
+/**
+ * Errors as they appear in statuses[], messages[] and value.errors (docs/whatsapp-cloud-api.md
+ * §4.1).
+ */
 export const metaErrorSchema = z.object({
   code: z.number().int(),
   title: z.string().optional(),

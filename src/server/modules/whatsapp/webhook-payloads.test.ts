@@ -577,6 +577,46 @@ describe("parseNotification: payloads we cannot use", () => {
     at(body, "entry", 0, "changes", 0).value = "PAUSED";
     expect(problemsOf(body)).toEqual(["entry.0.changes.0.value: expected object, got string"]);
   });
+
+  it("an account value nested deeper than any notification, refused without overflowing the stack", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const body = fixture("template-status-paused");
+    at(body, ...VALUE)["other_info"] = deep;
+    expect(problemsOf(body)).toEqual(["(top level): nested more than 32 levels"]);
+  });
+});
+
+describe("parseNotification: text a column cannot keep", () => {
+  it("U+0000 and lone UTF-16 halves become U+FFFD everywhere, keys and dedup keys included", () => {
+    const body = fixture("text");
+    const message = at(body, ...VALUE, "messages", 0);
+    message["id"] = "wamid.A\u0000B\ud800";
+    at(message, "text")["body"] = "Lu\u0000ca, Neri + ATTIVA \udc36 👍";
+    at(body, ...VALUE, "contacts", 0, "profile")["name"] = "Giu\u0000lia";
+    const [event] = eventsOf(body);
+    if (event?.kind !== "message") throw new Error("expected a message");
+    expect(event.dedupKey).toBe("message:wamid.A\ufffdB\ufffd");
+    expect(event.message.text).toBe("Lu\ufffdca, Neri + ATTIVA \ufffd 👍");
+    expect(event.message.profileName).toBe("Giu\ufffdlia");
+
+    const account = fixture("template-status-paused");
+    // As JSON.parse makes it: an own key "__proto__", not a prototype.
+    at(account, ...VALUE)["x\u0000"] = JSON.parse('{"__proto__": "\\ud800"}') as unknown;
+    const [update] = eventsOf(account);
+    if (update?.kind !== "account") throw new Error("expected an account event");
+    expect(Object.keys(update.value)).toContain("x\ufffd");
+    expect(Object.getOwnPropertyDescriptor(update.value["x\ufffd"], "__proto__")?.value).toBe(
+      "\ufffd",
+    );
+  });
+
+  it("leaves well-formed text alone, emoji written as escapes included", () => {
+    const body = fixture("text");
+    at(body, ...VALUE, "messages", 0, "text")["body"] = JSON.parse('"\\ud83d\\ude00 ok"') as string;
+    const [event] = eventsOf(body);
+    expect(event?.kind === "message" && event.message.text).toBe("😀 ok");
+  });
 });
 
 function isAccountFixture(name: string): boolean {

@@ -11,9 +11,11 @@ import {
   toWhatsAppErrors,
   unixSecondsAsMs,
 } from "./webhook-messages.js";
+import { MAX_NESTING_DEPTH } from "./webhook-limits.js";
 
 /**
- * Meta's webhook notification (reference §3.2), validated and taken apart into WebhookEvents.
+ * Meta's webhook notification (docs/whatsapp-cloud-api.md §3.2), validated and taken apart into
+ * WebhookEvents.
  *
  * Lenient where Meta varies between versions and features (unknown fields are dropped, unknown
  * message types and statuses are kept as values, `conversation` and `wa_id` may be missing);
@@ -100,19 +102,30 @@ export function parseNotification(body: unknown): ParseResult {
 
   const events: WebhookEvent[] = [];
   const problems: string[] = [];
-  envelope.data.entry.forEach((entry, e) => {
-    entry.changes.forEach((change, c) => {
-      const at = ["entry", e, "changes", c, "value"];
-      const where = { wabaId: entry.id, time: entry.time };
-      const result =
-        change.field === "messages"
-          ? messagesEvents(change.value, where, at)
-          : accountEvent(change.field, change.value, where, at);
-      if (Array.isArray(result)) events.push(...result);
-      else problems.push(...result.problems);
+  try {
+    envelope.data.entry.forEach((entry, e) => {
+      entry.changes.forEach((change, c) => {
+        const at = ["entry", e, "changes", c, "value"];
+        const where = { wabaId: entry.id, time: entry.time };
+        const result =
+          change.field === "messages"
+            ? messagesEvents(change.value, where, at)
+            : accountEvent(change.field, change.value, where, at);
+        if (Array.isArray(result)) events.push(...result);
+        else problems.push(...result.problems);
+      });
     });
-  });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, events };
+  } catch (error) {
+    // The webhook route refuses such bodies before parsing; other callers get the same answer.
+    if (error instanceof TooDeep) return { ok: false, problems: [`(top level): ${error.message}`] };
+    throw error;
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    // Looked for first, without copying: almost no notification has any.
+    events: events.map((e) => (holdsUnstorable(e, 0) ? (storable(e, 0) as WebhookEvent) : e)),
+  };
 }
 
 interface Where {
@@ -209,18 +222,66 @@ function accountEvent(
   ];
 }
 
-/** sha256 of a canonical JSON (keys sorted), so a redelivery hashes alike whatever its key order. */
-function digest(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+/** U+0000 and UTF-16 halves without their other half. */
+// eslint-disable-next-line no-control-regex -- U+0000 is what this looks for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, "g");
+
+function holdsUnstorable(value: unknown, depth: number): boolean {
+  if (typeof value === "string") return UNSTORABLE.test(value);
+  if (value === null || typeof value !== "object" || depth > MAX_NESTING_DEPTH) return false;
+  if (Array.isArray(value)) return value.some((v) => holdsUnstorable(v, depth + 1));
+  for (const key in value) {
+    if (UNSTORABLE.test(key)) return true;
+    if (holdsUnstorable((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+/**
+ * The event with every string (keys too) as a text column keeps it: U+0000 and lone UTF-16
+ * halves, which JSON escapes can carry, become U+FFFD. PostgreSQL refuses U+0000 in text (in a
+ * dedup key the insert failed, a 500; in a citizen's name their message failed its handler on
+ * every attempt), and both engines store a lone half as U+FFFD, so a dedup key read back was not
+ * ours. Meta's ids and citizens' words never need either. Copies only what changes.
+ */
+function storable(value: unknown, depth: number): unknown {
+  if (typeof value === "string") {
+    return UNSTORABLE.test(value) ? value.replace(UNSTORABLE_ALL, "\ufffd") : value;
+  }
+  // Events are bounded already (canonicalJson refused deeper account values).
+  if (value === null || typeof value !== "object" || depth > MAX_NESTING_DEPTH) return value;
+  const entries = Object.entries(value);
+  const cleaned = entries.map(([k, v]) => [storable(k, depth), storable(v, depth + 1)] as const);
+  if (cleaned.every(([k, v], i) => k === entries[i]?.[0] && v === entries[i]?.[1])) return value;
+  // fromEntries defines properties: a key "__proto__" stays a key, as JSON.parse made it.
+  return Array.isArray(value) ? cleaned.map(([, v]) => v) : Object.fromEntries(cleaned);
+}
+
+/** sha256 of a canonical JSON (keys sorted), so a redelivery hashes alike whatever its key order. */
+function digest(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value, 0)).digest("hex");
+}
+
+class TooDeep extends Error {
+  constructor() {
+    super(`nested more than ${MAX_NESTING_DEPTH} levels`);
+  }
+}
+
+/**
+ * Recursive, so bounded: an account-level `value` is kept as Meta sent it, unknown fields and
+ * all, and without the bound a deeply nested one overflowed the stack (a 500 for Meta to retry).
+ */
+function canonicalJson(value: unknown, depth: number): string {
+  if (depth > MAX_NESTING_DEPTH) throw new TooDeep();
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    const members = entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`);
+    return `{${members.join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }

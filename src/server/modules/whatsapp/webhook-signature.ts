@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the app secret (reference §3.5). */
+/**
+ * `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the app secret
+ * (docs/whatsapp-cloud-api.md §3.5).
+ */
 export function signWebhookBody(body: Uint8Array | string, appSecret: string): string {
   return `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
 }

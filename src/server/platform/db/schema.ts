@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, Kysely, Transaction } from "kysely";
 
 /**
  * The tables as Kysely sees them. Conventions, the same on both engines:
@@ -107,7 +107,7 @@ export interface ConsentEventsTable {
 export interface InboundEventsTable {
   id: Id;
   tenant_id: string;
-  /** message | status | account */
+  /** message | status | error | account */
   kind: string;
   /** Meta's message id, or status id + state: a redelivery hits the unique index. */
   dedup_key: string;
@@ -118,6 +118,8 @@ export interface InboundEventsTable {
   locked_until: number | null;
   attempts: Defaulted<number>;
   error: string | null;
+  /** Higher is handled sooner: 1 for citizens' messages, 0 for bulk events (migration 0009). */
+  priority: Defaulted<number>;
 }
 
 export interface OutboundMessagesTable {
@@ -142,12 +144,27 @@ export interface OutboundMessagesTable {
   wa_message_id: string | null;
   error_code: number | null;
   error_reason: string | null;
+  /** Counted attempts in a row that ended with error_code (an error's own limit is over these). */
+  error_repeats: Defaulted<number>;
   accepted_at: number | null;
   in_flight_since: number | null;
+  /**
+   * Meta's `pricing.type` from the status webhooks (regular, free_customer_service,
+   * free_entry_point); null until a status with pricing arrives. See delivery-status.ts.
+   */
+  pricing_type: Nullable<string>;
+  /** Meta's `pricing.category` (service, utility, marketing, authentication, …). */
+  pricing_category: Nullable<string>;
   /** 1 for a template outside the recipient's 24-hour window (spends the messaging-limit tier). */
   spends_tier: Defaulted<number>;
   created_at: number;
   updated_at: number;
+  /**
+   * The person erased their data while this row was on its way: once the dispatcher has its
+   * outcome, `recipient` becomes this pseudonym (modules/citizens README, "Erasure"). Null
+   * otherwise.
+   */
+  pseudonym: Nullable<string>;
 }
 
 export interface BroadcastsTable {
@@ -171,6 +188,10 @@ export interface BroadcastsTable {
   updated_at: number;
   /** marketing | utility (default): marketing skips people who stopped it in WhatsApp. */
   category: Defaulted<string>;
+  /** 1: listed in the comune's public archive once sent. */
+  public: Defaulted<number>;
+  /** JSON: the policy's answer the approver accepted (audience and cost estimate included). */
+  approval_check: string | null;
 }
 
 /** The moderation inbox: citizens' messages, kept only when the comune enables it, then purged. */
@@ -229,12 +250,18 @@ export interface SessionsTable {
   stage: Defaulted<string>;
 }
 
-export interface LoginFailuresTable {
-  /** sha256 of the lower-cased e-mail address, whether or not an account has it. */
-  email_hash: string;
+/** Login throttling counters (modules/staff/login-throttle.ts). */
+export interface LoginThrottleTable {
+  /** sha256 of the account's e-mail (whether or not an account has it), or of e-mail and address. */
+  key: string;
   failures: number;
-  last_failure_at: number;
-  locked_until: number | null;
+  /** Bumped on every write (compare-and-set). */
+  version: number;
+  last_failure_at: number | null;
+  /** No attempt before this instant. */
+  not_before: number | null;
+  /** On an (account, address) pair: the last login from that address. */
+  last_success_at: number | null;
 }
 
 export interface UserTokensTable {
@@ -287,6 +314,10 @@ export interface AuditLogTable {
   /** Hash chain: each entry's hash covers its content and the previous entry's hash. */
   prev_hash: string | null;
   hash: string;
+  /** How `hash` was computed (modules/audit/audit-chain.ts): 1 public SHA-256, 2 keyed HMAC. */
+  hash_scheme: Defaulted<number>;
+  /** Scheme 2: the public id of the key that sealed the entry. */
+  key_id: Nullable<string>;
 }
 
 export interface DB {
@@ -301,7 +332,7 @@ export interface DB {
   user_roles: UserRolesTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
-  login_failures: LoginFailuresTable;
+  login_throttle: LoginThrottleTable;
   user_tokens: UserTokensTable;
   api_keys: ApiKeysTable;
   tenant_settings: TenantSettingsTable;
@@ -312,6 +343,13 @@ export interface DB {
 export const TABLES_WITHOUT_TENANT: Record<string, string> = {
   users: "a person may hold roles in several comuni; user_roles carries the tenant",
   sessions: "a login session belongs to a user, not to a comune",
-  login_failures: "failed logins are counted per e-mail address, before any comune is known",
+  login_throttle:
+    "failed logins are counted per e-mail address (and client address), before any comune is known",
   user_tokens: "a one-time link belongs to a user, not to a comune",
 };
+
+/**
+ * What a repository function runs on: the database, or a transaction a service opened so that
+ * several writes commit together. The one definition every repository imports.
+ */
+export type Db = Kysely<DB> | Transaction<DB>;

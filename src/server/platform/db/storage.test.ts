@@ -4,6 +4,7 @@ import { loadTenants, type Tenant } from "../../config/tenants.js";
 import { syncTenants } from "../../modules/tenants/tenants.service.js";
 import { fakeClock, SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { openTestDatabase, testEngines } from "../../test/engines.js";
+import { buildSubscriber } from "../../test/factories.js";
 import { ConfigError } from "../errors.js";
 import { createLogger } from "../log.js";
 import type { Database } from "./connect.js";
@@ -58,7 +59,7 @@ describe.each(testEngines())("storage on %s", (engine) => {
         "broadcasts",
         "consent_events",
         "inbound_events",
-        "login_failures",
+        "login_throttle",
         "moderation_messages",
         "outbound_messages",
         "sender_numbers",
@@ -164,26 +165,15 @@ describe.each(testEngines())("storage on %s", (engine) => {
     it("assigns increasing integer ids and keeps instants to the millisecond", async () => {
       const ids: number[] = [];
       for (const waId of ["393331111111", "393332222222", "393333333333"]) {
-        const row = await database.db
-          .insertInto("subscribers")
-          .values({
-            tenant_id: "concorezzo",
-            wa_id: waId,
-            user_id: null,
-            status: "active",
-            first_name: null,
-            last_name: null,
-            profile_name: null,
-            locale: null,
-            subscribed_at: INSTANT,
-            unsubscribed_at: null,
-            blocked_at: null,
-            last_inbound_at: INSTANT + 1,
-            created_at: INSTANT,
-            updated_at: INSTANT,
-          })
-          .returning("id")
-          .executeTakeFirstOrThrow();
+        const row = await buildSubscriber(database.db, {
+          tenant_id: "concorezzo",
+          wa_id: waId,
+          status: "active",
+          subscribed_at: INSTANT,
+          last_inbound_at: INSTANT + 1,
+          created_at: INSTANT,
+          updated_at: INSTANT,
+        });
         ids.push(row.id);
       }
       expect(ids.every((id) => typeof id === "number")).toBe(true);
@@ -210,25 +200,16 @@ describe.each(testEngines())("storage on %s", (engine) => {
     });
 
     it("keeps one subscriber per number per comune, and people known only by user id", async () => {
-      const base = {
-        user_id: null,
-        status: "active" as const,
-        first_name: null,
-        last_name: null,
-        profile_name: null,
-        locale: null,
-        subscribed_at: null,
-        unsubscribed_at: null,
-        blocked_at: null,
-        last_inbound_at: null,
-        created_at: INSTANT,
-        updated_at: INSTANT,
-      };
       const insert = (tenant: string, waId: string | null, userId: string | null) =>
-        database.db
-          .insertInto("subscribers")
-          .values({ ...base, tenant_id: tenant, wa_id: waId, user_id: userId })
-          .execute();
+        buildSubscriber(database.db, {
+          tenant_id: tenant,
+          wa_id: waId,
+          user_id: userId,
+          status: "active",
+          subscribed_at: null,
+          created_at: INSTANT,
+          updated_at: INSTANT,
+        });
       await insert("concorezzo", "393331234567", null);
       await insert("casale-marittimo", "393331234567", null); // the same person in another comune
       await expect(insert("concorezzo", "393331234567", null)).rejects.toThrow();
@@ -281,5 +262,26 @@ describe.each(testEngines())("storage on %s", (engine) => {
       const rows = await database.db.selectFrom("inbound_events").select("received_at").execute();
       expect(rows).toEqual([{ received_at: INSTANT }]);
     });
+  });
+});
+
+describe.each(testEngines().filter((e) => e === "postgres"))("migrations on %s", (engine) => {
+  it("migrate a schema while another schema of the same database holds Kysely's tables", async () => {
+    // The tests' throw-away schemas live side by side: Kysely, looking in every schema, took the
+    // other one's bookkeeping tables for this one's, skipped creating them and failed.
+    const other = await openTestDatabase(engine);
+    const database = await openTestDatabase(engine);
+    try {
+      await migrateToLatest(other.db);
+      expect(await schemaState(database.db)).toEqual({
+        applied: 0,
+        pending: Object.keys(migrations),
+      });
+      expect(await migrateToLatest(database.db)).toHaveLength(Object.keys(migrations).length);
+      expect((await schemaState(database.db)).pending).toEqual([]);
+    } finally {
+      await database.close();
+      await other.close();
+    }
   });
 });

@@ -52,7 +52,7 @@ export const ROLES = ["owner", "editor", "approver", "technician", "viewer"] as 
 export type Role = (typeof ROLES)[number];
 
 /**
- * The roles of a comune (DESIGN.md R9) as permission sets: the one table the whole API is
+ * The roles of a comune (docs/DESIGN.md R9) as permission sets: the one table the whole API is
  * checked against, and the authorization matrix test is generated from.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
@@ -201,7 +201,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
       return;
     }
     const tenant = (request.params as Record<string, string | undefined>).tenant ?? "";
-    if (!options.tenantIds.has(tenant)) throw notFound("Comune");
+    if (!options.tenantIds.has(tenant)) throw notFound("Comune non trovato", "Comune not found");
     if (!principal.permissionsIn(tenant).has(access)) {
       throw principal.withheldIn?.(tenant) ?? forbidden();
     }
@@ -222,4 +222,20 @@ export function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Who an audit entry made by a route is attributed to: the caller the access check
+ * authenticated. A route that writes to the audit log without one (a public route, or a hook that
+ * ran too early) is a programming error and fails loudly, never an entry silently attributed to
+ * "system"; `{ type: "system" }` is for the command line and the server's own jobs only.
+ */
+export function actorOf(request: { actor?: Actor | undefined; url?: string }): Actor {
+  if (!request.actor) {
+    throw new Error(
+      `No authenticated actor for an audit entry${request.url ? ` (${request.url})` : ""}: ` +
+        'the route must declare a permission other than "public"',
+    );
+  }
+  return request.actor;
 }

@@ -5,6 +5,13 @@ import * as outboundIndexes from "./0003-outbound-indexes.js";
 import * as access from "./0004-access.js";
 import * as citizens from "./0005-citizens.js";
 import * as consentEventsByTime from "./0006-consent-events-by-time.js";
+import * as loginThrottle from "./0007-login-throttle.js";
+import * as erasure from "./0008-erasure.js";
+import * as inboundPriority from "./0009-inbound-priority.js";
+import * as auditKeyed from "./0010-audit-keyed.js";
+import * as dispatchRestart from "./0011-dispatch-restart.js";
+import * as broadcastPublic from "./0012-broadcast-public.js";
+import * as broadcastApprovalCheck from "./0013-broadcast-approval-check.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -17,4 +24,11 @@ export const migrations: Record<string, Migration> = {
   "0004-access": access,
   "0005-citizens": citizens,
   "0006-consent-events-by-time": consentEventsByTime,
+  "0007-login-throttle": loginThrottle,
+  "0008-erasure": erasure,
+  "0009-inbound-priority": inboundPriority,
+  "0010-audit-keyed": auditKeyed,
+  "0011-dispatch-restart": dispatchRestart,
+  "0012-broadcast-public": broadcastPublic,
+  "0013-broadcast-approval-check": broadcastApprovalCheck,
 };

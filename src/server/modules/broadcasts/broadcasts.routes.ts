@@ -1,0 +1,282 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { tenantFinder, type Tenant } from "../../config/tenants.js";
+import { actorOf } from "../../platform/http/access.js";
+import { localized } from "../../platform/http/locale.js";
+import { idSchema, tenantParams } from "../../platform/http/params.js";
+import {
+  checkOf,
+  createBroadcast,
+  editBroadcast,
+  getBroadcast,
+  listBroadcasts,
+  type BroadcastsDeps,
+  type Caller,
+} from "./broadcasts.service.js";
+import type { Broadcast } from "./broadcasts.repository.js";
+import {
+  approveBody,
+  broadcastOut,
+  createBody,
+  editBody,
+  params,
+  present,
+  rejectBody,
+  withCheck,
+} from "./broadcasts.schemas.js";
+import { STATUS_LABELS } from "./status-labels.js";
+import {
+  approveBroadcast,
+  cancelBroadcastAs,
+  pauseOrResume,
+  rejectBroadcast,
+  sendsAtOnce,
+  sendUrgentAtOnce,
+  submitBroadcast,
+} from "./workflow.js";
+import type { Dispatch } from "../dispatch/dispatch.service.js";
+import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
+
+/**
+ * The communication office's broadcasts: write a draft, change it, read it with the comune's
+ * rules applied (`check`: blocks, warnings to acknowledge, when it would start, the people it
+ * would reach and the cost). Approval and sending come on top of these.
+ */
+export function broadcastsRoutes(
+  deps: BroadcastsDeps & {
+    tenants: readonly Tenant[];
+    dispatch: Pick<
+      Dispatch,
+      | "cancelBroadcast"
+      | "startDueBroadcasts"
+      | "startBroadcast"
+      | "pauseBroadcast"
+      | "resumeBroadcast"
+    >;
+    whatsapp: Pick<WhatsAppClients, "forTenant">;
+  },
+) {
+  const tenantOf = tenantFinder(deps.tenants);
+  return (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const callerOf = (request: FastifyRequest & { params: { tenant: string } }): Caller => {
+      const principal = request.principal;
+      const userId = principal?.userId;
+      return {
+        actor: actorOf(request),
+        ...(userId !== undefined ? { userId } : {}),
+        permissions: principal?.permissionsIn(request.params.tenant) ?? new Set(),
+      };
+    };
+    const approvalDeps = {
+      ...deps,
+      listTemplates: (slug: string) => deps.whatsapp.forTenant(slug).listTemplates(),
+      startDue: () => deps.dispatch.startDueBroadcasts(),
+    };
+    const answer = async (tenant: Tenant, b: Broadcast) => ({
+      broadcast: present(b),
+      check: await checkOf(deps, tenant, b),
+    });
+
+    r.get(
+      "/api/tenants/:tenant/broadcasts",
+      {
+        config: { permission: "broadcasts.read" },
+        schema: {
+          tags: ["broadcasts"],
+          summary: "The comune's broadcasts, newest first",
+          params: tenantParams,
+          querystring: z.object({
+            status: z
+              .string()
+              .optional()
+              .refine(
+                (s) => s === undefined || s.split(",").every((x) => x in STATUS_LABELS),
+                localized({
+                  it: `deve essere uno o più stati separati da virgole: ${Object.keys(STATUS_LABELS).join(", ")}`,
+                  en: `must be one or more comma-separated statuses: ${Object.keys(STATUS_LABELS).join(", ")}`,
+                }),
+              ),
+            before: idSchema.optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: { 200: z.object({ broadcasts: z.array(broadcastOut) }) },
+        },
+      },
+      async (request) => {
+        const { status, before, limit } = request.query;
+        const list = await listBroadcasts(deps, tenantOf(request.params.tenant), {
+          ...(status ? { statuses: status.split(",") } : {}),
+          ...(before !== undefined ? { before } : {}),
+          limit,
+        });
+        return { broadcasts: list.map(present) };
+      },
+    );
+
+    r.post(
+      "/api/tenants/:tenant/broadcasts",
+      {
+        config: { permission: "broadcasts.write" },
+        schema: {
+          tags: ["broadcasts"],
+          summary:
+            "Write a new broadcast (a draft), answered with the comune's rules applied; an urgent one posted with an API key holding broadcasts.urgent is approved and sent at once",
+          params: tenantParams,
+          body: createBody,
+          response: { 201: withCheck },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantOf(request.params.tenant);
+        const { sendAt: at, ...rest } = request.body;
+        const caller = callerOf(request);
+        const created = await createBroadcast(
+          deps,
+          tenant,
+          { ...rest, sendAt: at === null ? null : Date.parse(at) },
+          caller,
+        );
+        const sent = sendsAtOnce(created, caller)
+          ? await sendUrgentAtOnce(approvalDeps, tenant, created, caller)
+          : created;
+        return reply.status(201).send(await answer(tenant, sent));
+      },
+    );
+
+    r.get(
+      "/api/tenants/:tenant/broadcasts/:id",
+      {
+        config: { permission: "broadcasts.read" },
+        schema: {
+          tags: ["broadcasts"],
+          summary: "A broadcast, with the comune's rules applied as it stands now",
+          params,
+          response: { 200: withCheck },
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request.params.tenant);
+        return answer(tenant, await getBroadcast(deps, tenant, request.params.id));
+      },
+    );
+
+    r.patch(
+      "/api/tenants/:tenant/broadcasts/:id",
+      {
+        config: { permission: "broadcasts.write" },
+        schema: {
+          tags: ["broadcasts"],
+          summary: "Change a draft (only the fields given); 409 once it is past its draft",
+          params,
+          body: editBody,
+          response: { 200: withCheck },
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request.params.tenant);
+        const { sendAt: at, ...rest } = request.body;
+        const edited = await editBroadcast(
+          deps,
+          tenant,
+          request.params.id,
+          {
+            ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+            ...(at !== undefined ? { sendAt: at === null ? null : Date.parse(at) } : {}),
+          },
+          callerOf(request),
+        );
+        return answer(tenant, edited);
+      },
+    );
+
+    const workflowRoute = (
+      path: string,
+      summary: string,
+      permission: "broadcasts.write" | "broadcasts.approve" | "broadcasts.read",
+      body: z.ZodType | undefined,
+      act: (tenant: Tenant, id: number, caller: Caller, body: unknown) => Promise<Broadcast>,
+    ) =>
+      r.post(
+        `/api/tenants/:tenant/broadcasts/:id/${path}`,
+        {
+          config: { permission },
+          // A step with nothing to say may come with no body at all.
+          preValidation: (request, _reply, done) => {
+            request.body ??= {};
+            done();
+          },
+          schema: {
+            tags: ["broadcasts"],
+            summary,
+            params,
+            ...(body ? { body } : {}),
+            response: { 200: withCheck },
+          },
+        },
+        async (request) => {
+          const tenant = tenantOf(request.params.tenant);
+          const moved = await act(tenant, request.params.id, callerOf(request), request.body);
+          return answer(tenant, moved);
+        },
+      );
+
+    workflowRoute(
+      "submit",
+      "Hand a draft to the approvers (refused while a rule blocks it)",
+      "broadcasts.write",
+      undefined,
+      (tenant, id, caller) => submitBroadcast(deps, tenant, id, caller),
+    );
+    workflowRoute(
+      "approve",
+      "Approve a submitted broadcast: every warning acknowledged by id, the election declaration when needed; never the author (four eyes)",
+      "broadcasts.approve",
+      approveBody,
+      (tenant, id, caller, body) =>
+        approveBroadcast(approvalDeps, tenant, id, caller, body as z.infer<typeof approveBody>),
+    );
+    workflowRoute(
+      "reject",
+      "Send a submitted broadcast back to its author, saying why",
+      "broadcasts.approve",
+      rejectBody,
+      (tenant, id, caller, body) =>
+        rejectBroadcast(deps, tenant, id, caller, (body as z.infer<typeof rejectBody>).reason),
+    );
+    const controls = {
+      ...deps,
+      pause: (n: number) => deps.dispatch.pauseBroadcast(n),
+      resume: (n: number) => deps.dispatch.resumeBroadcast(n),
+      start: (n: number) => deps.dispatch.startBroadcast(n),
+    };
+    workflowRoute(
+      "pause",
+      "Pause a broadcast that is sending (deliveries not yet sent wait)",
+      "broadcasts.approve",
+      undefined,
+      (tenant, id, caller) => pauseOrResume(controls, tenant, id, caller, "pause"),
+    );
+    workflowRoute(
+      "resume",
+      "Resume a paused broadcast, or one stopped in needs attention once its cause is fixed",
+      "broadcasts.approve",
+      undefined,
+      (tenant, id, caller) => pauseOrResume(controls, tenant, id, caller, "resume"),
+    );
+    workflowRoute(
+      "cancel",
+      "Cancel a broadcast not yet over (the office its drafts; an approver anything)",
+      "broadcasts.read",
+      undefined,
+      (tenant, id, caller) =>
+        cancelBroadcastAs(
+          { ...deps, cancel: (n) => deps.dispatch.cancelBroadcast(n) },
+          tenant,
+          id,
+          caller,
+        ),
+    );
+  };
+}

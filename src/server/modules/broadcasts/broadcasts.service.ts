@@ -1,0 +1,232 @@
+import type { Tenant } from "../../config/tenants.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Db } from "../../platform/db/schema.js";
+import { AppError, invalid, notFound, type FieldProblem } from "../../platform/errors.js";
+import type { Actor, Permission } from "../../platform/http/access.js";
+import { currentLocale } from "../../platform/http/locale.js";
+import { recordAudit } from "../audit/audit.service.js";
+import { audienceOf } from "../citizens/audience.js";
+import { canMove } from "../dispatch/broadcast-status.js";
+import { moveBroadcast } from "../dispatch/dispatch.service.js";
+import {
+  findBroadcastOf,
+  insertDraft,
+  listBroadcastsOf,
+  updateDraftFields,
+  type Broadcast,
+  type BroadcastFields,
+} from "./broadcasts.repository.js";
+import { checkBroadcast, type PolicyCheck } from "./policy/index.js";
+import { policySettingsOf } from "./settings.js";
+import { statusLabel } from "./status-labels.js";
+
+/**
+ * The communication office's broadcasts: drafts written, edited and checked against the
+ * comune's rules (policy/). Approval, scheduling and sending build on the lifecycle table.
+ */
+export interface BroadcastsDeps {
+  db: Db;
+  clock: Clock;
+}
+
+/** Who acts: the audit's actor, the staff member's id when a person (not a key) acts, and what they may do in the comune. */
+export interface Caller {
+  actor: Actor;
+  userId?: number;
+  permissions: ReadonlySet<Permission>;
+}
+
+/** The states in which the text and the settings may still change. */
+const EDITABLE = ["draft"] as const;
+
+const say = (text: { it: string; en: string }) => text[currentLocale()];
+
+/** The checks no schema can make: the comune's own topics, a send time still to come. */
+function problemsOf(
+  tenant: Tenant,
+  fields: BroadcastFields,
+  now: number,
+  /** An edit judges the send time only when it changes it. */
+  sendAtGiven = true,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (fields.topics !== "all") {
+    const known = new Set(tenant.topics.map((t) => t.id));
+    if (known.size === 0) {
+      problems.push({
+        field: "body.topics",
+        problem: say({
+          it: 'questo comune non ha argomenti: la comunicazione va a tutti ("all")',
+          en: 'this comune has no topics: the broadcast goes to everyone ("all")',
+        }),
+      });
+    } else {
+      fields.topics.forEach((id, i) => {
+        if (known.has(id)) return;
+        problems.push({
+          field: `body.topics.${i}`,
+          problem: say({
+            it: `argomento sconosciuto: ${id} (sono: ${[...known].join(", ")})`,
+            en: `unknown topic: ${id} (the topics are: ${[...known].join(", ")})`,
+          }),
+        });
+      });
+    }
+  }
+  if (sendAtGiven && fields.sendAt !== null && fields.sendAt <= now) {
+    problems.push({
+      field: "body.sendAt",
+      problem: say({
+        it: "è già passata: indica una data e un'ora future, o nessuna per inviare appena approvata",
+        en: "is in the past: give a future date and time, or none to send once approved",
+      }),
+    });
+  }
+  return problems;
+}
+
+export function broadcastNotFound(): AppError {
+  return notFound("Comunicazione non trovata", "Broadcast not found");
+}
+
+export async function createBroadcast(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  fields: BroadcastFields,
+  caller: Caller,
+): Promise<Broadcast> {
+  const now = deps.clock.now();
+  const problems = problemsOf(tenant, fields, now);
+  if (problems.length > 0) throw invalid(problems);
+  return deps.db.transaction().execute(async (trx) => {
+    const created = await insertDraft(trx, {
+      tenantId: tenant.slug,
+      fields,
+      createdBy: caller.userId ?? null,
+      now,
+    });
+    await recordAudit(
+      trx,
+      {
+        tenantId: tenant.slug,
+        actor: caller.actor,
+        action: "broadcast.created",
+        target: { type: "broadcast", id: String(created.id) },
+        summary: { title: created.title, urgent: created.urgent, topics: created.topics },
+      },
+      now,
+    );
+    return created;
+  });
+}
+
+/**
+ * Changes a draft's fields. A broadcast submitted, approved or rejected goes back to draft (its
+ * approval gone); one scheduled or further on is a 409 with its current status.
+ */
+export async function editBroadcast(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  id: number,
+  changes: Partial<BroadcastFields>,
+  caller: Caller,
+): Promise<Broadcast> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const before = await findBroadcastOf(trx, tenant.slug, id);
+    if (!before) throw broadcastNotFound();
+    const fields: BroadcastFields = {
+      title: changes.title ?? before.title,
+      text: changes.text ?? before.text,
+      topics: changes.topics ?? before.topics,
+      urgent: changes.urgent ?? before.urgent,
+      public: changes.public ?? before.public,
+      sendAt: changes.sendAt !== undefined ? changes.sendAt : before.sendAt,
+    };
+    // Changed after submission (or a rejection): back to draft, the approval gone.
+    const revised = canMove("revise", before.status);
+    if (!revised && !(EDITABLE as readonly string[]).includes(before.status)) {
+      throw notEditable(before.status);
+    }
+    const problems = problemsOf(tenant, fields, now, changes.sendAt !== undefined);
+    if (problems.length > 0) throw invalid(problems);
+    if (revised) await moveBroadcast(trx, { broadcastId: id, move: "revise", now });
+    const edited = await updateDraftFields(trx, {
+      tenantId: tenant.slug,
+      id,
+      fields,
+      editable: EDITABLE,
+      now,
+    });
+    if (!edited) throw notEditable(before.status);
+    const changed = (Object.keys(fields) as (keyof BroadcastFields)[]).filter(
+      (k) => JSON.stringify(before[k]) !== JSON.stringify(edited[k]),
+    );
+    await recordAudit(
+      trx,
+      {
+        tenantId: tenant.slug,
+        actor: caller.actor,
+        action: "broadcast.edited",
+        target: { type: "broadcast", id: String(id) },
+        summary: revised ? { changed, revisedFrom: before.status } : { changed },
+      },
+      now,
+    );
+    return edited;
+  });
+}
+
+export function notEditable(status: string): AppError {
+  const label = statusLabel(status);
+  return new AppError(
+    409,
+    "BROADCAST_NOT_EDITABLE",
+    `La comunicazione non si può modificare: è ${label.it}`,
+    undefined,
+    { en: `The broadcast cannot be edited: it is ${label.en}`, currentStatus: status },
+  );
+}
+
+export async function getBroadcast(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  id: number,
+): Promise<Broadcast> {
+  const found = await findBroadcastOf(deps.db, tenant.slug, id);
+  if (!found) throw broadcastNotFound();
+  return found;
+}
+
+export function listBroadcasts(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  filter: { statuses?: readonly string[]; before?: number; limit: number },
+): Promise<Broadcast[]> {
+  return listBroadcastsOf(deps.db, tenant.slug, filter);
+}
+
+/**
+ * The comune's rules applied to a broadcast as it stands, for the people it would reach now:
+ * what blocks it, what the approver must acknowledge, when it would start, what it would cost.
+ */
+export async function checkOf(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  broadcast: Broadcast,
+): Promise<PolicyCheck & { audience: { recipients: number; inWindow: number } }> {
+  const now = deps.clock.now();
+  const audience = await audienceOf(deps.db, tenant.slug, broadcast.topics, now);
+  const check = checkBroadcast(
+    {
+      text: broadcast.text,
+      topics: broadcast.topics,
+      urgent: broadcast.urgent,
+      ...(broadcast.sendAt !== null ? { sendAt: broadcast.sendAt } : {}),
+      audience,
+    },
+    policySettingsOf(tenant),
+    now,
+  );
+  return { ...check, audience };
+}

@@ -1,0 +1,68 @@
+import type { Tenant } from "../../config/tenants.js";
+import { recordAudit } from "../audit/audit.service.js";
+import { moveBroadcast } from "../dispatch/dispatch.service.js";
+import { broadcastIdsUsingTemplate } from "./broadcasts.repository.js";
+import type { BroadcastsDeps } from "./broadcasts.service.js";
+
+/** Meta's `message_template_status_update` value, as the webhook parser validated it. */
+export interface TemplateStatusUpdate {
+  message_template_name: string;
+  message_template_language: string;
+  event: string;
+  reason?: string | null;
+}
+
+/** The template events after which WhatsApp refuses the template. */
+const UNUSABLE = new Set([
+  "PAUSED",
+  "DISABLED",
+  "REJECTED",
+  "FLAGGED",
+  "PENDING_DELETION",
+  "DELETED",
+]);
+
+/**
+ * A template Meta paused, disabled or rejected stops, before any further send, every broadcast
+ * of the comune that goes out through it and is approved, scheduled or sending: in needs
+ * attention, with the reason staff read. They resume it once Meta approves the template again.
+ * Returns how many broadcasts were stopped.
+ */
+export async function applyTemplateStatus(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  update: TemplateStatusUpdate,
+): Promise<number> {
+  if (!UNUSABLE.has(update.event.toUpperCase())) return 0;
+  const name = update.message_template_name;
+  const language = update.message_template_language;
+  const ids = await broadcastIdsUsingTemplate(deps.db, {
+    tenantId: tenant.slug,
+    name,
+    language,
+    statuses: ["approved", "scheduled", "sending"],
+  });
+  const why = update.reason && update.reason !== "NONE" ? ` (${update.reason})` : "";
+  const reason = `WhatsApp ha sospeso il modello «${name}» (${language}): ${update.event}${why}. Riprendi l'invio quando Meta lo approva di nuovo.`;
+  let halted = 0;
+  for (const id of ids) {
+    const now = deps.clock.now();
+    await deps.db.transaction().execute(async (trx) => {
+      const moved = await moveBroadcast(trx, { broadcastId: id, move: "halt", now, reason });
+      if (!moved.moved) return;
+      halted += 1;
+      await recordAudit(
+        trx,
+        {
+          tenantId: tenant.slug,
+          actor: { type: "system" },
+          action: "broadcast.halted",
+          target: { type: "broadcast", id: String(id) },
+          summary: { template: name, language, event: update.event },
+        },
+        now,
+      );
+    });
+  }
+  return halted;
+}

@@ -1,0 +1,98 @@
+import { sql } from "kysely";
+import type { Db } from "../../../platform/db/schema.js";
+import { toSubscriber, type Subscriber } from "../citizens.repository.js";
+
+/** The moderation inbox as the admin API reads it: the people to review, the report. */
+
+export interface FlaggedRow {
+  subscriber: Subscriber;
+  flaggedMessages: number;
+  lastFlaggedMessageAt: number | null;
+}
+
+/**
+ * People to review: flagged themselves (flood rule, staff) or with flagged messages in the
+ * moderation inbox. Newest first, at most `limit`.
+ */
+export async function listFlagged(db: Db, tenantId: string, limit: number): Promise<FlaggedRow[]> {
+  const flaggedMessages = db
+    .selectFrom("moderation_messages")
+    .where("tenant_id", "=", tenantId)
+    .where("flagged_at", "is not", null)
+    .select([
+      "subscriber_key",
+      sql<number>`count(*)`.as("n"),
+      sql<number>`max(flagged_at)`.as("last_flagged_at"),
+    ])
+    .groupBy("subscriber_key");
+  const rows = await db
+    .selectFrom("subscribers as s")
+    .leftJoin(flaggedMessages.as("m"), "m.subscriber_key", "s.subscriber_key")
+    .where("s.tenant_id", "=", tenantId)
+    .where((eb) => eb.or([eb("s.flagged_at", "is not", null), eb("m.n", ">", 0)]))
+    .selectAll("s")
+    .select(["m.n as flagged_messages", "m.last_flagged_at"])
+    .orderBy(sql`coalesce(s.flagged_at, m.last_flagged_at)`, "desc")
+    .orderBy("s.id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(({ flagged_messages, last_flagged_at, ...row }) => ({
+    subscriber: toSubscriber(row),
+    flaggedMessages: Number(flagged_messages ?? 0),
+    lastFlaggedMessageAt: last_flagged_at === null ? null : Number(last_flagged_at),
+  }));
+}
+
+export interface ReportMessage {
+  id: number;
+  subscriberId: number | null;
+  waId: string | null;
+  userId: string | null;
+  inboundMessageId: string;
+  type: string;
+  text: string | null;
+  mediaId: string | null;
+  receivedAt: number;
+  flaggedAt: number | null;
+  senderFlaggedAt: number | null;
+  flagReason: string | null;
+}
+
+/**
+ * The moderation inbox for the report to the authorities, oldest first. For one person: every
+ * message kept from them (the staff chose to report that person). For everyone: flagged
+ * messages, and every kept message of a flagged person.
+ */
+export function listReportMessages(
+  db: Db,
+  tenantId: string,
+  subscriberKey: string | undefined,
+): Promise<ReportMessage[]> {
+  let query = db
+    .selectFrom("moderation_messages as m")
+    .leftJoin("subscribers as s", (join) =>
+      join.onRef("s.subscriber_key", "=", "m.subscriber_key").on("s.tenant_id", "=", tenantId),
+    )
+    .where("m.tenant_id", "=", tenantId)
+    .select([
+      "m.id",
+      "s.id as subscriberId",
+      "s.wa_id as waId",
+      "s.user_id as userId",
+      "m.inbound_message_id as inboundMessageId",
+      "m.type",
+      "m.text",
+      "m.media_id as mediaId",
+      "m.received_at as receivedAt",
+      "m.flagged_at as flaggedAt",
+      "s.flagged_at as senderFlaggedAt",
+      "s.flag_reason as flagReason",
+    ]);
+  query =
+    subscriberKey === undefined
+      ? query.where((eb) =>
+          eb.or([eb("m.flagged_at", "is not", null), eb("s.flagged_at", "is not", null)]),
+        )
+      : query.where("m.subscriber_key", "=", subscriberKey);
+  return query.orderBy("m.received_at").orderBy("m.id").execute();
+}
