@@ -5,7 +5,12 @@ import { registerErrorHandling } from "../../platform/http/error-handler.js";
 import { createLogger } from "../../platform/log.js";
 import { registerSandbox, sandboxNumbersFromTenants } from "./sandbox.js";
 import { defaultSettings, type SandboxSettings } from "./settings.js";
-import { TEST_NUMBERS, startTestSandbox, templateTo, type TestSandbox } from "./test-kit.js";
+import {
+  TEST_NUMBERS,
+  startTestSandbox,
+  templateTo,
+  type TestSandbox,
+} from "../../test/sandbox-kit.js";
 import type { Tenant } from "../../config/tenants.js";
 
 /** The control API: numbers, settings, template review outcomes, reset; and the entry points. */
@@ -113,6 +118,31 @@ describe("control API", () => {
       body: templateTo("393331234567", "notizia_comune", ["x"]),
     });
     expect(send.status).toBe(200);
+  });
+
+  it("counts the webhooks it has still to post, down to zero once the receiver has them", async () => {
+    const settings = await t.api<SandboxSettings>("GET", "/settings");
+    await t.api("PUT", "/settings", { statusDelayMs: { min: 300, max: 300 } });
+    try {
+      const before = t.receiver.statuses().length;
+      const send = await t.graph("POST", "/100000000000001/messages", {
+        body: templateTo("393331234568", "notizia_comune", ["x"]),
+      });
+      expect(send.status).toBe(200);
+      // `sent` and `delivered` wait for their delay.
+      expect((await t.api<{ pending: number }>("GET", "/webhooks")).body.pending).toBe(2);
+      await t.receiver.waitFor(() =>
+        t.receiver.statuses().length >= before + 2 ? true : undefined,
+      );
+      let pending = 1;
+      for (let i = 0; i < 100 && pending > 0; i += 1) {
+        pending = (await t.api<{ pending: number }>("GET", "/webhooks")).body.pending;
+        if (pending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(pending).toBe(0);
+    } finally {
+      await t.api("PUT", "/settings", { statusDelayMs: settings.body.statusDelayMs });
+    }
   });
 
   it("creates a phone with 201 and renames it with 200", async () => {

@@ -21,15 +21,30 @@ export interface PostHandle {
 export interface WebhookPosterOptions {
   url: () => string;
   log: Logger;
-  /**
-   * Waits before each retry. Meta retries for up to 7 days with decreasing frequency; the
-   * sandbox gives up after a few seconds, which is enough to exercise a receiver's retry path
-   * without keeping tests and benchmarks waiting.
-   */
+  /** Waits before each retry; default `META_LIKE_RETRY_DELAYS_MS`. */
   retryDelaysMs?: readonly number[];
-  /** Meta publishes no timeout (reference §3.6); 10 s is generous for an endpoint that must ack fast. */
+  /**
+   * Meta publishes no timeout (docs/whatsapp-cloud-api.md §3.6); 10 s is generous for an endpoint
+   * that must ack fast.
+   */
   timeoutMs?: number;
 }
+
+/**
+ * Meta retries a webhook that did not get an HTTP 200 at once, then less and less often, for up to
+ * 7 days (docs/whatsapp-cloud-api.md §3.6; the schedule itself is not published). The sandbox does
+ * the same shape, waits growing fourfold from 250 ms (0.25, 1, 4, 16, 64, 256 s) and then every 5
+ * minutes, and stops after an hour rather than a week: enough for a receiver that restarts after
+ * any outage a test or a demo makes, without holding the posts of one that is gone for good. What
+ * matters to a receiver is kept: after an outage of D, a status's next retry can come about D or
+ * more later, never at the restart.
+ */
+export const META_LIKE_RETRY_DELAYS_MS: readonly number[] = (() => {
+  const delays = [250, 1_000, 4_000, 16_000, 64_000, 256_000];
+  const total = () => delays.reduce((a, b) => a + b, 0);
+  while (total() + 300_000 <= 3_600_000) delays.push(300_000);
+  return delays;
+})();
 
 /**
  * Posts signed webhooks the way Meta does: JSON body, `X-Hub-Signature-256` over the exact
@@ -46,7 +61,7 @@ export class WebhookPoster {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: WebhookPosterOptions) {
-    this.retryDelaysMs = options.retryDelaysMs ?? [250, 1_000, 4_000];
+    this.retryDelaysMs = options.retryDelaysMs ?? META_LIKE_RETRY_DELAYS_MS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -136,6 +151,14 @@ export class WebhookPoster {
     this.inFlight.add(promise);
     const forget = () => void this.inFlight.delete(promise);
     promise.then(forget, forget);
+  }
+
+  /**
+   * Webhooks scheduled (a status waiting for its delay, a retry waiting for its turn) or on the
+   * wire: zero once the sandbox has told the receiver everything it has to tell so far.
+   */
+  get pending(): number {
+    return this.timers.size + this.inFlight.size;
   }
 
   get isClosed(): boolean {
