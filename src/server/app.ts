@@ -10,6 +10,7 @@ import { instanceRoutes } from "./modules/staff/instance.routes.js";
 import { usersRoutes } from "./modules/staff/users.routes.js";
 import { settingsRoutes } from "./modules/tenants/settings.routes.js";
 import { broadcastsRoutes } from "./modules/broadcasts/broadcasts.routes.js";
+import { mediaRoutes } from "./modules/broadcasts/media.routes.js";
 import { citizensAdminRoutes } from "./modules/citizens/admin/admin.routes.js";
 import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
@@ -160,6 +161,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       dispatch: deps.services.dispatch,
       whatsapp: deps.services.whatsapp,
     }),
+  );
+  await app.register(
+    mediaRoutes({ db: deps.database.db, clock: deps.clock, tenants: deps.tenants }),
   );
   await app.register(
     citizensAdminRoutes({

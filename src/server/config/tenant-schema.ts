@@ -9,6 +9,27 @@ import { DEFAULT_COMMANDS, findKeywordConflicts, keywordWords } from "./keyword-
  * never live here; the file names the environment variables that hold them.
  */
 
+/** A template by name and language, as Meta lists it. */
+const templateRef = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9_]{1,512}$/, "must be a template name: lower-case letters, digits, _"),
+  language: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, "must be a language code like it"),
+});
+
+/** The kinds of template a broadcast goes out through (broadcasts/templates.ts chooses). */
+export const TEMPLATE_KINDS = [
+  "text",
+  "image",
+  "video",
+  "document",
+  "alert",
+  "alertImage",
+  "alertVideo",
+  "alertDocument",
+] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 
 /** A keyword or command word as the grammar reads it: it needs a letter or digit to match. */
@@ -330,24 +351,18 @@ export const tenantFileSchema = z.strictObject({
       allowedLinkDomains: z.array(nonEmpty).default([]),
       /**
        * The comune's WhatsApp templates by kind: outside a person's 24-hour window WhatsApp
-       * delivers only an approved template. `text`: one body parameter, {{1}}, the broadcast's text.
+       * delivers only an approved template. Each takes the broadcast's text as its one body
+       * parameter, {{1}}; `image`, `video` and `document` show the broadcast's file in their
+       * header. The `alert…` kinds (UTILITY templates) carry civil-protection and service notices:
+       * urgent broadcasts and those whose topics are all service topics; without one, the
+       * kind without `alert` is used.
        */
       templates: z
-        .strictObject({
-          text: z
-            .strictObject({
-              name: z
-                .string()
-                .regex(
-                  /^[a-z0-9_]{1,512}$/,
-                  "must be a template name: lower-case letters, digits, _",
-                ),
-              language: z
-                .string()
-                .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, "must be a language code like it"),
-            })
-            .optional(),
-        })
+        .strictObject(
+          Object.fromEntries(
+            TEMPLATE_KINDS.map((kind) => [kind, templateRef.optional()]),
+          ) as Record<TemplateKind, z.ZodOptional<typeof templateRef>>,
+        )
         .prefault({}),
     })
     .prefault({}),

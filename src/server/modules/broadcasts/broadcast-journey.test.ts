@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
 import { until } from "../../test/dispatch-harness.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { buildSubscriber } from "../../test/factories.js";
 import { seedUser } from "../../test/staff-kit.js";
 
 /**
@@ -17,7 +18,14 @@ const PHONE = "393471112233";
 interface PhoneMessage {
   direction: "from_phone" | "to_phone";
   text?: string;
+  media?: { kind: string; url?: string; mimeType?: string };
 }
+
+/** A 2×2 PNG, as a phone camera's picture would be (any valid PNG does). */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 describe("a broadcast from the office to a citizen's phone", () => {
   let s: InProcessServer;
@@ -60,8 +68,8 @@ describe("a broadcast from the office to a citizen's phone", () => {
     expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
     return (await response.json()) as { broadcast: { id: number; status: string } };
   };
-  const received = async () => {
-    const response = await sandbox("GET", `/phones/${PHONE}/messages`);
+  const received = async (phone = PHONE) => {
+    const response = await sandbox("GET", `/phones/${phone}/messages`);
     const { messages } = (await response.json()) as { messages: PhoneMessage[] };
     return messages.filter((m) => m.direction === "to_phone");
   };
@@ -109,5 +117,64 @@ describe("a broadcast from the office to a citizen's phone", () => {
       },
       15_000,
     );
+  });
+
+  it("sends a picture to the civil-protection topic's subscribers only, each once, through the notice template", async () => {
+    const db = s.server.database.db;
+    // Subscribed earlier (how they chose does not matter here): one to civil protection, one to
+    // cultural events only, one who chose nothing (every topic).
+    const phones = { civil: "393471112240", culture: "393471112241", every: "393471112242" };
+    const topicsOf = { civil: ["protezione-civile"], culture: ["eventi-culturali"], every: [] };
+    for (const [who, waId] of Object.entries(phones) as [keyof typeof phones, string][]) {
+      await sandbox("POST", "/phones", { waId, name: who });
+      await buildSubscriber(db, {
+        tenant_id: "casale-marittimo",
+        wa_id: waId,
+        topics: JSON.stringify(topicsOf[who]),
+      });
+    }
+    const upload = await fetch(
+      `${s.baseUrl}/api/tenants/casale-marittimo/media?filename=allerta.png`,
+      { method: "POST", headers: { ...office, "content-type": "image/png" }, body: PNG },
+    );
+    expect(upload.status, await upload.clone().text()).toBe(201);
+    const { media } = (await upload.json()) as { media: { id: number; kind: string } };
+    expect(media.kind).toBe("image");
+
+    const { broadcast } = await staff(office, "", {
+      title: "Allerta meteo",
+      text: "Allerta arancione per temporali fino a domani sera: evitate i sottopassi.",
+      topics: ["protezione-civile"],
+      mediaId: media.id,
+    });
+    await staff(office, `/${broadcast.id}/submit`);
+    const approved = await staff(mayor, `/${broadcast.id}/approve`);
+    expect(approved.broadcast.status).toBe("sending");
+    await until(
+      "the broadcast sent",
+      async () => {
+        const response = await fetch(
+          `${s.baseUrl}/api/tenants/casale-marittimo/broadcasts/${broadcast.id}`,
+          { headers: mayor },
+        );
+        const { broadcast: now } = (await response.json()) as { broadcast: { status: string } };
+        return now.status === "sent" ? true : undefined;
+      },
+      15_000,
+    );
+    for (const who of ["civil", "every"] as const) {
+      const got = await received(phones[who]);
+      expect(got, who).toHaveLength(1);
+      expect(got[0]?.text).toContain("Avviso del Comune:");
+      expect(got[0]?.text).toContain("Allerta arancione per temporali");
+      expect(got[0]?.media).toMatchObject({ kind: "image", mimeType: "image/png" });
+      // The phone shows the very picture the office uploaded.
+      const picture = await fetch(`${s.baseUrl}${got[0]?.media?.url ?? ""}`);
+      expect(Buffer.from(await picture.arrayBuffer()).equals(PNG)).toBe(true);
+    }
+    expect(await received(phones.culture)).toHaveLength(0);
+    // The picture went up to WhatsApp once, for Casale's number, and is kept for the next sends.
+    const uploads = await db.selectFrom("media_uploads").selectAll().execute();
+    expect(uploads.filter((u) => Number(u.media_file_id) === media.id)).toHaveLength(1);
   });
 });

@@ -21,6 +21,8 @@ export interface Broadcast {
   public: boolean;
   /** When to start; null: as soon as it is approved. */
   sendAt: number | null;
+  /** The stored file (media_files) shown in the message's header, or null. */
+  mediaId: number | null;
   createdBy: number | null;
   approvedBy: number | null;
   startedAt: number | null;
@@ -40,6 +42,7 @@ export interface BroadcastFields {
   urgent: boolean;
   public: boolean;
   sendAt: number | null;
+  mediaId: number | null;
 }
 
 type Row = Selectable<BroadcastsTable>;
@@ -76,6 +79,7 @@ function toBroadcast(row: Row): Broadcast {
     urgent: row.priority === "urgent",
     public: Number(row.public) === 1,
     sendAt: row.scheduled_at === null ? null : Number(row.scheduled_at),
+    mediaId: row.media_id === null ? null : Number(row.media_id),
     createdBy: row.created_by === null ? null : Number(row.created_by),
     approvedBy: row.approved_by === null ? null : Number(row.approved_by),
     startedAt: row.started_at === null ? null : Number(row.started_at),
@@ -95,6 +99,7 @@ function columnsOf(fields: BroadcastFields) {
     priority: fields.urgent ? "urgent" : "normal",
     public: fields.public ? 1 : 0,
     scheduled_at: fields.sendAt,
+    media_id: fields.mediaId,
   };
 }
 

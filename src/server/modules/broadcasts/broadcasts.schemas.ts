@@ -72,6 +72,8 @@ const fieldsShape = {
   urgent: z.boolean(),
   public: z.boolean(),
   sendAt,
+  /** A file uploaded with POST /api/tenants/:tenant/media, shown in the message's header. */
+  mediaId: idSchema.nullable(),
 };
 
 export const createBody = z.object({
@@ -80,6 +82,7 @@ export const createBody = z.object({
   urgent: z.boolean().default(false),
   public: z.boolean().default(false),
   sendAt: sendAt.default(null),
+  mediaId: idSchema.nullable().default(null),
 });
 export const editBody = z.object(fieldsShape).partial();
 
@@ -94,6 +97,7 @@ export const broadcastOut = z.object({
   urgent: z.boolean(),
   public: z.boolean(),
   sendAt: z.string().nullable(),
+  mediaId: z.number().nullable(),
   createdBy: z.number().nullable(),
   approvedBy: z.number().nullable(),
   startedAt: z.string().nullable(),
@@ -119,6 +123,7 @@ export function present(b: Broadcast): z.infer<typeof broadcastOut> {
     urgent: b.urgent,
     public: b.public,
     sendAt: iso(b.sendAt),
+    mediaId: b.mediaId,
     createdBy: b.createdBy,
     approvedBy: b.approvedBy,
     startedAt: iso(b.startedAt),

@@ -7,6 +7,7 @@ import { currentLocale } from "../../platform/http/locale.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { audienceOf } from "../citizens/audience.js";
 import { canMove } from "../dispatch/broadcast-status.js";
+import { mediaFileOf } from "../media/media.service.js";
 import { moveBroadcast } from "../dispatch/dispatch.service.js";
 import {
   findBroadcastOf,
@@ -85,6 +86,24 @@ function problemsOf(
   return problems;
 }
 
+/** A file the broadcast names must be one the comune uploaded. */
+async function mediaProblems(
+  db: Db,
+  tenant: Tenant,
+  mediaId: number | null,
+): Promise<FieldProblem[]> {
+  if (mediaId === null || (await mediaFileOf(db, tenant.slug, mediaId))) return [];
+  return [
+    {
+      field: "body.mediaId",
+      problem: say({
+        it: `nessun file ${mediaId} per questo comune: caricalo prima (POST /api/tenants/${tenant.slug}/media)`,
+        en: `no file ${mediaId} for this comune: upload it first (POST /api/tenants/${tenant.slug}/media)`,
+      }),
+    },
+  ];
+}
+
 export function broadcastNotFound(): AppError {
   return notFound("Comunicazione non trovata", "Broadcast not found");
 }
@@ -96,7 +115,10 @@ export async function createBroadcast(
   caller: Caller,
 ): Promise<Broadcast> {
   const now = deps.clock.now();
-  const problems = problemsOf(tenant, fields, now);
+  const problems = [
+    ...problemsOf(tenant, fields, now),
+    ...(await mediaProblems(deps.db, tenant, fields.mediaId)),
+  ];
   if (problems.length > 0) throw invalid(problems);
   return deps.db.transaction().execute(async (trx) => {
     const created = await insertDraft(trx, {
@@ -142,13 +164,17 @@ export async function editBroadcast(
       urgent: changes.urgent ?? before.urgent,
       public: changes.public ?? before.public,
       sendAt: changes.sendAt !== undefined ? changes.sendAt : before.sendAt,
+      mediaId: changes.mediaId !== undefined ? changes.mediaId : before.mediaId,
     };
     // Changed after submission (or a rejection): back to draft, the approval gone.
     const revised = canMove("revise", before.status);
     if (!revised && !(EDITABLE as readonly string[]).includes(before.status)) {
       throw notEditable(before.status);
     }
-    const problems = problemsOf(tenant, fields, now, changes.sendAt !== undefined);
+    const problems = [
+      ...problemsOf(tenant, fields, now, changes.sendAt !== undefined),
+      ...(changes.mediaId !== undefined ? await mediaProblems(trx, tenant, fields.mediaId) : []),
+    ];
     if (problems.length > 0) throw invalid(problems);
     if (revised) await moveBroadcast(trx, { broadcastId: id, move: "revise", now });
     const edited = await updateDraftFields(trx, {
@@ -206,6 +232,26 @@ export function listBroadcasts(
   return listBroadcastsOf(deps.db, tenant.slug, filter);
 }
 
+/** What the policy judges of a broadcast as it stands: its fields, its file, the people it reaches now. */
+export async function policyDraftOf(deps: BroadcastsDeps, tenant: Tenant, broadcast: Broadcast) {
+  const now = deps.clock.now();
+  const audience = await audienceOf(deps.db, tenant.slug, broadcast.topics, now);
+  const media =
+    broadcast.mediaId === null
+      ? undefined
+      : await mediaFileOf(deps.db, tenant.slug, broadcast.mediaId);
+  return {
+    text: broadcast.text,
+    topics: broadcast.topics,
+    urgent: broadcast.urgent,
+    ...(broadcast.sendAt !== null ? { sendAt: broadcast.sendAt } : {}),
+    ...(media
+      ? { media: { kind: media.kind, mimeType: media.mimeType, sizeBytes: media.sizeBytes } }
+      : {}),
+    audience,
+  };
+}
+
 /**
  * The comune's rules applied to a broadcast as it stands, for the people it would reach now:
  * what blocks it, what the approver must acknowledge, when it would start, what it would cost.
@@ -215,18 +261,7 @@ export async function checkOf(
   tenant: Tenant,
   broadcast: Broadcast,
 ): Promise<PolicyCheck & { audience: { recipients: number; inWindow: number } }> {
-  const now = deps.clock.now();
-  const audience = await audienceOf(deps.db, tenant.slug, broadcast.topics, now);
-  const check = checkBroadcast(
-    {
-      text: broadcast.text,
-      topics: broadcast.topics,
-      urgent: broadcast.urgent,
-      ...(broadcast.sendAt !== null ? { sendAt: broadcast.sendAt } : {}),
-      audience,
-    },
-    policySettingsOf(tenant),
-    now,
-  );
-  return { ...check, audience };
+  const draft = await policyDraftOf(deps, tenant, broadcast);
+  const check = checkBroadcast(draft, policySettingsOf(tenant), deps.clock.now());
+  return { ...check, audience: draft.audience };
 }

@@ -3,18 +3,24 @@ import type { Tenant } from "../../config/tenants.js";
 import type { DB } from "../../platform/db/schema.js";
 import { AppError, type FieldProblem } from "../../platform/errors.js";
 import { recordAudit } from "../audit/audit.service.js";
-import { audienceOf } from "../citizens/audience.js";
 import type { BroadcastMove } from "../dispatch/broadcast-status.js";
 import { moveBroadcast } from "../dispatch/dispatch.service.js";
+import { mediaFileOf } from "../media/media.service.js";
 import { findBroadcastOf, setSendContent, type Broadcast } from "./broadcasts.repository.js";
-import { broadcastNotFound, type BroadcastsDeps, type Caller } from "./broadcasts.service.js";
 import {
+  broadcastNotFound,
+  policyDraftOf,
+  type BroadcastsDeps,
+  type Caller,
+} from "./broadcasts.service.js";
+import {
+  categoryOf,
   checkBroadcast,
   type ElectionDeclaration,
   type PolicyCheck,
   type TemplateCategory,
 } from "./policy/index.js";
-import { sendContentOf, type ListTemplates } from "./templates.js";
+import { sendContentOf, type ContentShape, type ListTemplates } from "./templates.js";
 import { policySettingsOf } from "./settings.js";
 import { statusLabel } from "./status-labels.js";
 
@@ -63,19 +69,8 @@ async function policyOf(
     templateCategory?: TemplateCategory;
   } = {},
 ): Promise<PolicyCheck> {
-  const now = deps.clock.now();
-  return checkBroadcast(
-    {
-      text: b.text,
-      topics: b.topics,
-      urgent: b.urgent,
-      ...(b.sendAt !== null ? { sendAt: b.sendAt } : {}),
-      ...approval,
-      audience: await audienceOf(deps.db, tenant.slug, b.topics, now),
-    },
-    policySettingsOf(tenant),
-    now,
-  );
+  const draft = await policyDraftOf(deps, tenant, b);
+  return checkBroadcast({ ...draft, ...approval }, policySettingsOf(tenant), deps.clock.now());
 }
 
 /** The blocks (and the warnings not acknowledged) as field problems, in the staff's words. */
@@ -127,6 +122,28 @@ export async function submitBroadcast(
 }
 
 /**
+ * What the template is chosen by: the broadcast's text, its file, and whether it is a service
+ * notice (urgent, or only service topics: the category the policy gives without a template).
+ */
+async function contentShapeOf(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  broadcast: Broadcast,
+): Promise<ContentShape> {
+  const settings = policySettingsOf(tenant);
+  const notice =
+    categoryOf(broadcast.topics, {
+      urgent: broadcast.urgent,
+      ...(settings.topicCategories ? { topicCategories: settings.topicCategories } : {}),
+    }).category === "utility";
+  const media =
+    broadcast.mediaId === null
+      ? undefined
+      : await mediaFileOf(deps.db, tenant.slug, broadcast.mediaId);
+  return { text: broadcast.text, notice, ...(media ? { media } : {}) };
+}
+
+/**
  * The approver accepts it: every warning acknowledged by id, an election-period declaration when
  * one is needed, never the author's own unless the comune turned four eyes off, an urgent one
  * only with the civil-protection permission.
@@ -162,7 +179,11 @@ export async function approveBroadcast(
     );
   }
   // Refused while the comune's template is not usable: before any send, not at the first one.
-  const send = await sendContentOf(tenant, before.text, deps.listTemplates);
+  const send = await sendContentOf(
+    tenant,
+    await contentShapeOf(deps, tenant, before),
+    deps.listTemplates,
+  );
   const check = await policyOf(deps, tenant, before, {
     ...approval,
     templateCategory: send.category,

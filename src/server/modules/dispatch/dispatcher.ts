@@ -4,6 +4,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import type { Logger } from "../../platform/log.js";
 import type { OutboundMessage, SendOutcome, WhatsAppClient } from "../whatsapp/types.js";
+import { waMediaIdFor } from "../media/media.service.js";
 import {
   finishCompletedBroadcasts,
   updateBroadcastStatus,
@@ -98,7 +99,20 @@ export class NumberDispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.db = options.db;
-    this.broadcasts = new KnownBroadcasts(options.db);
+    this.broadcasts = new KnownBroadcasts(options.db, async (media) => {
+      const got = await waMediaIdFor(options.db, options.client, {
+        tenantId: options.sender.tenantId,
+        phoneNumberId: options.sender.phoneNumberId,
+        mediaFileId: media.fileId,
+        now: options.clock.now(),
+      });
+      if (got.ok) return { ok: true, id: got.value };
+      options.log.warn(
+        { event: "dispatch.media_upload_failed", code: got.error.code, file: media.fileId },
+        "A broadcast's file could not be uploaded to WhatsApp",
+      );
+      return { ok: false, reason: `${got.error.code} ${got.error.title}` };
+    });
     const now = options.clock.now();
     // Meta counts a number's messages as they arrive, not as they leave: a few milliseconds of
     // network and event-loop jitter bunch requests sent perfectly spaced: 3% headroom absorbs

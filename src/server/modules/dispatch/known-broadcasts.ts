@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 import type { OutboundMessage } from "../whatsapp/types.js";
 import { broadcastStates } from "./broadcast-delivery.repository.js";
+import { withHeaderMedia, type BroadcastContent, type HeaderMedia } from "./broadcast-content.js";
 import { ErrorBudget } from "./error-budget.js";
 
 /**
@@ -16,7 +17,17 @@ export class KnownBroadcasts {
   private readonly budgets = new Map<number, ErrorBudget>();
   private readonly attention = new Map<number, string>();
 
-  constructor(private readonly db: Kysely<DB>) {}
+  /**
+   * `mediaIdOf`: the sender number's Cloud API id for a stored file (uploaded when it has none or
+   * its id expired), or the reason it could not get one. Absent: content with a stored file
+   * cannot be sent (the broadcast stops in needs attention).
+   */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly mediaIdOf?: (
+      media: HeaderMedia,
+    ) => Promise<{ ok: true; id: string } | { ok: false; reason: string }>,
+  ) {}
 
   status(broadcastId: number): string | undefined {
     return this.statuses.get(broadcastId);
@@ -40,11 +51,33 @@ export class KnownBroadcasts {
       (id) => !this.contents.has(id) || !this.statuses.has(id),
     );
     for (const [id, broadcast] of await broadcastStates(this.db, needed)) {
-      if (!this.contents.has(id)) {
-        this.contents.set(id, JSON.parse(broadcast.content) as OutboundMessage);
-      }
       if (!this.statuses.has(id)) this.statuses.set(id, broadcast.status);
+      if (!this.contents.has(id)) {
+        const message = await this.messageOf(id, JSON.parse(broadcast.content) as BroadcastContent);
+        if (message) this.contents.set(id, message);
+      }
     }
+  }
+
+  /**
+   * The message of a broadcast's content; for a stored file in its header, with this number's id
+   * of it. Without one the broadcast stops, with the reason, rather than send rows that would
+   * all fail (or come back to the queue again and again).
+   */
+  private async messageOf(
+    broadcastId: number,
+    content: BroadcastContent,
+  ): Promise<OutboundMessage | undefined> {
+    if (!content.headerMedia) return content;
+    const got = this.mediaIdOf
+      ? await this.mediaIdOf(content.headerMedia)
+      : { ok: false as const, reason: "no media uploads in this process" };
+    if (got.ok) return withHeaderMedia(content, got.id);
+    this.needsAttention(
+      broadcastId,
+      `Il file allegato non si è potuto caricare su WhatsApp (${got.reason}): riprendi l'invio per riprovare.`,
+    );
+    return undefined;
   }
 
   /** Reads every known broadcast's status again; forgets those that are gone. */

@@ -104,7 +104,9 @@ describe("control API", () => {
       "GET",
       "/templates",
     );
-    expect(templates.body.templates.filter((x) => x.tenant === "casale-marittimo")).toHaveLength(6);
+    expect(templates.body.templates.filter((x) => x.tenant === "casale-marittimo")).toHaveLength(
+      10,
+    );
   });
 
   it("resets phones, blocks, counters and templates", async () => {

@@ -198,6 +198,10 @@ describe("GET /{waba-id}/message_templates", () => {
       "evento_comune",
       "chiusura_strada",
       "conferma_iscrizione",
+      "notizia_immagine",
+      "notizia_documento",
+      "avviso_comune",
+      "avviso_immagine",
       "hello_world",
     ]);
   });

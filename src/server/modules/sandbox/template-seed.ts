@@ -26,6 +26,12 @@ export function seedTemplates(accounts: readonly SeedAccount[]): Template[] {
   return templates;
 }
 
+/** The bodies of the broadcasts' templates: the office's text, then what the citizen may do. */
+const NEWS =
+  "Notizie dal Comune:\n{{1}}\nPer non ricevere più questi messaggi tocca «Annulla iscrizione».";
+const NOTICE =
+  "Avviso del Comune:\n{{1}}\nSegui gli aggiornamenti sui canali ufficiali del Comune.";
+
 function templatesFor(account: SeedAccount): Template[] {
   const footer = account.name.slice(0, 60);
   const base = {
@@ -137,6 +143,47 @@ function templatesFor(account: SeedAccount): Template[] {
         { type: "FOOTER", text: footer },
       ],
     },
+    // The broadcasts' templates by kind (the comune's file names them: broadcasts.templates):
+    // news with a picture or a document, and service notices (civil protection, traffic) as
+    // text or with a picture. Each takes the office's text as its one body parameter.
+    ...(
+      [
+        ["notizia_immagine", "MARKETING", "IMAGE", NEWS],
+        ["notizia_documento", "MARKETING", "DOCUMENT", NEWS],
+        ["avviso_comune", "UTILITY", undefined, NOTICE],
+        ["avviso_immagine", "UTILITY", "IMAGE", NOTICE],
+      ] as const
+    ).map(([name, category, header, body]): Template => ({
+      ...base,
+      id: newNumericId(),
+      name,
+      category,
+      components: [
+        ...(header
+          ? [
+              {
+                type: "HEADER" as const,
+                format: header,
+                example: { header_handle: ["4::aW1hZ2UvanBlZw==:sandbox"] },
+              },
+            ]
+          : []),
+        {
+          type: "BODY" as const,
+          text: body,
+          example: { body_text: [["da lunedì riapre la biblioteca civica con orario esteso"]] },
+        },
+        { type: "FOOTER" as const, text: footer },
+        ...(category === "MARKETING"
+          ? [
+              {
+                type: "BUTTONS" as const,
+                buttons: [{ type: "QUICK_REPLY" as const, text: "Annulla iscrizione" }],
+              },
+            ]
+          : []),
+      ],
+    })),
     {
       // Meta gives every test number this template; clients written against Meta's tutorial use it.
       ...base,

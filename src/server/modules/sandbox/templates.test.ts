@@ -32,17 +32,21 @@ const params = (over: Partial<TemplateSendParams>): TemplateSendParams => ({
 const texts = (...values: string[]) => values.map((text) => ({ text }));
 
 describe("seed", () => {
-  it("seeds each WABA once, with the four demo templates approved in Italian", () => {
+  it("seeds each WABA once, with the demo templates approved in Italian", () => {
     expect(registry.list("201").map((t) => `${t.name}/${t.language}/${t.category}`)).toEqual([
       "avviso_protezione_civile/it/UTILITY",
       "notizia_comune/it/MARKETING",
       "evento_comune/it/MARKETING",
       "chiusura_strada/it/UTILITY",
       "conferma_iscrizione/it/UTILITY",
+      "notizia_immagine/it/MARKETING",
+      "notizia_documento/it/MARKETING",
+      "avviso_comune/it/UTILITY",
+      "avviso_immagine/it/UTILITY",
       "hello_world/en_US/UTILITY",
     ]);
-    expect(registry.list("202")).toHaveLength(6);
-    expect(new Set(registry.list().map((t) => t.id)).size).toBe(12);
+    expect(registry.list("202")).toHaveLength(10);
+    expect(new Set(registry.list().map((t) => t.id)).size).toBe(20);
   });
 
   it("writes texts Meta would approve: no variable at the start or end, limits respected", () => {

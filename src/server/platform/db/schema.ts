@@ -192,6 +192,32 @@ export interface BroadcastsTable {
   public: Defaulted<number>;
   /** JSON: the policy's answer the approver accepted (audience and cost estimate included). */
   approval_check: string | null;
+  /** The file shown in the message's header (media_files), or null. */
+  media_id: number | null;
+}
+
+/** A file a broadcast carries, stored once (0014-media). */
+export interface MediaFilesTable {
+  id: Id;
+  tenant_id: string;
+  /** image | video | document */
+  kind: string;
+  mime_type: string;
+  size_bytes: number;
+  /** The name a document shows on the phone; null for images and videos. */
+  filename: string | null;
+  sha256: string;
+  bytes: Buffer;
+  created_by: number | null;
+  created_at: number;
+}
+
+/** The Cloud API's id of a file for one sender number, and when it was uploaded (30-day life). */
+export interface MediaUploadsTable {
+  media_file_id: number;
+  phone_number_id: string;
+  wa_media_id: string;
+  uploaded_at: number;
 }
 
 /** The moderation inbox: citizens' messages, kept only when the comune enables it, then purged. */
@@ -337,6 +363,8 @@ export interface DB {
   api_keys: ApiKeysTable;
   tenant_settings: TenantSettingsTable;
   moderation_messages: ModerationMessagesTable;
+  media_files: MediaFilesTable;
+  media_uploads: MediaUploadsTable;
 }
 
 /** Tables that hold no comune's data, and why (the fitness test reads this). */
@@ -346,6 +374,7 @@ export const TABLES_WITHOUT_TENANT: Record<string, string> = {
   login_throttle:
     "failed logins are counted per e-mail address (and client address), before any comune is known",
   user_tokens: "a one-time link belongs to a user, not to a comune",
+  media_uploads: "an upload belongs to a media file (media_files carries the tenant)",
 };
 
 /**

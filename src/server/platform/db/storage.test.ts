@@ -60,6 +60,8 @@ describe.each(testEngines())("storage on %s", (engine) => {
         "consent_events",
         "inbound_events",
         "login_throttle",
+        "media_files",
+        "media_uploads",
         "moderation_messages",
         "outbound_messages",
         "sender_numbers",

@@ -71,8 +71,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   // IT support or a contractor: settings, numbers, templates, integrations; no personal data,
   // no content.
   technician: ["settings.read", "settings.write", "reports.read", "apikeys.manage"],
-  // Reports only.
-  viewer: ["reports.read"],
+  // Reads the reports and the broadcasts, changes nothing.
+  viewer: ["reports.read", "broadcasts.read"],
 };
 
 /** Roles whose holders must log in with TOTP, unless their comune turns the requirement off. */

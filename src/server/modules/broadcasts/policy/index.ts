@@ -33,7 +33,7 @@ export type { ElectionDeclaration, ElectionPeriod } from "./election-periods.js"
 export type { Gulpease } from "./gulpease.js";
 export type { BroadcastMediaKind, MediaFile } from "./media-check.js";
 export type { ScheduleDecision, ServiceCalendar, Weekday } from "./service-window.js";
-export { META_ITALY_USD, formatMoney } from "./cost-estimate.js";
+export { META_ITALY_USD, categoryOf, formatMoney } from "./cost-estimate.js";
 export { nextWindowStart, isInServiceWindow } from "./service-window.js";
 export { MIN_JUSTIFICATION_CHARS } from "./election-periods.js";
 

@@ -12,6 +12,7 @@ import * as auditKeyed from "./0010-audit-keyed.js";
 import * as dispatchRestart from "./0011-dispatch-restart.js";
 import * as broadcastPublic from "./0012-broadcast-public.js";
 import * as broadcastApprovalCheck from "./0013-broadcast-approval-check.js";
+import * as media from "./0014-media.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   "0011-dispatch-restart": dispatchRestart,
   "0012-broadcast-public": broadcastPublic,
   "0013-broadcast-approval-check": broadcastApprovalCheck,
+  "0014-media": media,
 };
