@@ -147,6 +147,8 @@ describe("the HTTP app", () => {
         "/api/tenants/{tenant}/broadcasts/{id}/pause",
         "/api/tenants/{tenant}/media",
         "/api/tenants/{tenant}/media/{id}",
+        "/api/tenants/{tenant}/templates",
+        "/api/tenants/{tenant}/templates/sync",
         "/api/auth/login",
         "/api/auth/totp",
         "/api/auth/setup",

@@ -11,6 +11,7 @@ import { usersRoutes } from "./modules/staff/users.routes.js";
 import { settingsRoutes } from "./modules/tenants/settings.routes.js";
 import { broadcastsRoutes } from "./modules/broadcasts/broadcasts.routes.js";
 import { mediaRoutes } from "./modules/broadcasts/media.routes.js";
+import { templatesRoutes } from "./modules/broadcasts/templates.routes.js";
 import { citizensAdminRoutes } from "./modules/citizens/admin/admin.routes.js";
 import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
@@ -164,6 +165,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(
     mediaRoutes({ db: deps.database.db, clock: deps.clock, tenants: deps.tenants }),
+  );
+  await app.register(
+    templatesRoutes({
+      db: deps.database.db,
+      clock: deps.clock,
+      tenants: deps.tenants,
+      whatsapp: deps.services.whatsapp,
+    }),
   );
   await app.register(
     citizensAdminRoutes({

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import type { Env } from "./config/env.js";
 import { startAuditAnchorJob } from "./modules/audit/audit.service.js";
+import { syncEveryComune } from "./modules/broadcasts/template-sync.js";
 import { backfillSubscriberKeys, type Citizens } from "./modules/citizens/citizens.service.js";
 import { resolveSubscriberKeySecret } from "./modules/citizens/key-secret.js";
 import type { Dispatch, DispatchOptions } from "./modules/dispatch/dispatch.service.js";
@@ -75,6 +76,12 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   // until then the dispatcher would hold back the rows their statuses may settle.
   if (database.engine === "sqlite") await releaseClaimsLeftByACrash(database.db);
   await dispatch.start();
+  // The comuni's templates as WhatsApp lists them now (in the background: Meta may be slow).
+  const templatesSynced = syncEveryComune(
+    { db: database.db, clock: foundation.clock, log },
+    tenants,
+    (slug) => () => whatsapp.forTenant(slug).listTemplates(),
+  );
   // Events stored before a crash or restart are handled now.
   inboundProcessor.start();
   // Retention: moderation messages, idle numbers, lapsed confirmations (now, then hourly).
@@ -106,6 +113,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
       // Sending stops first (requests on the wire finish, outcomes are written), then HTTP.
       await dispatch.stop();
       await app.close();
+      await templatesSynced;
       await inboundProcessor.stop();
       await citizens.stop();
       await auditAnchors.stop();

@@ -31,7 +31,9 @@ import type { Logger } from "./platform/log.js";
 import type { Metrics } from "./platform/metrics.js";
 import type { BroadcastsDeps } from "./modules/broadcasts/broadcasts.service.js";
 import {
+  applyTemplateCategory,
   applyTemplateStatus,
+  type TemplateCategoryUpdate,
   type TemplateStatusUpdate,
 } from "./modules/broadcasts/template-events.js";
 
@@ -302,6 +304,8 @@ export const ACCOUNT_FIELD_OWNERS = {
   business_capability_update: "dispatch",
   /** A template paused, disabled or rejected stops the broadcasts that go out through it. */
   message_template_status_update: "broadcasts",
+  /** A template Meta moved to another category: the stored copy (and the next estimates). */
+  template_category_update: "broadcasts",
 } as const satisfies Record<string, AccountOwner>;
 
 /** The processor's handler map: every kind of event to the part that owns it. */
@@ -315,7 +319,19 @@ function inboundHandlers(
     dispatch: (event, tenant) => dispatch.applyAccountUpdate(tenant.slug, event.field, event.value),
     broadcasts: async (event, tenant) => {
       // Validated by the webhook parser (whatsapp/webhook-account.ts) before it was stored.
-      await applyTemplateStatus(broadcasts, tenant, event.value as unknown as TemplateStatusUpdate);
+      if (event.field === "template_category_update") {
+        await applyTemplateCategory(
+          broadcasts,
+          tenant,
+          event.value as unknown as TemplateCategoryUpdate,
+        );
+      } else {
+        await applyTemplateStatus(
+          broadcasts,
+          tenant,
+          event.value as unknown as TemplateStatusUpdate,
+        );
+      }
     },
   };
   const ownerOf = new Map<string, AccountOwner>(Object.entries(ACCOUNT_FIELD_OWNERS));

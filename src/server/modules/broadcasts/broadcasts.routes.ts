@@ -26,6 +26,7 @@ import {
   withCheck,
 } from "./broadcasts.schemas.js";
 import { STATUS_LABELS } from "./status-labels.js";
+import { syncTemplatesOf } from "./template-sync.js";
 import {
   approveBroadcast,
   cancelBroadcastAs,
@@ -71,7 +72,9 @@ export function broadcastsRoutes(
     };
     const approvalDeps = {
       ...deps,
-      listTemplates: (slug: string) => deps.whatsapp.forTenant(slug).listTemplates(),
+      // Approval lists the templates afresh, and keeps what WhatsApp says (the templates API).
+      listTemplates: (slug: string) =>
+        syncTemplatesOf(deps, tenantOf(slug), () => deps.whatsapp.forTenant(slug).listTemplates()),
       startDue: () => deps.dispatch.startDueBroadcasts(),
     };
     const answer = async (tenant: Tenant, b: Broadcast) => ({

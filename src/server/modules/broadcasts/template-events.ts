@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import { moveBroadcast } from "../dispatch/dispatch.service.js";
 import { broadcastIdsUsingTemplate } from "./broadcasts.repository.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
+import { updateStoredTemplate } from "./templates.repository.js";
 
 /** Meta's `message_template_status_update` value, as the webhook parser validated it. */
 export interface TemplateStatusUpdate {
@@ -33,9 +34,19 @@ export async function applyTemplateStatus(
   tenant: Tenant,
   update: TemplateStatusUpdate,
 ): Promise<number> {
-  if (!UNUSABLE.has(update.event.toUpperCase())) return 0;
   const name = update.message_template_name;
   const language = update.message_template_language;
+  // The stored copy follows, whatever the news (an APPROVED after a pause too).
+  await updateStoredTemplate(deps.db, {
+    tenantId: tenant.slug,
+    name,
+    language,
+    changes: {
+      status: update.event.toUpperCase(),
+      reason: update.reason && update.reason !== "NONE" ? update.reason : null,
+    },
+  });
+  if (!UNUSABLE.has(update.event.toUpperCase())) return 0;
   const ids = await broadcastIdsUsingTemplate(deps.db, {
     tenantId: tenant.slug,
     name,
@@ -65,4 +76,51 @@ export async function applyTemplateStatus(
     });
   }
   return halted;
+}
+
+/** Meta's `template_category_update` value, as the webhook parser validated it. */
+export interface TemplateCategoryUpdate {
+  message_template_name: string;
+  message_template_language: string;
+  previous_category?: string;
+  new_category: string;
+}
+
+/**
+ * Meta moved a template to another category (it bills by category): the stored copy takes the
+ * new one, so the next approval's estimate uses it, and the change is in the audit log for the
+ * office to see. Broadcasts already approved keep the estimate their approver accepted.
+ */
+export async function applyTemplateCategory(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  update: TemplateCategoryUpdate,
+): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const stored = await updateStoredTemplate(trx, {
+      tenantId: tenant.slug,
+      name: update.message_template_name,
+      language: update.message_template_language,
+      changes: { category: update.new_category.toUpperCase() },
+    });
+    await recordAudit(
+      trx,
+      {
+        tenantId: tenant.slug,
+        actor: { type: "system" },
+        action: "template.recategorised",
+        target: {
+          type: "template",
+          id: `${update.message_template_name}/${update.message_template_language}`,
+        },
+        summary: {
+          from: update.previous_category ?? null,
+          to: update.new_category,
+          stored,
+        },
+      },
+      now,
+    );
+  });
 }

@@ -212,6 +212,21 @@ export interface MediaFilesTable {
   created_at: number;
 }
 
+/** A comune's WhatsApp template as last synced or reported by webhook (0015-templates). */
+export interface WhatsappTemplatesTable {
+  tenant_id: string;
+  name: string;
+  language: string;
+  /** MARKETING | UTILITY | AUTHENTICATION, as Meta writes it. */
+  category: string;
+  /** APPROVED | PAUSED | DISABLED | REJECTED | PENDING | … as Meta writes it. */
+  status: string;
+  reason: string | null;
+  /** JSON: the components Meta lists. */
+  components: string;
+  synced_at: number;
+}
+
 /** The Cloud API's id of a file for one sender number, and when it was uploaded (30-day life). */
 export interface MediaUploadsTable {
   media_file_id: number;
@@ -365,6 +380,7 @@ export interface DB {
   moderation_messages: ModerationMessagesTable;
   media_files: MediaFilesTable;
   media_uploads: MediaUploadsTable;
+  whatsapp_templates: WhatsappTemplatesTable;
 }
 
 /** Tables that hold no comune's data, and why (the fitness test reads this). */

@@ -72,6 +72,7 @@ describe.each(testEngines())("storage on %s", (engine) => {
         "user_roles",
         "user_tokens",
         "users",
+        "whatsapp_templates",
       ].sort(),
     );
     const missing = tables

@@ -13,6 +13,7 @@ import * as dispatchRestart from "./0011-dispatch-restart.js";
 import * as broadcastPublic from "./0012-broadcast-public.js";
 import * as broadcastApprovalCheck from "./0013-broadcast-approval-check.js";
 import * as media from "./0014-media.js";
+import * as templates from "./0015-templates.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "0012-broadcast-public": broadcastPublic,
   "0013-broadcast-approval-check": broadcastApprovalCheck,
   "0014-media": media,
+  "0015-templates": templates,
 };

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../../platform/clock.js";
+import { until } from "../../test/dispatch-harness.js";
+import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { seedUser } from "../../test/staff-kit.js";
+
+/**
+ * The comune's templates as the office sees them: synced from WhatsApp (the sandbox) at start,
+ * kept current by Meta's template webhooks, synced again on demand.
+ */
+
+interface Answer {
+  templates: {
+    name: string;
+    status: string;
+    category: string;
+    reason: string | null;
+    kinds: string[];
+  }[];
+  configured: { kind: string; name: string; status: string; usable: boolean }[];
+  syncedAt: string | null;
+}
+
+const CASALE_WABA = "200000000000002";
+
+describe("the templates of a comune", () => {
+  let s: InProcessServer;
+  let office: Record<string, string>;
+
+  beforeAll(async () => {
+    s = await startInProcessServer();
+    office = await (
+      await seedUser(s.server.database.db, systemClock, {
+        email: "ufficio@casale.example.it",
+        roles: { "casale-marittimo": ["editor"] },
+      })
+    ).session();
+  }, 60_000);
+  afterAll(() => s.close());
+
+  const templates = async (method = "GET", path = "") => {
+    const response = await fetch(`${s.baseUrl}/api/tenants/casale-marittimo/templates${path}`, {
+      method,
+      headers: office,
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    return (await response.json()) as Answer;
+  };
+  const sandbox = (path: string, body: object) =>
+    fetch(`${s.baseUrl}/sandbox/api${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const statusOf = (answer: Answer, name: string) => answer.templates.find((t) => t.name === name);
+
+  it("are synced at start, each kind of the comune's file usable", async () => {
+    const answer = await until(
+      "the templates synced at start",
+      async () => {
+        const got = await templates();
+        return got.syncedAt ? got : undefined;
+      },
+      10_000,
+    );
+    expect(answer.templates.map((t) => t.name)).toContain("notizia_comune");
+    expect(statusOf(answer, "notizia_comune")).toMatchObject({
+      status: "APPROVED",
+      category: "MARKETING",
+      kinds: ["text"],
+    });
+    expect(answer.configured).toEqual([
+      { kind: "text", name: "notizia_comune", language: "it", status: "APPROVED", usable: true },
+      { kind: "image", name: "notizia_immagine", language: "it", status: "APPROVED", usable: true },
+      {
+        kind: "document",
+        name: "notizia_documento",
+        language: "it",
+        status: "APPROVED",
+        usable: true,
+      },
+      { kind: "alert", name: "avviso_comune", language: "it", status: "APPROVED", usable: true },
+      {
+        kind: "alertImage",
+        name: "avviso_immagine",
+        language: "it",
+        status: "APPROVED",
+        usable: true,
+      },
+    ]);
+  });
+
+  it("follow Meta's webhooks: a pause with its reason, a new category; a sync on demand", async () => {
+    await sandbox(`/templates/${CASALE_WABA}/notizia_comune/it/status`, {
+      status: "PAUSED",
+      reason: "LOW_QUALITY",
+    });
+    const paused = await until(
+      "the pause stored",
+      async () => {
+        const got = await templates();
+        return statusOf(got, "notizia_comune")?.status === "PAUSED" ? got : undefined;
+      },
+      10_000,
+    );
+    expect(statusOf(paused, "notizia_comune")?.reason).toBe("LOW_QUALITY");
+    expect(paused.configured.find((c) => c.kind === "text")).toMatchObject({ usable: false });
+
+    await sandbox(`/templates/${CASALE_WABA}/avviso_comune/it/category`, { category: "MARKETING" });
+    await until(
+      "the new category stored",
+      async () =>
+        statusOf(await templates(), "avviso_comune")?.category === "MARKETING" ? true : undefined,
+      10_000,
+    );
+    const audit = await s.server.database.db
+      .selectFrom("audit_log")
+      .select("summary")
+      .where("action", "=", "template.recategorised")
+      .execute();
+    expect(audit).toHaveLength(1);
+
+    // Meta reinstates everything (the sandbox's reset): a sync shows it at once.
+    await fetch(`${s.baseUrl}/sandbox/api/reset`, { method: "POST" });
+    const synced = await templates("POST", "/sync");
+    expect(statusOf(synced, "notizia_comune")).toMatchObject({ status: "APPROVED", reason: null });
+    expect(statusOf(synced, "avviso_comune")?.category).toBe("UTILITY");
+    expect(synced.configured.every((c) => c.usable)).toBe(true);
+  });
+});
