@@ -145,6 +145,8 @@ describe("the HTTP app", () => {
         "/api/tenants/{tenant}/broadcasts/{id}/cancel",
         "/api/tenants/{tenant}/broadcasts/{id}/events",
         "/api/tenants/{tenant}/broadcasts/{id}/pause",
+        "/api/tenants/{tenant}/broadcasts/{id}/report",
+        "/api/tenants/{tenant}/broadcasts/{id}/report.csv",
         "/api/auth/login",
         "/api/auth/totp",
         "/api/auth/setup",
