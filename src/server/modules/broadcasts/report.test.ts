@@ -160,9 +160,12 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
       const response = await get(`/${id}/report`, viewer);
       expect(response.status).toBe(200);
       const r = (await response.json()) as BroadcastReport;
-      return r.counts.read === readOnPhones && r.counts.failed === failedOnPhones.length
-        ? r
-        : undefined;
+      const settled =
+        r.counts.read === readOnPhones &&
+        r.counts.delivered === deliveredOnPhones &&
+        r.counts.failed === failedOnPhones.length &&
+        r.cost.unpriced === 0;
+      return settled ? r : undefined;
     });
     expect(report.broadcast).toMatchObject({ id, status: "sent", statusLabel: "inviata" });
     expect(report.counts).toEqual({
@@ -232,6 +235,10 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
       await get(`/${id}/report.csv`, { ...viewer, "accept-language": "en" })
     ).text();
     expect(english.split("\r\n")[0]).toBe("section,item,value,description");
+    const inEnglish = (await (
+      await get(`/${id}/report`, { ...viewer, "accept-language": "en" })
+    ).json()) as BroadcastReport;
+    expect(inEnglish.broadcast.statusLabel).toBe("sent");
     expect(english).toContain("messages,Failed,2,");
 
     for (const body of [json, text, english]) {
