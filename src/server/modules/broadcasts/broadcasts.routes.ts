@@ -181,7 +181,13 @@ export function broadcastsRoutes(
           response: { 200: reportOut },
         },
       },
-      async (request) => broadcastReport(deps, tenantOf(request.params.tenant), request.params.id),
+      async (request) =>
+        broadcastReport(
+          deps,
+          tenantOf(request.params.tenant),
+          request.params.id,
+          requestLocale(request.headers["accept-language"]),
+        ),
     );
 
     r.get(
