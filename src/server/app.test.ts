@@ -149,6 +149,8 @@ describe("the HTTP app", () => {
         "/api/tenants/{tenant}/media/{id}",
         "/api/tenants/{tenant}/templates",
         "/api/tenants/{tenant}/templates/sync",
+        "/api/tenants/{tenant}/broadcasts/{id}/report",
+        "/api/tenants/{tenant}/broadcasts/{id}/report.csv",
         "/api/auth/login",
         "/api/auth/totp",
         "/api/auth/setup",

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { actorOf } from "../../platform/http/access.js";
-import { localized } from "../../platform/http/locale.js";
+import { localized, requestLocale } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
 import {
   checkOf,
@@ -25,6 +25,8 @@ import {
   rejectBody,
   withCheck,
 } from "./broadcasts.schemas.js";
+import { broadcastReport, reportCsv } from "./report.js";
+import { reportOut } from "./report.schemas.js";
 import { STATUS_LABELS } from "./status-labels.js";
 import { syncTemplatesOf } from "./template-sync.js";
 import {
@@ -162,6 +164,65 @@ export function broadcastsRoutes(
       async (request) => {
         const tenant = tenantOf(request.params.tenant);
         return answer(tenant, await getBroadcast(deps, tenant, request.params.id));
+      },
+    );
+
+    // The report: counts per delivery state, failures by code, cost and read rate; JSON here,
+    // the same as CSV at report.csv. Never a phone number, a message id or the text.
+    r.get(
+      "/api/tenants/:tenant/broadcasts/:id/report",
+      {
+        // Figures, not content: every role's `reports.read` (the viewer's only permission).
+        config: { permission: "reports.read" },
+        schema: {
+          tags: ["broadcasts"],
+          summary:
+            "A broadcast's report: deliveries per state, failures by error code with the reason, the estimate beside the billable count, the read rate",
+          description:
+            "Counts only: no phone number or message id. The same figures as CSV at `…/report.csv`.",
+          params,
+          response: { 200: reportOut },
+        },
+      },
+      async (request) =>
+        broadcastReport(
+          deps,
+          tenantOf(request.params.tenant),
+          request.params.id,
+          requestLocale(request.headers["accept-language"]),
+        ),
+    );
+
+    r.get(
+      "/api/tenants/:tenant/broadcasts/:id/report.csv",
+      {
+        config: { permission: "reports.read" },
+        schema: {
+          tags: ["broadcasts"],
+          summary: "The broadcast's report as CSV, in the staff's language (Accept-Language)",
+          description:
+            "Columns section, item, value, description (Italian headers by default: sezione, voce, valore, descrizione); one row per figure, one per error code.",
+          params,
+          response: {
+            200: {
+              description: "The report, one figure a row",
+              content: { "text/csv": { schema: z.string() } },
+            },
+          },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantOf(request.params.tenant);
+        const lang = requestLocale(request.headers["accept-language"]);
+        const report = await broadcastReport(deps, tenant, request.params.id, lang);
+        const stamp = report.generatedAt.slice(0, 10);
+        return reply
+          .header("content-type", "text/csv; charset=utf-8")
+          .header(
+            "content-disposition",
+            `attachment; filename="comunicazione-${tenant.slug}-${report.broadcast.id}-${stamp}.csv"`,
+          )
+          .send(reportCsv(report, lang));
       },
     );
 

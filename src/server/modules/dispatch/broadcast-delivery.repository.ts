@@ -197,6 +197,28 @@ export async function broadcastCounters(db: Db, broadcastId: number): Promise<Br
   return c;
 }
 
+/**
+ * The broadcast's deliveries Meta accepted (and did not fail since), counted by the pricing
+ * their status webhooks gave (type null: no status with pricing yet), for its report's cost.
+ */
+export async function broadcastPricingCounts(
+  db: Db,
+  broadcastId: number,
+): Promise<{ type: string | null; category: string | null; count: number }[]> {
+  const rows = await db
+    .selectFrom("outbound_messages")
+    .select(["pricing_type", "pricing_category", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("broadcast_id", "=", broadcastId)
+    .where("state", "=", "accepted")
+    .groupBy(["pricing_type", "pricing_category"])
+    .execute();
+  return rows.map((r) => ({
+    type: r.pricing_type,
+    category: r.pricing_category,
+    count: Number(r.n),
+  }));
+}
+
 /** Deliveries of the broadcast not yet sent (queued or in flight) that spend the tier. */
 export async function remainingTierDeliveriesOf(db: Db, broadcastId: number): Promise<number> {
   const row = await db

@@ -5,6 +5,7 @@ import type { OutboundMessage } from "../whatsapp/types.js";
 import type { StatusUpdate } from "../whatsapp/webhook-events.js";
 import {
   broadcastCounters,
+  broadcastPricingCounts,
   cancelQueuedDeliveries,
   dueScheduledBroadcasts,
   findBroadcast,
@@ -16,8 +17,9 @@ import {
 import { applyAccountUpdate } from "./account-updates.js";
 import { BROADCAST_MOVES } from "./broadcast-status.js";
 import * as citizenOutbound from "./citizen-outbound.repository.js";
-import type { Charges, PriceList } from "./message-charges.js";
-export type { Charges, PriceList } from "./message-charges.js";
+import { chargesOf, type Charges, type PriceList, type RatedCategory } from "./message-charges.js";
+export type { BroadcastCounters } from "./broadcast-delivery.repository.js";
+export type { Charges, PriceList, RatedCategory } from "./message-charges.js";
 import { broadcastPlan } from "./broadcast-plan.js";
 import { applyStatusUpdate, rowIdFrom, type StatusApplied } from "./delivery-status.js";
 import { NumberSupervisor, type DispatchOptions } from "./number-supervisor.js";
@@ -73,6 +75,24 @@ export function replyCounts(
   price: { utility: number; currency: string } & Partial<PriceList>,
 ): Promise<{ count: number; cost: number; currency: string }> {
   return citizenOutbound.replyCounts(db, tenantId, fromMs, toMs, price);
+}
+
+/**
+ * What a broadcast's report needs of its deliveries: the progress counters (per state, the
+ * furthest delivery status, failures by code) and what Meta's statuses say they cost, at the
+ * comune's price list; deliveries with no priced status yet are charged as `category`.
+ */
+export async function broadcastDeliveryReport(
+  db: Db,
+  broadcastId: number,
+  prices: PriceList,
+  category: RatedCategory,
+): Promise<{ counters: BroadcastCounters; charges: Charges }> {
+  const [counters, pricing] = await Promise.all([
+    broadcastCounters(db, broadcastId),
+    broadcastPricingCounts(db, broadcastId),
+  ]);
+  return { counters, charges: chargesOf(pricing, prices, category) };
 }
 
 /** Unlinks these subscribers from their outbound rows, which stay for the statistics. */

@@ -3,6 +3,7 @@ import {
   ERROR_TABLE,
   SYNTHETIC_CODES,
   classifyError,
+  errorMeaning,
   httpError,
   networkError,
 } from "./send-errors.js";
@@ -187,5 +188,29 @@ describe("httpError", () => {
     expect(error.details).toMatch(/^<h1>Bad gateway<\/h1> for \[digits\] x+$/);
     expect(error.details?.length).toBeLessThanOrEqual(160);
     expect(httpError(500, "").details).toBeUndefined();
+  });
+});
+
+describe("errorMeaning", () => {
+  it("says every listed code in Italian and English, and names one it does not know", () => {
+    for (const rule of ERROR_TABLE) {
+      const code = typeof rule.code === "number" ? rule.code : rule.code[0];
+      const meaning = errorMeaning(code);
+      expect(meaning.en).toBe(rule.meaning);
+      expect(meaning.it.length).toBeGreaterThan(10);
+      expect(meaning.it).not.toBe(meaning.en);
+    }
+    expect(errorMeaning(131026).it).toBe(
+      "Non recapitabile (numero non su WhatsApp, app non aggiornata, …)",
+    );
+    expect(errorMeaning(250)).toEqual(errorMeaning(200));
+    expect(errorMeaning(SYNTHETIC_CODES.timeout).it).toBe(
+      "Nessuna risposta in tempo: esito sconosciuto",
+    );
+    expect(errorMeaning(null)).toEqual({ it: "Motivo non registrato", en: "No reason recorded" });
+    expect(errorMeaning(999_999)).toEqual({
+      it: "Errore 999999 non documentato",
+      en: "Undocumented error 999999",
+    });
   });
 });

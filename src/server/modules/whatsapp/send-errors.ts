@@ -21,85 +21,303 @@ interface ErrorRule {
   class: ErrorClass;
   /** Meta's meaning, paraphrased; used as the title when Meta sends none. */
   meaning: string;
+  /** The same in Italian, for staff (a broadcast's report groups its failures by code). */
+  it: string;
   maxAttempts?: number;
   retryAfterMs?: number;
 }
 
 export const ERROR_TABLE: readonly ErrorRule[] = [
-  { code: 0, class: "fatal_config", meaning: "Authentication failed (token expired or invalid)" },
+  {
+    code: 0,
+    class: "fatal_config",
+    meaning: "Authentication failed (token expired or invalid)",
+    it: "Autenticazione non riuscita (token scaduto o non valido)",
+  },
   // Code 1 may be a malformed request as well as a server fault: a few tries, then give up
   // (unless the HTTP status says which: see classifyError).
-  { code: 1, class: "backoff", meaning: "Invalid request or server error", maxAttempts: 3 },
-  { code: 2, class: "backoff", meaning: "Temporary downtime" },
-  { code: 3, class: "fatal_config", meaning: "Capability or permission issue (token scopes)" },
+  {
+    code: 1,
+    class: "backoff",
+    meaning: "Invalid request or server error",
+    it: "Richiesta non valida o errore del server",
+    maxAttempts: 3,
+  },
+  {
+    code: 2,
+    class: "backoff",
+    meaning: "Temporary downtime",
+    it: "Servizio temporaneamente non disponibile",
+  },
+  {
+    code: 3,
+    class: "fatal_config",
+    meaning: "Capability or permission issue (token scopes)",
+    it: "Permessi insufficienti del token",
+  },
   // App-level limit on management calls, counted per hour (§0).
-  { code: 4, class: "retry_later", meaning: "Too many API calls from this app" },
-  { code: 10, class: "fatal_config", meaning: "Permission not granted or removed" },
-  { code: 100, class: "fatal_config", meaning: "Invalid, unsupported or misspelled parameter" },
-  { code: 190, class: "fatal_config", meaning: "Access token expired" },
-  { code: [200, 299], class: "fatal_config", meaning: "Permission issue (200: no token sent)" },
-  { code: 368, class: "fatal_config", meaning: "Account restricted for policy violations" },
-  { code: 80007, class: "retry_later", meaning: "WhatsApp Business Account rate limit reached" },
-  { code: 130403, class: "permanent", meaning: "The business blocked this user" },
-  { code: 130429, class: "retry_later", meaning: "Per-number throughput exceeded" },
-  { code: 130472, class: "permanent", meaning: "User is part of a Meta experiment; not sent" },
-  { code: 130497, class: "permanent", meaning: "Messaging users in this country is restricted" },
-  { code: 131000, class: "backoff", meaning: "Unknown send error", maxAttempts: 3 },
-  { code: 131005, class: "fatal_config", meaning: "Permission not granted or removed" },
-  { code: 131008, class: "fatal_config", meaning: "Required parameter missing" },
-  { code: 131009, class: "fatal_config", meaning: "Parameter value not valid" },
-  { code: 131016, class: "backoff", meaning: "Service temporarily unavailable" },
-  { code: 131021, class: "permanent", meaning: "Sender and recipient are the same number" },
-  { code: 131026, class: "permanent", meaning: "Undeliverable (not on WhatsApp, old app, …)" },
-  { code: 131031, class: "fatal_config", meaning: "Business account locked or restricted" },
-  { code: 131042, class: "fatal_config", meaning: "Payment method problem" },
-  { code: 131045, class: "fatal_config", meaning: "Phone number registration error" },
+  {
+    code: 4,
+    class: "retry_later",
+    meaning: "Too many API calls from this app",
+    it: "Troppe chiamate all'API da questa applicazione",
+  },
+  {
+    code: 10,
+    class: "fatal_config",
+    meaning: "Permission not granted or removed",
+    it: "Permesso non concesso o revocato",
+  },
+  {
+    code: 100,
+    class: "fatal_config",
+    meaning: "Invalid, unsupported or misspelled parameter",
+    it: "Parametro non valido, non supportato o scritto male",
+  },
+  {
+    code: 190,
+    class: "fatal_config",
+    meaning: "Access token expired",
+    it: "Token di accesso scaduto",
+  },
+  {
+    code: [200, 299],
+    class: "fatal_config",
+    meaning: "Permission issue (200: no token sent)",
+    it: "Problema di permessi (200: nessun token inviato)",
+  },
+  {
+    code: 368,
+    class: "fatal_config",
+    meaning: "Account restricted for policy violations",
+    it: "Account limitato per violazione delle regole",
+  },
+  {
+    code: 80007,
+    class: "retry_later",
+    meaning: "WhatsApp Business Account rate limit reached",
+    it: "Limite di chiamate dell'account WhatsApp Business raggiunto",
+  },
+  {
+    code: 130403,
+    class: "permanent",
+    meaning: "The business blocked this user",
+    it: "Il Comune ha bloccato questo utente",
+  },
+  {
+    code: 130429,
+    class: "retry_later",
+    meaning: "Per-number throughput exceeded",
+    it: "Superato il numero di messaggi al secondo del numero",
+  },
+  {
+    code: 130472,
+    class: "permanent",
+    meaning: "User is part of a Meta experiment; not sent",
+    it: "Utente incluso in un esperimento di Meta: non inviato",
+  },
+  {
+    code: 130497,
+    class: "permanent",
+    meaning: "Messaging users in this country is restricted",
+    it: "Invio verso questo Paese non consentito",
+  },
+  {
+    code: 131000,
+    class: "backoff",
+    meaning: "Unknown send error",
+    it: "Errore di invio sconosciuto",
+    maxAttempts: 3,
+  },
+  {
+    code: 131005,
+    class: "fatal_config",
+    meaning: "Permission not granted or removed",
+    it: "Permesso non concesso o revocato",
+  },
+  {
+    code: 131008,
+    class: "fatal_config",
+    meaning: "Required parameter missing",
+    it: "Manca un parametro obbligatorio",
+  },
+  {
+    code: 131009,
+    class: "fatal_config",
+    meaning: "Parameter value not valid",
+    it: "Valore di un parametro non valido",
+  },
+  {
+    code: 131016,
+    class: "backoff",
+    meaning: "Service temporarily unavailable",
+    it: "Servizio temporaneamente non disponibile",
+  },
+  {
+    code: 131021,
+    class: "permanent",
+    meaning: "Sender and recipient are the same number",
+    it: "Mittente e destinatario sono lo stesso numero",
+  },
+  {
+    code: 131026,
+    class: "permanent",
+    meaning: "Undeliverable (not on WhatsApp, old app, …)",
+    it: "Non recapitabile (numero non su WhatsApp, app non aggiornata, …)",
+  },
+  {
+    code: 131031,
+    class: "fatal_config",
+    meaning: "Business account locked or restricted",
+    it: "Account WhatsApp Business bloccato o limitato",
+  },
+  {
+    code: 131042,
+    class: "fatal_config",
+    meaning: "Payment method problem",
+    it: "Problema con il metodo di pagamento",
+  },
+  {
+    code: 131045,
+    class: "fatal_config",
+    meaning: "Phone number registration error",
+    it: "Errore nella registrazione del numero",
+  },
   // §4.2 says FIX (send a template instead); for this recipient the free-form send is
   // final, and the issue classes re-engagement outside the window as permanent.
-  { code: 131047, class: "permanent", meaning: "More than 24 hours since the user wrote" },
+  {
+    code: 131047,
+    class: "permanent",
+    meaning: "More than 24 hours since the user wrote",
+    it: "Sono passate più di 24 ore dall'ultimo messaggio dell'utente",
+  },
   // LATER means "not before hours" (§4.2): an hour is the least that honours it.
   {
     code: 131048,
     class: "retry_later",
     meaning: "Spam rate limit: too many messages blocked or flagged",
+    it: "Limite antispam: troppi messaggi bloccati o segnalati",
     retryAfterMs: HOUR_MS,
   },
   {
     code: 131049,
     class: "retry_later",
     meaning: "Not delivered to keep engagement healthy (per-user marketing limit)",
+    it: "Non consegnato per non sovraccaricare l'utente (limite di messaggi marketing)",
     retryAfterMs: 24 * HOUR_MS,
   },
-  { code: 131050, class: "permanent", meaning: "User stopped marketing messages" },
-  { code: 131051, class: "fatal_config", meaning: "Unsupported message type" },
+  {
+    code: 131050,
+    class: "permanent",
+    meaning: "User stopped marketing messages",
+    it: "L'utente ha disattivato i messaggi marketing",
+  },
+  {
+    code: 131051,
+    class: "fatal_config",
+    meaning: "Unsupported message type",
+    it: "Tipo di messaggio non supportato",
+  },
   // Inbound only: the user must send the file again; nothing to retry on our side.
-  { code: 131052, class: "permanent", meaning: "Could not download the user's media" },
-  { code: 131053, class: "fatal_config", meaning: "Could not upload or fetch the media" },
+  {
+    code: 131052,
+    class: "permanent",
+    meaning: "Could not download the user's media",
+    it: "Impossibile scaricare il file inviato dall'utente",
+  },
+  {
+    code: 131053,
+    class: "fatal_config",
+    meaning: "Could not upload or fetch the media",
+    it: "Impossibile caricare o recuperare il file multimediale",
+  },
   // Only this recipient is affected; the caller backs off 4^X s for them (§5).
-  { code: 131056, class: "retry_later", meaning: "Pair rate limit: same user too fast" },
+  {
+    code: 131056,
+    class: "retry_later",
+    meaning: "Pair rate limit: same user too fast",
+    it: "Troppi messaggi allo stesso utente in poco tempo",
+  },
   {
     code: 131057,
     class: "retry_later",
     meaning: "Account in maintenance (throughput upgrade)",
+    it: "Account in manutenzione (aumento della capacità)",
     retryAfterMs: 60_000,
   },
-  { code: 131063, class: "fatal_config", meaning: "Marketing messages disabled on Cloud API" },
+  {
+    code: 131063,
+    class: "fatal_config",
+    meaning: "Marketing messages disabled on Cloud API",
+    it: "Messaggi marketing disattivati sulla Cloud API",
+  },
   {
     code: 131064,
     class: "retry_later",
     meaning: "Limit hit for template misclassification",
+    it: "Limite raggiunto per modelli di categoria errata",
     retryAfterMs: HOUR_MS,
   },
-  { code: 132000, class: "fatal_config", meaning: "Parameter count differs from the template" },
-  { code: 132001, class: "fatal_config", meaning: "Template missing in this language" },
-  { code: 132005, class: "fatal_config", meaning: "Translated text too long" },
-  { code: 132007, class: "fatal_config", meaning: "Template content violates policy" },
-  { code: 132012, class: "fatal_config", meaning: "Parameter values formatted incorrectly" },
-  { code: 132015, class: "fatal_config", meaning: "Template paused for low quality" },
-  { code: 132016, class: "fatal_config", meaning: "Template permanently disabled" },
-  { code: 132018, class: "fatal_config", meaning: "Parameter has newline, tab or >4 spaces" },
-  { code: 133010, class: "fatal_config", meaning: "Phone number not registered" },
-  { code: 135000, class: "fatal_config", meaning: "Unknown error with request parameters" },
+  {
+    code: 132000,
+    class: "fatal_config",
+    meaning: "Parameter count differs from the template",
+    it: "Il numero di parametri non corrisponde al modello",
+  },
+  {
+    code: 132001,
+    class: "fatal_config",
+    meaning: "Template missing in this language",
+    it: "Modello non disponibile in questa lingua",
+  },
+  {
+    code: 132005,
+    class: "fatal_config",
+    meaning: "Translated text too long",
+    it: "Testo tradotto troppo lungo",
+  },
+  {
+    code: 132007,
+    class: "fatal_config",
+    meaning: "Template content violates policy",
+    it: "Il contenuto del modello viola le regole",
+  },
+  {
+    code: 132012,
+    class: "fatal_config",
+    meaning: "Parameter values formatted incorrectly",
+    it: "Parametri nel formato sbagliato",
+  },
+  {
+    code: 132015,
+    class: "fatal_config",
+    meaning: "Template paused for low quality",
+    it: "Modello sospeso per bassa qualità",
+  },
+  {
+    code: 132016,
+    class: "fatal_config",
+    meaning: "Template permanently disabled",
+    it: "Modello disattivato definitivamente",
+  },
+  {
+    code: 132018,
+    class: "fatal_config",
+    meaning: "Parameter has newline, tab or >4 spaces",
+    it: "Un parametro contiene a capo, tabulazioni o più di 4 spazi",
+  },
+  {
+    code: 133010,
+    class: "fatal_config",
+    meaning: "Phone number not registered",
+    it: "Numero di telefono non registrato",
+  },
+  {
+    code: 135000,
+    class: "fatal_config",
+    meaning: "Unknown error with request parameters",
+    it: "Errore sconosciuto nei parametri della richiesta",
+  },
 ];
 
 /** An unknown code: try a few times, then the caller treats it as permanent. */
@@ -180,6 +398,40 @@ export const SYNTHETIC_CODES = {
   /** A 2xx answer we could not read: the send may have been accepted. */
   badResponse: -5,
 } as const;
+
+const SYNTHETIC_MEANINGS: Readonly<Record<number, { it: string; en: string }>> = {
+  [SYNTHETIC_CODES.timeout]: {
+    it: "Nessuna risposta in tempo: esito sconosciuto",
+    en: "Request timed out; outcome unknown",
+  },
+  [SYNTHETIC_CODES.connection]: { it: "Connessione non riuscita", en: "Connection failed" },
+  [SYNTHETIC_CODES.aborted]: {
+    it: "Richiesta interrotta: esito sconosciuto",
+    en: "Request aborted; outcome unknown",
+  },
+  [SYNTHETIC_CODES.http]: {
+    it: "Errore HTTP senza un codice di WhatsApp",
+    en: "HTTP failure without a WhatsApp error code",
+  },
+  [SYNTHETIC_CODES.badResponse]: {
+    it: "Risposta inattesa dalla Graph API",
+    en: "Unexpected response from the Graph API",
+  },
+};
+
+/**
+ * What a stored failure code means, in Italian and English, as staff read it in a broadcast's
+ * report: Meta's codes from the table above, our negative ones, and null (a failure with no
+ * code recorded) or a code no one has listed, said as such.
+ */
+export function errorMeaning(code: number | null): { it: string; en: string } {
+  if (code === null) return { it: "Motivo non registrato", en: "No reason recorded" };
+  const synthetic = SYNTHETIC_MEANINGS[code];
+  if (synthetic) return synthetic;
+  const rule = findRule(code);
+  if (rule) return { it: rule.it, en: rule.meaning };
+  return { it: `Errore ${code} non documentato`, en: `Undocumented error ${code}` };
+}
 
 /** A failure before any HTTP answer. Always "backoff": the way there failed, not the request. */
 export function networkError(
