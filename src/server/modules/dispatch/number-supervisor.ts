@@ -70,10 +70,20 @@ export class NumberSupervisor {
     if (this.options.send === false) return;
     await this.acquireLeases();
     this.timer = setInterval(() => {
+      // One failed round (a database hiccup) is logged and the next one runs: a rejection left
+      // in the chain would stop every later lease and scheduled start, and end the process.
       this.acquiring = this.acquiring
         .then(() => this.acquireLeases())
         .then(() => this.eachRound())
-        .then(() => undefined);
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.options.log.error(
+              { err: error, event: "dispatch.round_failed" },
+              "A lease round failed; the next one runs as usual",
+            );
+          },
+        );
     }, this.options.leaseRetryMs ?? 2_000);
     this.timer.unref();
   }
