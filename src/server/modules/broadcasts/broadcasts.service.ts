@@ -8,7 +8,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import { audienceOf } from "../citizens/audience.js";
 import { canMove } from "../dispatch/broadcast-status.js";
 import { mediaFileOf } from "../media/media.service.js";
-import { moveBroadcast } from "../dispatch/dispatch.service.js";
+import { messagingLimitPlan, moveBroadcast, type TierPlan } from "../dispatch/dispatch.service.js";
 import {
   findBroadcastOf,
   insertDraft,
@@ -260,8 +260,30 @@ export async function checkOf(
   deps: BroadcastsDeps,
   tenant: Tenant,
   broadcast: Broadcast,
-): Promise<PolicyCheck & { audience: { recipients: number; inWindow: number } }> {
+): Promise<
+  PolicyCheck & { audience: { recipients: number; inWindow: number }; messagingLimit: TierPlan }
+> {
   const draft = await policyDraftOf(deps, tenant, broadcast);
   const check = checkBroadcast(draft, policySettingsOf(tenant), deps.clock.now());
-  return { ...check, audience: draft.audience };
+  return {
+    ...check,
+    audience: draft.audience,
+    messagingLimit: await messagingLimitOf(deps, tenant, draft.audience),
+  };
+}
+
+/**
+ * Meta's messaging limit for the broadcast's people outside their 24-hour window (those inside
+ * it do not spend it): how many go today, how many later, by when.
+ */
+export function messagingLimitOf(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  audience: { recipients: number; inWindow: number },
+): Promise<TierPlan> {
+  return messagingLimitPlan(deps.db, {
+    tenantId: tenant.slug,
+    recipients: Math.max(0, audience.recipients - audience.inWindow),
+    now: deps.clock.now(),
+  });
 }

@@ -9,6 +9,7 @@ import { mediaFileOf } from "../media/media.service.js";
 import { findBroadcastOf, setSendContent, type Broadcast } from "./broadcasts.repository.js";
 import {
   broadcastNotFound,
+  messagingLimitOf,
   policyDraftOf,
   type BroadcastsDeps,
   type Caller,
@@ -68,9 +69,14 @@ async function policyOf(
     declaration?: ElectionDeclaration;
     templateCategory?: TemplateCategory;
   } = {},
-): Promise<PolicyCheck> {
+): Promise<PolicyCheck & { audience: { recipients: number; inWindow: number } }> {
   const draft = await policyDraftOf(deps, tenant, b);
-  return checkBroadcast({ ...draft, ...approval }, policySettingsOf(tenant), deps.clock.now());
+  const check = checkBroadcast(
+    { ...draft, ...approval },
+    policySettingsOf(tenant),
+    deps.clock.now(),
+  );
+  return { ...check, audience: draft.audience };
 }
 
 /** The blocks (and the warnings not acknowledged) as field problems, in the staff's words. */
@@ -221,7 +227,10 @@ export async function approveBroadcast(
         id: before.id,
         content: send.content,
         category: send.category,
-        approvalCheck: JSON.stringify(check),
+        approvalCheck: JSON.stringify({
+          ...check,
+          messagingLimit: await messagingLimitOf(deps, tenant, check.audience),
+        }),
         now,
       });
       await moveBroadcast(trx, { broadcastId: before.id, move: "schedule", now, startAt });

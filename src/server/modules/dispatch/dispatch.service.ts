@@ -1,3 +1,4 @@
+import { tierPlanOf, type TierPlan } from "./tier-plan.js";
 import type { Kysely, Transaction } from "kysely";
 import type { DB, Db } from "../../platform/db/schema.js";
 import { AppError, notFound, conflict } from "../../platform/errors.js";
@@ -147,6 +148,16 @@ export function isErasedPersonsMessage(
     messageKey,
     rowId: rowIdFrom(status.callbackData),
   });
+}
+
+export type { TierPlan } from "./tier-plan.js";
+
+/** What the messaging limit lets a broadcast to `recipients` people do today (tier-plan.ts). */
+export function messagingLimitPlan(
+  db: Kysely<DB>,
+  input: { tenantId: string; recipients: number; now: number },
+): Promise<TierPlan> {
+  return tierPlanOf(db, input);
 }
 
 /**
