@@ -37,7 +37,7 @@ function csp(frameAncestors: string): string {
     "default-src 'self'",
     "img-src 'self' data:",
     "style-src 'self'",
-    "font-src 'self'",
+    "font-src 'self' data:",
     "script-src 'none'",
     "object-src 'none'",
     "base-uri 'none'",
