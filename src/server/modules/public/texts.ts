@@ -56,6 +56,7 @@ const IT = {
   version: "Versione {version} del {date}",
   inForce: "in vigore",
   earlierVersions: "Versioni precedenti",
+  notInForce: "Versione non più in vigore",
   earlierNotice:
     "Questa è la versione {version}, in vigore dal {date}. Non è più in vigore: la versione attuale è la {current}.",
   readCurrent: "Leggi la versione in vigore",
@@ -149,6 +150,7 @@ const EN: Texts = {
   version: "Version {version} of {date}",
   inForce: "in force",
   earlierVersions: "Earlier versions",
+  notInForce: "No longer in force",
   earlierNotice:
     "This is version {version}, in force from {date}. It is no longer in force: the current version is {current}.",
   readCurrent: "Read the version in force",

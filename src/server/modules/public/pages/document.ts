@@ -53,7 +53,7 @@ export function documentPage(
       ${
         !inForce
           ? html`<div class="callout warning">
-              <div class="callout-title">${t(locale, "earlierVersions")}</div>
+              <div class="callout-title">${t(locale, "notInForce")}</div>
               <p>
                 ${t(locale, "earlierNotice", { version: shown.version, date: formatDate(shown.date, locale, tz), current: doc.version })}
                 <a href="${href(ctx, mainPath)}">${t(locale, "readCurrent")}</a>
