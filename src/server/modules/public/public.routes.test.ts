@@ -13,6 +13,8 @@ import { testEngines } from "../../test/engines.js";
 import { buildBroadcast } from "../../test/factories.js";
 import { atomProblems, rss2Problems } from "../../test/feed-rules.js";
 import { placeholders } from "../citizens/texts.js";
+import { formatIssue } from "../../config/tenants.js";
+import { tenantFileSchema } from "../../config/tenant-schema.js";
 import { publicRoutes } from "./public.routes.js";
 
 /**
@@ -435,6 +437,27 @@ describe("earlier versions of the documents", () => {
     expect(earlier.body).toContain("Non è più in vigore: la versione attuale è la 2.0.");
     expect(earlier.body).toContain("Art. 3 – Modalità di iscrizione e cancellazione al servizio");
     expect(earlier.body).not.toContain("Il nuovo testo del regolamento.");
+  });
+});
+
+describe("the earlier versions in a tenant file", () => {
+  it("refuses a version listed twice, one dated after the version in force, one unfit for a URL", async () => {
+    const source = await readFile(path.join(SHIPPED_TENANTS_DIR, "concorezzo.yaml"), "utf8");
+    const raw = parseDocument(source).toJS() as {
+      documents: { regulation: Record<string, unknown> };
+    };
+    raw.documents.regulation.earlier = [
+      { version: "1.0", date: "2023-01-01", text: "Uguale alla versione in vigore." },
+      { version: "0.9", date: "2025-01-01", text: "Datata dopo." },
+      { version: "0.8 bis/2", date: "2022-01-01", text: "Con spazi e barre." },
+    ];
+    const result = tenantFileSchema.safeParse(raw);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map(formatIssue)).toEqual([
+      "documents.regulation.earlier.2.version: must be letters, digits, dots and dashes, like 1.0",
+      "documents.regulation.earlier.0.version: version 1.0 is listed twice",
+      "documents.regulation.earlier.1.date: an earlier version must not be dated after the version in force",
+    ]);
   });
 });
 
