@@ -276,7 +276,7 @@ describe.each(testEngines())("the public pages on %s", (engine) => {
       const res = await get(`/c/${CONCOREZZO}/archivio`);
       expect(res.statusCode).toBe(200);
       const titles = [
-        ...res.body.matchAll(/<h2 class="card-title h5"><a [^>]*>\s*([^<]+?)\s*<\/a>/g),
+        ...res.body.matchAll(/<h2 class="card-title h5" lang="it"><a [^>]*>\s*([^<]+?)\s*<\/a>/g),
       ].map((m) => m[1]);
       expect(titles).toEqual(["Scuolabus in ritardo", "Chiusura di via Dante"]);
       expect(res.body).not.toContain("Solo per gli iscritti");

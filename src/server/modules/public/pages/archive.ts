@@ -130,7 +130,9 @@ export function broadcastPage(ctx: PageContext, b: PublicBroadcast): string {
       </p>
       <h1>${b.title}</h1>
       ${topicBadges(ctx, b.topics)}
-      <div class="public-broadcast-text" lang="it">${textWithLinks(b.text)}</div>
+      <div class="public-broadcast-text" lang="${tenant.defaultLocale}">
+        ${textWithLinks(b.text)}
+      </div>
     </article>
     <p class="my-4">
       <a href="${href(ctx, `${basePath(tenant)}/archivio`)}"

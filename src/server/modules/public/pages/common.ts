@@ -36,10 +36,10 @@ export function broadcastCard(ctx: PageContext, b: PublicBroadcast, headingLevel
   const date = formatDate(b.publishedAt, locale, timeZoneOf(tenant));
   const heading =
     headingLevel === 2
-      ? html`<h2 class="card-title h5">
+      ? html`<h2 class="card-title h5" lang="${tenant.defaultLocale}">
           <a href="${href(ctx, broadcastPath(tenant, b.id))}">${b.title}</a>
         </h2>`
-      : html`<h3 class="card-title h5">
+      : html`<h3 class="card-title h5" lang="${tenant.defaultLocale}">
           <a href="${href(ctx, broadcastPath(tenant, b.id))}">${b.title}</a>
         </h3>`;
   return html`<article class="card card-bg public-news-card">
@@ -49,7 +49,7 @@ export function broadcastCard(ctx: PageContext, b: PublicBroadcast, headingLevel
         ${b.urgent ? html`<span class="badge bg-danger ms-2">${t(locale, "urgent")}</span>` : ""}
       </p>
       ${heading}
-      <p class="card-text">${excerpt(b.text)}</p>
+      <p class="card-text" lang="${tenant.defaultLocale}">${excerpt(b.text)}</p>
       ${topicBadges(ctx, b.topics)}
     </div>
   </article>`;

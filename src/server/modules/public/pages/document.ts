@@ -61,7 +61,7 @@ export function documentPage(
             </div>`
           : ""
       }
-      <div lang="it">${documentBody(shown.text)}</div>
+      <div lang="${ctx.tenant.defaultLocale}">${documentBody(shown.text)}</div>
       ${inForce && doc.url ? html`<p><a href="${doc.url}">${t(locale, "fullText")}</a></p>` : ""}
     </article>
     ${
