@@ -71,9 +71,17 @@ export function archivePage(
         </button>
       </div>
     </form>
-    <p role="status">
-      ${result.total === 1 ? t(locale, "oneResult") : t(locale, "results", { count: result.total })}
-    </p>
+    ${
+      result.total > 0
+        ? html`<p role="status">
+            ${
+              result.total === 1
+                ? t(locale, "oneResult")
+                : t(locale, "results", { count: result.total })
+            }
+          </p>`
+        : ""
+    }
     ${
       result.items.length
         ? html`<div class="public-news-list">
