@@ -15,6 +15,7 @@ import { templatesRoutes } from "./modules/broadcasts/templates.routes.js";
 import { citizensAdminRoutes } from "./modules/citizens/admin/admin.routes.js";
 import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
+import { publicRoutes } from "./modules/public/public.routes.js";
 import { sandboxPageRoutes } from "./modules/sandbox/page.routes.js";
 import { registerSandbox, sandboxNumbersFromTenants } from "./modules/sandbox/sandbox.js";
 import { tenantsRoutes } from "./modules/tenants/tenants.routes.js";
@@ -181,6 +182,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clock: deps.clock,
       admin: deps.services.citizensAdmin,
     }),
+  );
+
+  // The comuni's public pages (/c/{slug}/…): no login, their own rate limit and caching.
+  await app.register(
+    publicRoutes({ db: deps.database.db, tenants: deps.tenants, publicUrl: deps.env.publicUrl }),
   );
 
   // Sandbox mode: Meta's side of the contract is served here too, and it calls our webhook over

@@ -169,14 +169,57 @@ const timeZone = nonEmpty.refine((tz) => {
   }
 }, "is not a time zone known to this system (e.g. Europe/Rome)");
 
-const document = z.strictObject({
-  title: nonEmpty,
-  version: nonEmpty.max(40),
-  /** The date this version took effect. */
+/**
+ * A version of a document as the public pages show it. The version is part of a URL
+ * (/c/{slug}/regolamento/versione/{version}), so it is kept to letters, digits, dots and dashes.
+ */
+const documentVersion = nonEmpty
+  .max(40)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, dots and dashes, like 1.0");
+
+/** A version no longer in force: still readable, since a citizen may have accepted it. */
+const earlierDocument = z.strictObject({
+  title: nonEmpty.optional(),
+  version: documentVersion,
   date: isoDate,
-  url: httpsUrl.optional(),
   text: nonEmpty,
 });
+
+const document = z
+  .strictObject({
+    title: nonEmpty,
+    version: documentVersion,
+    /** The date this version took effect. */
+    date: isoDate,
+    url: httpsUrl.optional(),
+    text: nonEmpty,
+    /**
+     * The versions before this one, each with its own text: the consent ledger records the
+     * version a citizen accepted, and that version stays readable on the public pages at
+     * /c/{slug}/regolamento/versione/{version} (or /privacy/…). Never drop one that was in force.
+     */
+    earlier: z.array(earlierDocument).default([]),
+  })
+  .superRefine((doc, ctx) => {
+    const seen = new Set([doc.version]);
+    doc.earlier.forEach((e, i) => {
+      if (seen.has(e.version)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["earlier", i, "version"],
+          message: `version ${e.version} is listed twice`,
+        });
+      }
+      seen.add(e.version);
+      if (e.date > doc.date) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["earlier", i, "date"],
+          message: "an earlier version must not be dated after the version in force",
+        });
+      }
+    });
+  });
 
 const person = z.strictObject({
   name: nonEmpty,

@@ -53,7 +53,7 @@ function contentOf(text: string): string {
 }
 
 /** The text staff wrote, from a free-form body, a caption or a template's one body parameter. */
-function textOf(content: string): string {
+export function textOf(content: string): string {
   const parsed = JSON.parse(content) as { type?: string; body?: unknown; caption?: unknown };
   if (typeof parsed.body === "string") return parsed.body;
   if (Array.isArray(parsed.body)) {
