@@ -16,6 +16,13 @@ export interface PublicBroadcast {
   urgent: boolean;
   /** When it went out. */
   publishedAt: number;
+  /** The picture, video or document it carried (its bytes: `publicBroadcastFile`). */
+  media?: {
+    kind: "image" | "video" | "document";
+    mimeType: string;
+    sizeBytes: number;
+    filename: string | null;
+  };
 }
 
 /** The statuses of a broadcast that has gone out to the subscribers. */
@@ -61,7 +68,7 @@ export async function listPublicBroadcasts(
   filter: PublicBroadcastFilter & { offset: number; limit: number },
 ): Promise<{ items: PublicBroadcast[]; total: number }> {
   const rows = await published(db, tenantId, filter)
-    .select(["id", "title", "content", "topics", "priority", "started_at"])
+    .select(["id", "title", "content", "topics", "priority", "started_at", "media_id"])
     .orderBy("started_at", "desc")
     .orderBy("id", "desc")
     .offset(filter.offset)
@@ -70,7 +77,8 @@ export async function listPublicBroadcasts(
   const count = await published(db, tenantId, filter)
     .select((eb) => eb.fn.countAll().as("n"))
     .executeTakeFirstOrThrow();
-  return { items: rows.map(toPublic), total: Number(count.n) };
+  const media = await mediaOf(db, tenantId, rows);
+  return { items: rows.map((r) => toPublic(r, media)), total: Number(count.n) };
 }
 
 /** One public broadcast of a comune; undefined when it does not exist or is not public. */
@@ -80,22 +88,79 @@ export async function findPublicBroadcast(
   id: number,
 ): Promise<PublicBroadcast | undefined> {
   const row = await published(db, tenantId, {})
-    .select(["id", "title", "content", "topics", "priority", "started_at"])
+    .select(["id", "title", "content", "topics", "priority", "started_at", "media_id"])
     .where("id", "=", id)
     .executeTakeFirst();
-  return row ? toPublic(row) : undefined;
+  return row ? toPublic(row, await mediaOf(db, tenantId, [row])) : undefined;
 }
 
-function toPublic(row: {
-  id: number | bigint | string;
-  title: string;
-  content: string;
-  topics: string;
-  priority: string;
-  started_at: number | string | null;
-}): PublicBroadcast {
+type MediaInfo = NonNullable<PublicBroadcast["media"]>;
+
+/** What the archive shows of the files of these broadcasts, by file id. */
+async function mediaOf(
+  db: Db,
+  tenantId: string,
+  rows: readonly { media_id: number | null }[],
+): Promise<Map<number, MediaInfo>> {
+  const ids = [...new Set(rows.flatMap((r) => (r.media_id === null ? [] : [Number(r.media_id)])))];
+  if (ids.length === 0) return new Map();
+  const files = await db
+    .selectFrom("media_files")
+    .select(["id", "kind", "mime_type", "size_bytes", "filename"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", ids)
+    .execute();
+  return new Map(
+    files.map((f) => [
+      Number(f.id),
+      {
+        kind: f.kind as MediaInfo["kind"],
+        mimeType: f.mime_type,
+        sizeBytes: Number(f.size_bytes),
+        filename: f.filename,
+      },
+    ]),
+  );
+}
+
+/** The bytes of a public broadcast's file; undefined when it is not public or has none. */
+export async function publicBroadcastFile(
+  db: Db,
+  tenantId: string,
+  id: number,
+): Promise<{ mimeType: string; filename: string | null; bytes: Buffer } | undefined> {
+  const row = await published(db, tenantId, {})
+    .select("media_id")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row || row.media_id === null) return undefined;
+  const file = await db
+    .selectFrom("media_files")
+    .select(["mime_type", "filename", "bytes"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", Number(row.media_id))
+    .executeTakeFirst();
+  return file
+    ? { mimeType: file.mime_type, filename: file.filename, bytes: Buffer.from(file.bytes) }
+    : undefined;
+}
+
+function toPublic(
+  row: {
+    id: number | bigint | string;
+    title: string;
+    content: string;
+    topics: string;
+    priority: string;
+    started_at: number | string | null;
+    media_id: number | null;
+  },
+  media: ReadonlyMap<number, MediaInfo>,
+): PublicBroadcast {
   const ids = JSON.parse(row.topics) as unknown;
+  const file = row.media_id === null ? undefined : media.get(Number(row.media_id));
   return {
+    ...(file ? { media: file } : {}),
     id: Number(row.id),
     title: row.title,
     text: textOf(row.content),

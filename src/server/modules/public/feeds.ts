@@ -9,8 +9,8 @@ import { t } from "./texts.js";
 export const FEED_SIZE = 50;
 
 /**
- * The archive as RSS 2.0 and Atom 1.0 (the `feed` library writes both). Media enclosures come
- * with the broadcasts' media, which the archive does not have yet.
+ * The archive as RSS 2.0 and Atom 1.0 (the `feed` library writes both), a broadcast's file as
+ * its enclosure.
  */
 export function buildFeed(ctx: PageContext, items: PublicBroadcast[]): Feed {
   const { tenant, locale } = ctx;
@@ -46,6 +46,16 @@ export function buildFeed(ctx: PageContext, items: PublicBroadcast[]): Feed {
       // HTML, as content:encoded and Atom's type="html" expect: the line breaks and links kept.
       content: textWithLinks(b.text).toString(),
       category: b.topics.map((id) => ({ name: topicName(tenant, id, locale), term: id })),
+      // The file it carried, as an enclosure (RSS) and a link rel="enclosure" (Atom).
+      ...(b.media
+        ? {
+            enclosure: {
+              url: `${url}/file`,
+              type: b.media.mimeType,
+              length: b.media.sizeBytes,
+            },
+          }
+        : {}),
       // No item author: RSS wants an e-mail address there, and Atom takes the feed's.
     });
   }

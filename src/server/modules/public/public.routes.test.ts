@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, SHIPPED_TENANTS_DIR, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { buildBroadcast } from "../../test/factories.js";
+import { storeMediaFile } from "../media/media.service.js";
 import { atomProblems, rss2Problems } from "../../test/feed-rules.js";
 import { placeholders } from "../citizens/texts.js";
 import { formatIssue } from "../../config/tenants.js";
@@ -487,5 +488,70 @@ describe("the rate limit", () => {
       await app.close();
       await t.close();
     }
+  });
+});
+
+describe.each(testEngines())("a public broadcast's file on %s", (engine) => {
+  let t: TestApp;
+  const PICTURE = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  beforeAll(async () => {
+    t = await buildTestApp({ engine });
+  });
+  afterAll(() => t.close());
+
+  async function withPicture(isPublic: boolean): Promise<number> {
+    const file = await storeMediaFile(t.database.db, {
+      tenantId: CONCOREZZO,
+      kind: "image",
+      mimeType: "image/png",
+      filename: "festa.png",
+      bytes: PICTURE,
+      createdBy: null,
+      now: Date.UTC(2026, 10, 20, 9),
+    });
+    const row = await buildBroadcast(t.database.db, {
+      tenant_id: CONCOREZZO,
+      title: isPublic ? "Festa in piazza" : "Solo agli iscritti",
+      content: JSON.stringify({ type: "text", body: "Sabato la festa in piazza." }),
+      status: "sent",
+      public: isPublic ? 1 : 0,
+      started_at: Date.UTC(2026, 10, 20, 10),
+      finished_at: Date.UTC(2026, 10, 20, 10),
+      media_id: file.id,
+    });
+    return Number(row.id);
+  }
+
+  it("shows the picture on its page, serves it, and carries it in both feeds; never a private one's", async () => {
+    const shown = await withPicture(true);
+    const hidden = await withPicture(false);
+    const page = await t.app.inject({ method: "GET", url: `/c/concorezzo/archivio/${shown}` });
+    expect(page.statusCode, page.body).toBe(200);
+    expect(page.body).toContain(`src="/c/concorezzo/archivio/${shown}/file"`);
+    expect(page.body).toContain('alt="Immagine della notizia: Festa in piazza"');
+    const file = await t.app.inject({ method: "GET", url: `/c/concorezzo/archivio/${shown}/file` });
+    expect(file.statusCode, file.body).toBe(200);
+    expect(file.headers["content-type"]).toBe("image/png");
+    expect(file.rawPayload.equals(PICTURE)).toBe(true);
+    const rss = await t.app.inject({ method: "GET", url: "/c/concorezzo/feed.xml" });
+    const enclosure = /<enclosure [^>]*>/.exec(rss.body)?.[0] ?? "";
+    expect(enclosure).toContain(`url="http://localhost:8080/c/concorezzo/archivio/${shown}/file"`);
+    expect(enclosure).toContain(`length="${PICTURE.length}"`);
+    expect(enclosure).toContain('type="image/png"');
+    const atom = await t.app.inject({ method: "GET", url: "/c/concorezzo/feed.atom" });
+    expect(atom.body).toContain(`/c/concorezzo/archivio/${shown}/file`);
+    const secret = await t.app.inject({
+      method: "GET",
+      url: `/c/concorezzo/archivio/${hidden}/file`,
+    });
+    expect(secret.statusCode).toBe(404);
+    const elsewhere = await t.app.inject({
+      method: "GET",
+      url: `/c/casale-marittimo/archivio/${shown}/file`,
+    });
+    expect(elsewhere.statusCode).toBe(404);
   });
 });

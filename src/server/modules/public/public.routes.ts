@@ -276,6 +276,29 @@ export function publicRoutes(deps: PublicRoutesDeps) {
       return found ? htmlPage(request, reply, broadcastPage(ctx, found)) : notFound(reply, ctx);
     });
 
+    // The picture, video or document a public broadcast carried: what the archive and the feeds
+    // show. A file of a broadcast that is not public answers as a page that does not exist.
+    app.get("/c/:slug/archivio/:id/file", options, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const ctx = contextOf(request, reply, `/archivio/${encodeURIComponent(id)}/file`);
+      if (!ctx) return reply;
+      const file = /^\d{1,15}$/.test(id)
+        ? await archive.file(ctx.tenant.slug, Number(id))
+        : undefined;
+      if (!file) return notFound(reply, ctx);
+      return reply
+        .header("content-type", file.mimeType)
+        .header("cache-control", "public, max-age=86400")
+        .header("x-content-type-options", "nosniff")
+        .header(
+          "content-disposition",
+          file.filename && !file.mimeType.startsWith("image/")
+            ? `attachment; filename="${file.filename.replace(/[^\w.\- ]/g, "_")}"`
+            : "inline",
+        )
+        .send(file.bytes);
+    });
+
     const feedRoute = (path: string, type: string, format: "rss2" | "atom1") => {
       app.get(`/c/:slug/${path}`, options, async (request, reply) => {
         const ctx = contextOf(request, reply, `/${path}`);

@@ -78,6 +78,8 @@ const IT = {
   sentOn: "Inviata il {date}",
   readMore: "Leggi la notizia",
   backToArchive: "Torna alle notizie",
+  pictureOf: "Immagine della notizia: {title}",
+  downloadDocument: "Scarica il documento «{name}» ({size})",
   embedTitle: "Le notizie sul sito del Comune",
   embedText:
     "Per mostrare le ultime notizie su un'altra pagina, incolla questo codice dove devono comparire:",
@@ -172,6 +174,8 @@ const EN: Texts = {
   sentOn: "Sent on {date}",
   readMore: "Read the news",
   backToArchive: "Back to the news",
+  pictureOf: "Picture of the news item: {title}",
+  downloadDocument: "Download the document “{name}” ({size})",
   embedTitle: "The news on the Comune's website",
   embedText: "To show the latest news on another page, paste this code where it should appear:",
   widgetTitle: "Latest news from {service}",

@@ -1,5 +1,5 @@
 import type { PublicBroadcast } from "../../broadcasts/public-broadcasts.service.js";
-import { html, textWithLinks } from "../html.js";
+import { html, textWithLinks, type Html } from "../html.js";
 import { absolute, basePath, href, icon, page, type PageContext } from "../layout.js";
 import { formatDate, pick, t } from "../texts.js";
 import { broadcastCard, broadcastPath, excerpt, timeZoneOf, topicBadges } from "./common.js";
@@ -137,7 +137,7 @@ export function broadcastPage(ctx: PageContext, b: PublicBroadcast): string {
         ${b.urgent ? html`<span class="badge bg-danger ms-2">${t(locale, "urgent")}</span>` : ""}
       </p>
       <h1>${b.title}</h1>
-      ${topicBadges(ctx, b.topics)}
+      ${topicBadges(ctx, b.topics)} ${mediaOf(ctx, b)}
       <div class="public-broadcast-text" lang="${tenant.defaultLocale}">
         ${textWithLinks(b.text)}
       </div>
@@ -209,4 +209,30 @@ export function widgetPage(ctx: PageContext, latest: PublicBroadcast[]): string 
         </main>
       </body>
     </html> `.toString();
+}
+
+/** The broadcast's picture (shown), video (played) or document (a link with its size). */
+function mediaOf(ctx: PageContext, b: PublicBroadcast): Html | string {
+  if (!b.media) return "";
+  const src = href(ctx, `${broadcastPath(ctx.tenant, b.id)}/file`);
+  const { locale } = ctx;
+  if (b.media.kind === "image") {
+    return html`<figure class="my-3">
+      <img
+        class="img-fluid rounded"
+        src="${src}"
+        alt="${t(locale, "pictureOf", { title: b.title })}"
+      />
+    </figure>`;
+  }
+  if (b.media.kind === "video") {
+    return html`<video class="w-100 my-3" controls preload="none" src="${src}"></video>`;
+  }
+  const kb = Math.max(1, Math.round(b.media.sizeBytes / 1024));
+  return html`<p class="my-3">
+    <a href="${src}"
+      >${icon("it-download", "icon-sm icon-primary")}
+      ${t(locale, "downloadDocument", { name: b.media.filename ?? b.title, size: `${kb} kB` })}</a
+    >
+  </p>`;
 }
