@@ -417,8 +417,9 @@ describe("the staff console on the real server", () => {
     });
     const { context, page } = await newPage(375);
     await setUp(page, String(added.setupLink), "", false);
-    await page.getByRole("heading", { name: "Comunicazioni" }).waitFor();
-    await page.getByRole("link", { name: "Referendum: orari dei seggi" }).waitFor();
+    // A viewer's role holds the reports only: no broadcasts, no composer.
+    await page.getByText("Il tuo ruolo in questo Comune non comprende le comunicazioni").waitFor();
+    expect(await page.getByRole("link", { name: "Referendum: orari dei seggi" }).count()).toBe(0);
     expect(await page.getByRole("link", { name: "Nuova comunicazione" }).count()).toBe(0);
     // Not even by its address.
     await page.goto(`${running.baseUrl}/console/${TENANT}/broadcasts/new`);
@@ -426,8 +427,9 @@ describe("the staff console on the real server", () => {
     expect(await page.getByLabel("Testo del messaggio").count()).toBe(0);
 
     await page.goto(broadcastUrl);
-    await page.getByText("Puoi consultare le comunicazioni").waitFor();
+    await page.getByText("Il tuo ruolo in questo Comune non comprende le comunicazioni").waitFor();
     expect(await page.getByRole("button", { name: "Annulla la comunicazione" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Approva e invia" }).count()).toBe(0);
     await inspect(page, "detail-viewer");
 
     // A direct call with her own session and CSRF token is refused.

@@ -61,10 +61,13 @@ function TenantRoute({ me, page }: { me: Me; page: TenantPage }) {
   }
   const number = Number(id);
   const writer = comune.permissions.includes("broadcasts.write");
+  const reader = comune.permissions.includes("broadcasts.read");
   let body;
+  if (!reader && page === "detail") page = "list";
   switch (page) {
     case "list":
-      body = <BroadcastsList tenant={tenant} comune={comune} />;
+      // A role without broadcasts (a viewer: reports only) is told so, and offered nothing.
+      body = reader ? <BroadcastsList tenant={tenant} comune={comune} /> : <NotAllowed />;
       break;
     case "new":
     case "edit":
@@ -84,6 +87,18 @@ function TenantRoute({ me, page }: { me: Me; page: TenantPage }) {
       {/* A new key per broadcast: the page's local state starts afresh. */}
       <div key={`${tenant}/${page}/${id ?? ""}`}>{body}</div>
     </Layout>
+  );
+}
+
+function NotAllowed() {
+  const { t } = useI18n();
+  return (
+    <>
+      <h1 className="h2">{t("broadcasts.title")}</h1>
+      <p className="alert alert-info" role="status">
+        {t("broadcasts.notAllowed")}
+      </p>
+    </>
   );
 }
 

@@ -79,7 +79,9 @@ export function Layout({ me, children }: { me?: Me | undefined; children: ReactN
       {tenant && comune ? (
         <nav className="border-bottom bg-light" aria-label={t("nav.main")}>
           <div className="container d-flex flex-wrap align-items-center gap-3 py-2">
-            <NavItem to={`/${tenant}/broadcasts`} label="nav.broadcasts" />
+            {comune.permissions.includes("broadcasts.read") ? (
+              <NavItem to={`/${tenant}/broadcasts`} label="nav.broadcasts" />
+            ) : null}
             <span className="ms-auto small text-secondary">
               {comune.roles.map((r) => t(`roles.${r}` as MessageKey)).join(", ")}
             </span>

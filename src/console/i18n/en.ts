@@ -96,6 +96,8 @@ export const en: Messages = {
       rejected: "Rejected",
     },
     empty: "No broadcasts.",
+    notAllowed:
+      "Your role in this comune does not include broadcasts: other roles write and approve them.",
     columns: { title: "Title", status: "Status", updated: "Last change", flags: "Kind" },
     urgent: "Urgent",
     public: "Public",

@@ -98,6 +98,8 @@ export const it = {
       rejected: "Respinte",
     },
     empty: "Nessuna comunicazione.",
+    notAllowed:
+      "Il tuo ruolo in questo Comune non comprende le comunicazioni: le scrivono e le approvano altri ruoli.",
     columns: {
       title: "Titolo",
       status: "Stato",

@@ -182,7 +182,7 @@ export function BroadcastDetail({
       ) : null}
       {!mayWrite && !mayApprove ? <Alert color="info">{t("detail.viewerNote")}</Alert> : null}
       <ErrorAlert error={error} shownFields={rejecting ? ["reason"] : []} />
-      <div className="row g-5">
+      <div className="row g-4">
         <div className="col-12 col-lg-7">
           {progress ? <ProgressPanel progress={progress} /> : null}
           <dl className="row">

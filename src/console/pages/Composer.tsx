@@ -184,7 +184,7 @@ function Composer({
       <h1 className="h2 mb-4">
         {id === undefined ? t("composer.titleNew") : t("composer.titleEdit")}
       </h1>
-      <div className="row g-5">
+      <div className="row g-4">
         <div className="col-12 col-lg-7">
           <form onSubmit={onSave} noValidate>
             <TextField
