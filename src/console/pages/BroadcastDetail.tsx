@@ -49,7 +49,7 @@ function ProgressPanel({ progress }: { progress: Progress }) {
   const shown: [MessageKey, number][] = [
     ["detail.counters.total", c.total],
     ["detail.counters.queued", c.queued + c.inFlight],
-    ["detail.counters.sent", c.accepted + c.sent],
+    ["detail.counters.sent", c.accepted],
     ["detail.counters.delivered", c.delivered],
     ["detail.counters.read", c.read],
     ["detail.counters.failed", c.failed],

@@ -64,6 +64,8 @@ export function consoleRoutes(options: { dir?: string } = {}) {
       // The files present at start get their own routes; the fallback below takes the rest.
       wildcard: false,
       index: false,
+      // setHeaders below decides: hashed files for good, everything else revalidated.
+      cacheControl: false,
       schemaHide: true,
       logLevel: "warn",
       setHeaders: (res, filePath) => {
@@ -76,10 +78,10 @@ export function consoleRoutes(options: { dir?: string } = {}) {
       },
     });
     app.get("/console/*", { schema: { hide: true }, logLevel: "warn" }, (_request, reply) =>
-      secure(reply).header("cache-control", "no-cache").sendFile("index.html", dir),
+      secure(reply).sendFile("index.html", dir, { cacheControl: false }),
     );
     app.get("/console/", { schema: { hide: true }, logLevel: "warn" }, (_request, reply) =>
-      secure(reply).header("cache-control", "no-cache").sendFile("index.html", dir),
+      secure(reply).sendFile("index.html", dir, { cacheControl: false }),
     );
   };
 }
