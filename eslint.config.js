@@ -3,7 +3,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "data/", "coverage/", "node_modules/", "bin/"] },
+  {
+    ignores: [
+      "dist/",
+      "data/",
+      "coverage/",
+      "node_modules/",
+      "bin/",
+      "src/console/api/schema.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -66,5 +75,24 @@ export default tseslint.config(
   {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Node scripts run before anything is compiled (scripts/build-console.js).
+    files: ["scripts/**/*.js"],
+    languageOptions: { globals: { console: "readonly", process: "readonly" } },
+  },
+  {
+    // The console runs in the browser and reaches the server only over HTTP (its typed client).
+    files: ["src/console/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/server/**"], message: "The console calls the API, not server code." },
+          ],
+        },
+      ],
+    },
   },
 );

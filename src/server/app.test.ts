@@ -176,6 +176,7 @@ describe("the HTTP app", () => {
         "/api/tenants/{tenant}/api-keys/{keyId}",
         "/api/tenants/{tenant}/audit",
         "/api/tenants/{tenant}/audit.csv",
+        "/api/tenants/{tenant}/broadcast-template",
         "/api/tenants/{tenant}/subscribers/lookup",
         "/api/tenants/{tenant}/subscribers/{id}",
         "/api/tenants/{tenant}/subscribers/{id}/export",

@@ -12,6 +12,9 @@ import { settingsRoutes } from "./modules/tenants/settings.routes.js";
 import { broadcastsRoutes } from "./modules/broadcasts/broadcasts.routes.js";
 import { mediaRoutes } from "./modules/broadcasts/media.routes.js";
 import { templatesRoutes } from "./modules/broadcasts/templates.routes.js";
+import { templatePreviewRoutes } from "./modules/broadcasts/template-preview.routes.js";
+import { consoleRoutes } from "./modules/console/console.routes.js";
+import { homeRoutes } from "./modules/console/home.routes.js";
 import { citizensAdminRoutes } from "./modules/citizens/admin/admin.routes.js";
 import { dispatchRoutes } from "./modules/dispatch/dispatch.routes.js";
 import { healthRoutes } from "./modules/health/health.routes.js";
@@ -176,6 +179,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
   await app.register(
+    templatePreviewRoutes({ tenants: deps.tenants, whatsapp: deps.services.whatsapp }),
+  );
+  await app.register(
     citizensAdminRoutes({
       db: deps.database.db,
       tenants: deps.tenants,
@@ -188,6 +194,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     publicRoutes({ db: deps.database.db, tenants: deps.tenants, publicUrl: deps.env.publicUrl }),
   );
+
+  // The staff console (its built files) and the home page that leads to it.
+  await app.register(consoleRoutes());
+  await app.register(homeRoutes({ tenants: deps.tenants, mode: deps.mode }));
 
   // Sandbox mode: Meta's side of the contract is served here too, and it calls our webhook over
   // real HTTP on loopback, exactly as Meta would over the internet.

@@ -203,6 +203,8 @@ export async function approveBroadcast(
       { en: "Before approving: acknowledge every warning, and fix what blocks the broadcast" },
     );
   }
+  // Read before the approval's transaction: on SQLite a read outside it would wait for it.
+  const messagingLimit = await messagingLimitOf(deps, tenant, check.audience);
   const declared = approval.declaration && check.advice.election.rule !== "election.outside";
   const { startAt } = check.advice.schedule;
   const approved = await move(
@@ -227,10 +229,7 @@ export async function approveBroadcast(
         id: before.id,
         content: send.content,
         category: send.category,
-        approvalCheck: JSON.stringify({
-          ...check,
-          messagingLimit: await messagingLimitOf(deps, tenant, check.audience),
-        }),
+        approvalCheck: JSON.stringify({ ...check, messagingLimit }),
         now,
       });
       await moveBroadcast(trx, { broadcastId: before.id, move: "schedule", now, startAt });

@@ -1,0 +1,172 @@
+import { useEffect } from "react";
+import { Link, Navigate, Route, Routes, useParams } from "react-router";
+import { Layout } from "./components/Layout";
+import { useI18n, type MessageKey } from "./i18n";
+import { RequireSession, type Me } from "./lib/session";
+import { BroadcastDetail } from "./pages/BroadcastDetail";
+import { BroadcastsList } from "./pages/BroadcastsList";
+import { ComposerPage } from "./pages/Composer";
+import { LoginPage } from "./pages/Login";
+import { SetupPage } from "./pages/Setup";
+
+/** The page's title, as a screen reader announces a new page: "Comunicazioni – Banditore". */
+function useTitle(key: MessageKey) {
+  const { t } = useI18n();
+  useEffect(() => {
+    document.title = `${t(key)} – ${t("app.name")}`;
+  }, [key, t]);
+}
+
+function NotFound() {
+  const { t } = useI18n();
+  useTitle("app.notFound");
+  return (
+    <>
+      <h1 className="h2">{t("app.notFound")}</h1>
+      <Link to="/">{t("app.backHome")}</Link>
+    </>
+  );
+}
+
+/** "/": the first comune of the person's roles (they switch in the header). */
+function Start({ me }: { me: Me }) {
+  const { t } = useI18n();
+  const first = me.comuni[0];
+  if (first) return <Navigate to={`/${first.tenant}/broadcasts`} replace />;
+  return (
+    <Layout me={me}>
+      <p>{t("login.noComune")}</p>
+    </Layout>
+  );
+}
+
+type TenantPage = "list" | "new" | "edit" | "detail";
+const TITLES: Record<TenantPage, MessageKey> = {
+  list: "broadcasts.title",
+  new: "composer.titleNew",
+  edit: "composer.titleEdit",
+  detail: "broadcasts.title",
+};
+
+function TenantRoute({ me, page }: { me: Me; page: TenantPage }) {
+  const { tenant = "", id } = useParams();
+  useTitle(TITLES[page]);
+  const comune = me.comuni.find((c) => c.tenant === tenant);
+  if (!comune) {
+    return (
+      <Layout me={me}>
+        <NotFound />
+      </Layout>
+    );
+  }
+  const number = Number(id);
+  const writer = comune.permissions.includes("broadcasts.write");
+  const reader = comune.permissions.includes("broadcasts.read");
+  let body;
+  if (!reader && page === "detail") page = "list";
+  switch (page) {
+    case "list":
+      // A role without broadcasts (a technician) is told so, and offered nothing.
+      body = reader ? <BroadcastsList tenant={tenant} comune={comune} /> : <NotAllowed />;
+      break;
+    case "new":
+    case "edit":
+      // A role that may not write sees no composer, not even by its address.
+      body = writer ? (
+        <ComposerPage tenant={tenant} {...(page === "edit" ? { id: number } : {})} />
+      ) : (
+        <Navigate to={`/${tenant}/broadcasts`} replace />
+      );
+      break;
+    case "detail":
+      body = <BroadcastDetail tenant={tenant} id={number} comune={comune} me={me} />;
+      break;
+  }
+  return (
+    <Layout me={me}>
+      {/* A new key per broadcast: the page's local state starts afresh. */}
+      <div key={`${tenant}/${page}/${id ?? ""}`}>{body}</div>
+    </Layout>
+  );
+}
+
+function NotAllowed() {
+  const { t } = useI18n();
+  return (
+    <>
+      <h1 className="h2">{t("broadcasts.title")}</h1>
+      <p className="alert alert-info" role="status">
+        {t("broadcasts.notAllowed")}
+      </p>
+    </>
+  );
+}
+
+function Titled({ title, children }: { title: MessageKey; children: React.ReactNode }) {
+  useTitle(title);
+  return <>{children}</>;
+}
+
+export function App() {
+  const session = (render: (me: Me) => React.ReactNode) => (
+    <RequireSession>{render}</RequireSession>
+  );
+  return (
+    <Routes>
+      <Route
+        path="/setup"
+        element={
+          <Titled title="setup.title">
+            <SetupPage />
+          </Titled>
+        }
+      />
+      <Route
+        path="/login"
+        element={
+          <Titled title="login.title">
+            <LoginPage />
+          </Titled>
+        }
+      />
+      <Route
+        path="/"
+        element={session((me) => (
+          <Start me={me} />
+        ))}
+      />
+      <Route
+        path="/:tenant/broadcasts"
+        element={session((me) => (
+          <TenantRoute me={me} page="list" />
+        ))}
+      />
+      <Route
+        path="/:tenant/broadcasts/new"
+        element={session((me) => (
+          <TenantRoute me={me} page="new" />
+        ))}
+      />
+      <Route
+        path="/:tenant/broadcasts/:id"
+        element={session((me) => (
+          <TenantRoute me={me} page="detail" />
+        ))}
+      />
+      <Route
+        path="/:tenant/broadcasts/:id/edit"
+        element={session((me) => (
+          <TenantRoute me={me} page="edit" />
+        ))}
+      />
+      <Route
+        path="*"
+        element={
+          <Layout>
+            <NotFound />
+          </Layout>
+        }
+      />
+    </Routes>
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Shapes the OpenAPI document leaves open (`check` and the progress answer are free-form
+ * there): what the console reads of them, written from the server's policy and dispatch code.
+ */
+export interface Localized {
+  it: string;
+  en: string;
+}
+
+export interface PolicyNote {
+  id: string;
+  rule: string;
+  source: string;
+  why: Localized;
+  todo: Localized;
+}
+
+export interface PolicyWarning extends PolicyNote {
+  term: string;
+  excerpt: string;
+  occurrences: number;
+  acknowledged: boolean;
+}
+
+export interface PolicyCheck {
+  blocks: PolicyNote[];
+  warnings: PolicyWarning[];
+  advice: {
+    schedule: PolicyNote & { decision: string; startAt: number; startAtLocal: Localized };
+    election: PolicyNote & { outcome: string };
+    readability?: PolicyNote & {
+      gulpease: { index: number; band: string; reading: Localized };
+    };
+    category: { category: string; why: Localized };
+  };
+  estimate: { recipients: number; total: Localized; display: Localized };
+  mayApprove: boolean;
+  audience: { recipients: number; inWindow: number };
+}
+
+export interface Progress {
+  broadcast: {
+    id: number;
+    status: string;
+    attentionReason: string | null;
+    startedAt: number | null;
+    finishedAt: number | null;
+  };
+  counters: {
+    total: number;
+    queued: number;
+    inFlight: number;
+    accepted: number;
+    sent: number;
+    delivered: number;
+    read: number;
+    failed: number;
+    cancelled: number;
+    skipped: number;
+    failedByCode: Record<string, number>;
+  };
+}

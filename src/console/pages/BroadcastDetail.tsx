@@ -1,0 +1,373 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Modal, ModalBody, ModalFooter, ModalHeader } from "design-react-kit";
+import { useEffect, useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router";
+import { api, ApiError, call } from "../api/client";
+import type { PolicyCheck, Progress } from "../api/types";
+import { CheckPanel } from "../components/CheckPanel";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { TextAreaField } from "../components/Field";
+import { Loading } from "../components/Loading";
+import { WhatsAppPreview } from "../components/WhatsAppPreview";
+import { useI18n, type MessageKey } from "../i18n";
+import { can, useTenants, type Comune, type Me } from "../lib/session";
+import { StatusBadge } from "./StatusBadge";
+
+/** States in which a broadcast has deliveries to follow. */
+const FOLLOWED = new Set(["approved", "scheduled", "sending", "paused", "needs_attention", "sent"]);
+const OVER = new Set(["sent", "cancelled"]);
+
+/** The live progress: the dispatch's server-sent events, one `progress` event a second. */
+function useProgress(tenant: string, id: number, status: string | undefined) {
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const queryClient = useQueryClient();
+  const follow = status !== undefined && FOLLOWED.has(status);
+  useEffect(() => {
+    if (!follow) return;
+    const source = new EventSource(`/api/tenants/${tenant}/broadcasts/${id}/events`);
+    source.addEventListener("progress", (event) => {
+      const next = JSON.parse((event as MessageEvent<string>).data) as Progress;
+      setProgress(next);
+      if (next.broadcast.status !== status) {
+        void queryClient.invalidateQueries({ queryKey: ["broadcast", tenant, id] });
+      }
+      if (OVER.has(next.broadcast.status)) source.close();
+    });
+    // The stream ends when the broadcast is over; the browser would reconnect for nothing.
+    source.onerror = () => source.close();
+    return () => source.close();
+  }, [follow, tenant, id, status, queryClient]);
+  return progress;
+}
+
+function ProgressPanel({ progress }: { progress: Progress }) {
+  const { t } = useI18n();
+  const c = progress.counters;
+  const done = c.total - c.queued - c.inFlight;
+  const over = OVER.has(progress.broadcast.status);
+  const percent = c.total === 0 ? (over ? 100 : 0) : Math.round((done / c.total) * 100);
+  const shown: [MessageKey, number][] = [
+    ["detail.counters.total", c.total],
+    ["detail.counters.queued", c.queued + c.inFlight],
+    ["detail.counters.sent", c.accepted],
+    ["detail.counters.delivered", c.delivered],
+    ["detail.counters.read", c.read],
+    ["detail.counters.failed", c.failed],
+  ];
+  return (
+    <section aria-labelledby="progress-title" className="mb-4">
+      <h2 id="progress-title" className="h5">
+        {t("detail.progress")}{" "}
+        <span className="small fw-normal text-secondary">({t("detail.progressLive")})</span>
+      </h2>
+      <div className="progress progress-color mb-2" style={{ height: "12px" }}>
+        <div
+          className="progress-bar bg-success"
+          role="progressbar"
+          style={{ width: `${percent}%` }}
+          aria-valuenow={percent}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-label={t("detail.progress")}
+        />
+      </div>
+      <p className="fw-semibold" data-testid="progress-percent" aria-live="polite">
+        {t("detail.progressPercent", { percent })}
+      </p>
+      <dl className="row row-cols-3 row-cols-md-6 g-2 text-center small">
+        {shown.map(([key, value]) => (
+          <div key={key} className="col">
+            <dt className="fw-normal text-secondary">{t(key)}</dt>
+            <dd className="fs-5 fw-semibold mb-0">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+export function BroadcastDetail({
+  tenant,
+  id,
+  comune,
+  me,
+}: {
+  tenant: string;
+  id: number;
+  comune: Comune;
+  me: Me;
+}) {
+  const { t, date } = useI18n();
+  const queryClient = useQueryClient();
+  const tenants = useTenants();
+  const [params] = useSearchParams();
+  const info = tenants.data?.tenants.find((x) => x.slug === tenant);
+  const query = useQuery({
+    queryKey: ["broadcast", tenant, id],
+    queryFn: () =>
+      call(api.GET("/api/tenants/{tenant}/broadcasts/{id}", { params: { path: { tenant, id } } })),
+  });
+  const progress = useProgress(tenant, id, query.data?.broadcast.status);
+  const [acknowledged, setAcknowledged] = useState<Set<string>>(new Set());
+  const [rejecting, setRejecting] = useState(false);
+  const [reason, setReason] = useState("");
+  const [cancelling, setCancelling] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<string>(params.get("done") ?? "");
+  const [busy, setBusy] = useState(false);
+
+  if (query.isPending) return <Loading />;
+  if (query.error) return <ErrorAlert error={query.error} />;
+  const { broadcast: b } = query.data;
+  const check = query.data.check as PolicyCheck;
+  const path = { params: { path: { tenant, id } } };
+
+  const act = async (action: () => Promise<unknown>, outcome?: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await action();
+      if (answer) queryClient.setQueryData(["broadcast", tenant, id], answer);
+      await queryClient.invalidateQueries({ queryKey: ["broadcasts", tenant] });
+      setDone(outcome ?? "");
+      return true;
+    } catch (caught) {
+      setError(caught);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const mayWrite = can(comune, "broadcasts.write");
+  const mayApprove = can(comune, "broadcasts.approve");
+  const isAuthor = b.createdBy !== null && b.createdBy === me.user.id;
+  const allAcknowledged = check.warnings.every((w) => acknowledged.has(w.id));
+  const editable = b.status === "draft" || b.status === "rejected";
+  const doneText: Record<string, MessageKey> = {
+    submitted: "detail.submittedAlert",
+    approved: "detail.approvedAlert",
+    rejected: "detail.rejectedAlert",
+  };
+
+  const reject = (event: FormEvent) => {
+    event.preventDefault();
+    void act(
+      () =>
+        call(
+          api.POST("/api/tenants/{tenant}/broadcasts/{id}/reject", { ...path, body: { reason } }),
+        ),
+      "rejected",
+    ).then((ok) => ok && setRejecting(false));
+  };
+
+  return (
+    <>
+      <p>
+        <Link to={`/${tenant}/broadcasts`}>← {t("detail.back")}</Link>
+      </p>
+      <div className="d-flex flex-wrap align-items-center gap-3 mb-3">
+        <h1 className="h2 mb-0">{b.title}</h1>
+        <StatusBadge status={b.status} label={b.statusLabel} />
+      </div>
+      {done && doneText[done] ? (
+        <Alert color="success" role="status">
+          {t(doneText[done])}
+        </Alert>
+      ) : null}
+      {b.attentionReason ? (
+        <Alert color="danger">
+          <strong>{t("detail.attention")}:</strong> {b.attentionReason}
+        </Alert>
+      ) : null}
+      {!mayWrite && !mayApprove ? <Alert color="info">{t("detail.viewerNote")}</Alert> : null}
+      <ErrorAlert error={error} shownFields={rejecting ? ["reason"] : []} />
+      <div className="row g-4">
+        <div className="col-12 col-lg-7">
+          {progress ? <ProgressPanel progress={progress} /> : null}
+          <dl className="row">
+            <dt className="col-sm-4">{t("detail.created")}</dt>
+            <dd className="col-sm-8">{date(b.createdAt)}</dd>
+            <dt className="col-sm-4">{t("detail.sendAt")}</dt>
+            <dd className="col-sm-8">{b.sendAt ? date(b.sendAt) : t("detail.asSoonAsPossible")}</dd>
+            {b.startedAt ? (
+              <>
+                <dt className="col-sm-4">{t("detail.started")}</dt>
+                <dd className="col-sm-8">{date(b.startedAt)}</dd>
+              </>
+            ) : null}
+            {b.finishedAt ? (
+              <>
+                <dt className="col-sm-4">{t("detail.finished")}</dt>
+                <dd className="col-sm-8">{date(b.finishedAt)}</dd>
+              </>
+            ) : null}
+            <dt className="col-sm-4">{t("detail.topics")}</dt>
+            <dd className="col-sm-8">
+              {b.topics === "all"
+                ? t("composer.topicsAll")
+                : b.topics
+                    .map((x) => info?.topics.find((topic) => topic.id === x)?.label ?? x)
+                    .join(", ")}
+            </dd>
+          </dl>
+          <div className="d-flex flex-wrap gap-3 mb-4">
+            {editable && mayWrite ? (
+              <>
+                <Link className="btn btn-outline-primary" to={`/${tenant}/broadcasts/${id}/edit`}>
+                  {t("detail.edit")}
+                </Link>
+                <Button
+                  color="primary"
+                  disabled={busy || check.blocks.length > 0}
+                  onClick={() =>
+                    void act(
+                      () => call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/submit", path)),
+                      "submitted",
+                    )
+                  }
+                >
+                  {t("detail.submit")}
+                </Button>
+              </>
+            ) : null}
+            {b.status === "submitted" && mayApprove ? (
+              <>
+                <Button
+                  color="primary"
+                  disabled={busy || isAuthor || !allAcknowledged || check.blocks.length > 0}
+                  onClick={() =>
+                    void act(
+                      () =>
+                        call(
+                          api.POST("/api/tenants/{tenant}/broadcasts/{id}/approve", {
+                            ...path,
+                            body: { acknowledged: [...acknowledged] },
+                          }),
+                        ),
+                      "approved",
+                    )
+                  }
+                >
+                  {t("detail.approve")}
+                </Button>
+                <Button
+                  color="danger"
+                  outline
+                  disabled={busy || isAuthor}
+                  onClick={() => setRejecting(true)}
+                >
+                  {t("detail.reject")}
+                </Button>
+              </>
+            ) : null}
+            {b.status === "sending" && mayApprove ? (
+              <Button
+                color="primary"
+                outline
+                disabled={busy}
+                onClick={() =>
+                  void act(() =>
+                    call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/pause", path)),
+                  )
+                }
+              >
+                {t("detail.pause")}
+              </Button>
+            ) : null}
+            {(b.status === "paused" || b.status === "needs_attention") && mayApprove ? (
+              <Button
+                color="primary"
+                disabled={busy}
+                onClick={() =>
+                  void act(() =>
+                    call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/resume", path)),
+                  )
+                }
+              >
+                {t("detail.resume")}
+              </Button>
+            ) : null}
+            {!OVER.has(b.status) && (mayApprove || (mayWrite && editable)) ? (
+              <Button color="danger" outline disabled={busy} onClick={() => setCancelling(true)}>
+                {t("detail.cancel")}
+              </Button>
+            ) : null}
+          </div>
+          {b.status === "submitted" && mayApprove && isAuthor ? (
+            <p className="small text-secondary">{t("detail.fourEyes")}</p>
+          ) : null}
+          {b.status === "submitted" && mayApprove && !isAuthor && !allAcknowledged ? (
+            <p className="small text-secondary">{t("detail.approveNeedsAck")}</p>
+          ) : null}
+          {rejecting ? (
+            <form onSubmit={reject} className="mb-4" noValidate>
+              <TextAreaField
+                label={t("detail.rejectReason")}
+                rows={3}
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                error={error instanceof ApiError ? error.problemWith("reason") : undefined}
+              />
+              <div className="d-flex gap-3">
+                <Button color="danger" type="submit" disabled={busy}>
+                  {t("detail.rejectConfirm")}
+                </Button>
+                <Button color="secondary" outline type="button" onClick={() => setRejecting(false)}>
+                  {t("detail.keep")}
+                </Button>
+              </div>
+            </form>
+          ) : null}
+          <CheckPanel
+            check={check}
+            {...(b.status === "submitted" && mayApprove && !isAuthor
+              ? {
+                  acknowledged,
+                  onAcknowledge: (warning: string, on: boolean) =>
+                    setAcknowledged((s) => {
+                      const next = new Set(s);
+                      if (on) next.add(warning);
+                      else next.delete(warning);
+                      return next;
+                    }),
+                }
+              : {})}
+          />
+        </div>
+        <div className="col-12 col-lg-5">
+          <h2 className="h5">{t("composer.preview")}</h2>
+          <WhatsAppPreview
+            tenant={tenant}
+            serviceName={info?.serviceName ?? tenant}
+            text={b.text}
+          />
+        </div>
+      </div>
+      <Modal isOpen={cancelling} toggle={() => setCancelling(false)} labelledBy="cancel-title">
+        <ModalHeader toggle={() => setCancelling(false)} id="cancel-title">
+          {t("detail.cancelConfirmTitle")}
+        </ModalHeader>
+        <ModalBody>
+          <p>{t("detail.cancelConfirmText")}</p>
+        </ModalBody>
+        <ModalFooter>
+          <Button color="secondary" outline onClick={() => setCancelling(false)}>
+            {t("detail.keep")}
+          </Button>
+          <Button
+            color="danger"
+            disabled={busy}
+            onClick={() =>
+              void act(() =>
+                call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/cancel", path)),
+              ).then(() => setCancelling(false))
+            }
+          >
+            {t("detail.cancel")}
+          </Button>
+        </ModalFooter>
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,351 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button } from "design-react-kit";
+import { useEffect, useState, type FormEvent } from "react";
+import { useLocation, useNavigate } from "react-router";
+import { api, ApiError, call } from "../api/client";
+import type { PolicyCheck } from "../api/types";
+import { CheckPanel } from "../components/CheckPanel";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { CheckField, TextAreaField, TextField } from "../components/Field";
+import { Loading } from "../components/Loading";
+import { WhatsAppPreview } from "../components/WhatsAppPreview";
+import { useI18n } from "../i18n";
+import { useTenants } from "../lib/session";
+
+/** WhatsApp's limit for a template's parameter, the text's use outside the 24-hour window. */
+export const TEXT_LIMIT = 1024;
+
+interface Draft {
+  title: string;
+  text: string;
+  topics: "all" | string[];
+  urgent: boolean;
+  public: boolean;
+  /** A local "YYYY-MM-DDTHH:mm", or "" for as soon as approved. */
+  sendAt: string;
+}
+
+const EMPTY: Draft = {
+  title: "",
+  text: "",
+  topics: "all",
+  urgent: false,
+  public: false,
+  sendAt: "",
+};
+
+function localInput(iso: string | null): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function ComposerPage({ tenant, id }: { tenant: string; id?: number }) {
+  const existing = useQuery({
+    queryKey: ["broadcast", tenant, id],
+    enabled: id !== undefined,
+    queryFn: () =>
+      call(
+        api.GET("/api/tenants/{tenant}/broadcasts/{id}", {
+          params: { path: { tenant, id: id ?? 0 } },
+        }),
+      ),
+  });
+  if (id !== undefined && existing.isPending) return <Loading />;
+  if (existing.error) return <ErrorAlert error={existing.error} />;
+  const b = existing.data?.broadcast;
+  const initial: Draft = b
+    ? {
+        title: b.title,
+        text: b.text,
+        topics: b.topics,
+        urgent: b.urgent,
+        public: b.public,
+        sendAt: localInput(b.sendAt),
+      }
+    : EMPTY;
+  return (
+    <Composer
+      tenant={tenant}
+      id={id}
+      initial={initial}
+      initialCheck={(existing.data?.check as PolicyCheck | undefined) ?? null}
+    />
+  );
+}
+
+function Composer({
+  tenant,
+  id: initialId,
+  initial,
+  initialCheck,
+}: {
+  tenant: string;
+  id: number | undefined;
+  initial: Draft;
+  initialCheck: PolicyCheck | null;
+}) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const tenants = useTenants();
+  const info = tenants.data?.tenants.find((x) => x.slug === tenant);
+  const [id, setId] = useState(initialId);
+  const [draft, setDraft] = useState<Draft>(initial);
+  const [savedDraft, setSavedDraft] = useState<Draft>(initial);
+  const [check, setCheck] = useState<PolicyCheck | null>(initialCheck);
+  const [error, setError] = useState<unknown>(null);
+  const location = useLocation();
+  // "Saved" survives the move from …/new to …/:id/edit after the first save.
+  const [notice, setNotice] = useState(
+    (location.state as { saved?: boolean } | null)?.saved ? t("composer.saved") : "",
+  );
+  const [busy, setBusy] = useState(false);
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setNotice("");
+  };
+  const fieldError = (field: string) =>
+    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const dirty = JSON.stringify(draft) !== JSON.stringify(savedDraft);
+
+  useEffect(() => {
+    if (initialId !== id && id !== undefined && notice) {
+      void navigate(`/${tenant}/broadcasts/${id}/edit`, { replace: true, state: { saved: true } });
+    }
+  }, [id, initialId, navigate, tenant, notice]);
+
+  const save = async (): Promise<number> => {
+    const body = {
+      title: draft.title,
+      text: draft.text,
+      topics: draft.topics,
+      urgent: draft.urgent,
+      public: draft.public,
+      sendAt: draft.sendAt ? new Date(draft.sendAt).toISOString() : null,
+    };
+    const answer =
+      id === undefined
+        ? await call(
+            api.POST("/api/tenants/{tenant}/broadcasts", { params: { path: { tenant } }, body }),
+          )
+        : await call(
+            api.PATCH("/api/tenants/{tenant}/broadcasts/{id}", {
+              params: { path: { tenant, id } },
+              body,
+            }),
+          );
+    setId(answer.broadcast.id);
+    setCheck(answer.check as PolicyCheck);
+    setSavedDraft(draft);
+    await queryClient.invalidateQueries({ queryKey: ["broadcasts", tenant] });
+    queryClient.setQueryData(["broadcast", tenant, answer.broadcast.id], answer);
+    return answer.broadcast.id;
+  };
+
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onSave = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      await save();
+      setNotice(t("composer.saved"));
+    });
+  };
+
+  const onSubmit = () =>
+    void run(async () => {
+      const saved = await save();
+      await call(
+        api.POST("/api/tenants/{tenant}/broadcasts/{id}/submit", {
+          params: { path: { tenant, id: saved } },
+        }),
+      );
+      await queryClient.invalidateQueries({ queryKey: ["broadcast", tenant, saved] });
+      void navigate(`/${tenant}/broadcasts/${saved}?done=submitted`);
+    });
+
+  const length = [...draft.text].length;
+  const over = length - TEXT_LIMIT;
+  const topics = info?.topics ?? [];
+  return (
+    <>
+      <h1 className="h2 mb-4">
+        {id === undefined ? t("composer.titleNew") : t("composer.titleEdit")}
+      </h1>
+      <div className="row g-4">
+        <div className="col-12 col-lg-7">
+          <form onSubmit={onSave} noValidate>
+            <TextField
+              label={t("composer.fieldTitle")}
+              value={draft.title}
+              maxLength={120}
+              onChange={(e) => set("title", e.target.value)}
+              error={fieldError("title")}
+            />
+            <TextAreaField
+              label={t("composer.fieldText")}
+              rows={7}
+              value={draft.text}
+              onChange={(e) => set("text", e.target.value)}
+              error={fieldError("text")}
+              after={
+                <span
+                  className={over > 0 ? "text-danger fw-semibold" : undefined}
+                  aria-live="polite"
+                >
+                  {over > 0
+                    ? t("composer.counterOver", { count: length, over, max: TEXT_LIMIT })
+                    : t("composer.counter", { count: length, max: TEXT_LIMIT })}
+                </span>
+              }
+            />
+            <fieldset className="mb-4">
+              <legend className="h6">{t("composer.topics")}</legend>
+              <div className="form-check">
+                <input
+                  id="topics-all"
+                  type="radio"
+                  name="topics-mode"
+                  checked={draft.topics === "all"}
+                  onChange={() => set("topics", "all")}
+                />
+                <label htmlFor="topics-all">{t("composer.topicsAll")}</label>
+              </div>
+              <div className="form-check">
+                <input
+                  id="topics-some"
+                  type="radio"
+                  name="topics-mode"
+                  checked={draft.topics !== "all"}
+                  onChange={() => set("topics", [])}
+                />
+                <label htmlFor="topics-some">{t("composer.topicsSome")}</label>
+              </div>
+              {draft.topics !== "all" ? (
+                <div className="ms-4">
+                  {topics.map((topic) => {
+                    const chosen = draft.topics !== "all" && draft.topics.includes(topic.id);
+                    return (
+                      <CheckField
+                        key={topic.id}
+                        label={topic.label}
+                        checked={chosen}
+                        onChange={(e) =>
+                          set(
+                            "topics",
+                            e.target.checked
+                              ? [...(draft.topics === "all" ? [] : draft.topics), topic.id]
+                              : (draft.topics === "all" ? [] : draft.topics).filter(
+                                  (x) => x !== topic.id,
+                                ),
+                          )
+                        }
+                      />
+                    );
+                  })}
+                </div>
+              ) : null}
+              {fieldError("topics") ? (
+                <div className="invalid-feedback d-block" role="alert">
+                  {fieldError("topics")}
+                </div>
+              ) : null}
+            </fieldset>
+            <fieldset className="mb-4">
+              <legend className="visually-hidden">{t("broadcasts.columns.flags")}</legend>
+              <CheckField
+                label={t("composer.urgent")}
+                checked={draft.urgent}
+                onChange={(e) => set("urgent", e.target.checked)}
+              />
+              <CheckField
+                label={t("composer.public")}
+                checked={draft.public}
+                onChange={(e) => set("public", e.target.checked)}
+              />
+            </fieldset>
+            <fieldset className="mb-4">
+              <legend className="h6">{t("composer.schedule")}</legend>
+              <div className="form-check">
+                <input
+                  id="send-now"
+                  type="radio"
+                  name="send-mode"
+                  checked={draft.sendAt === ""}
+                  onChange={() => set("sendAt", "")}
+                />
+                <label htmlFor="send-now">{t("composer.scheduleNow")}</label>
+              </div>
+              <div className="form-check">
+                <input
+                  id="send-at"
+                  type="radio"
+                  name="send-mode"
+                  checked={draft.sendAt !== ""}
+                  onChange={() =>
+                    set("sendAt", localInput(new Date(Date.now() + 3_600_000).toISOString()))
+                  }
+                />
+                <label htmlFor="send-at">{t("composer.scheduleAt")}</label>
+              </div>
+              {draft.sendAt !== "" ? (
+                <TextField
+                  label={t("composer.sendAt")}
+                  type="datetime-local"
+                  value={draft.sendAt}
+                  onChange={(e) => set("sendAt", e.target.value)}
+                  error={fieldError("sendAt")}
+                />
+              ) : null}
+            </fieldset>
+            <p className="small text-secondary">{t("composer.mediaLater")}</p>
+            <ErrorAlert error={error} shownFields={["title", "text", "topics", "sendAt"]} />
+            {notice ? (
+              <Alert color="success" role="status">
+                {notice}
+              </Alert>
+            ) : null}
+            {dirty && check ? (
+              <p className="small text-secondary">{t("composer.unsavedChanges")}</p>
+            ) : null}
+            <div className="d-flex flex-wrap gap-3">
+              <Button color="primary" outline type="submit" disabled={busy}>
+                {t("composer.save")}
+              </Button>
+              <Button color="primary" type="button" disabled={busy} onClick={onSubmit}>
+                {t("composer.submit")}
+              </Button>
+            </div>
+          </form>
+        </div>
+        <div className="col-12 col-lg-5">
+          <h2 className="h5">{t("composer.preview")}</h2>
+          <WhatsAppPreview
+            tenant={tenant}
+            serviceName={info?.serviceName ?? tenant}
+            text={draft.text}
+          />
+          <div className="mt-4">
+            {check ? (
+              <CheckPanel check={check} />
+            ) : (
+              <p className="small text-secondary">{t("composer.checkStale")}</p>
+            )}
+          </div>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,130 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Button } from "design-react-kit";
+import { useState, type FormEvent } from "react";
+import { useNavigate, useSearchParams } from "react-router";
+import { api, ApiError, call, setCsrfToken } from "../api/client";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { TextField } from "../components/Field";
+import { Layout } from "../components/Layout";
+import { useI18n } from "../i18n";
+import { ME_KEY } from "../lib/session";
+
+/** Only a path inside the console: never an address elsewhere. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function LoginPage() {
+  const { t } = useI18n();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [stage, setStage] = useState<"password" | "totp">("password");
+  const [recovery, setRecovery] = useState(false);
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const fieldError = (field: string) =>
+    error instanceof ApiError ? error.problemWith(field) : undefined;
+
+  const finish = async (csrfToken: string | undefined) => {
+    setCsrfToken(csrfToken);
+    await queryClient.invalidateQueries({ queryKey: ME_KEY });
+    void navigate(safeNext(params.get("next")), { replace: true });
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      if (stage === "password") {
+        const answer = await call(api.POST("/api/auth/login", { body: { email, password } }));
+        if (answer.stage === "totp") setStage("totp");
+        else await finish(answer.csrfToken);
+      } else {
+        const body = recovery ? { recoveryCode: code.trim() } : { code: code.replace(/\s/g, "") };
+        const answer = await call(api.POST("/api/auth/totp", { body }));
+        await finish(answer.csrfToken);
+      }
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const reason = params.get("reason");
+  return (
+    <Layout>
+      <div className="row justify-content-center">
+        <div className="col-12 col-md-8 col-lg-5">
+          <h1 className="h2 mb-3">
+            {stage === "password" ? t("login.title") : t("login.totpTitle")}
+          </h1>
+          {reason === "expired" ? <Alert color="warning">{t("login.expired")}</Alert> : null}
+          {reason === "logout" ? <Alert color="info">{t("login.loggedOut")}</Alert> : null}
+          <form onSubmit={(e) => void submit(e)} noValidate>
+            {stage === "password" ? (
+              <>
+                <p>{t("login.intro")}</p>
+                <TextField
+                  label={t("login.email")}
+                  type="email"
+                  autoComplete="username"
+                  required
+                  value={email}
+                  onChange={(e) => setEmail(e.target.value)}
+                  error={fieldError("email")}
+                />
+                <TextField
+                  label={t("login.password")}
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                  error={fieldError("password")}
+                />
+              </>
+            ) : (
+              <>
+                <p>{recovery ? t("login.recoveryIntro") : t("login.totpIntro")}</p>
+                <TextField
+                  key={recovery ? "recovery" : "totp"}
+                  label={recovery ? t("login.recoveryCode") : t("login.code")}
+                  inputMode={recovery ? "text" : "numeric"}
+                  autoComplete="one-time-code"
+                  required
+                  autoFocus
+                  value={code}
+                  onChange={(e) => setCode(e.target.value)}
+                  error={fieldError(recovery ? "recoveryCode" : "code")}
+                />
+                <p>
+                  <button
+                    type="button"
+                    className="btn btn-link p-0"
+                    onClick={() => {
+                      setRecovery(!recovery);
+                      setCode("");
+                      setError(null);
+                    }}
+                  >
+                    {recovery ? t("login.useTotp") : t("login.useRecovery")}
+                  </button>
+                </p>
+              </>
+            )}
+            <ErrorAlert error={error} shownFields={["email", "password", "code", "recoveryCode"]} />
+            <Button color="primary" type="submit" disabled={busy}>
+              {stage === "password" ? t("login.submit") : t("login.verify")}
+            </Button>
+          </form>
+        </div>
+      </div>
+    </Layout>
+  );
+}
