@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { generateClientTypes, SCHEMA_FILE, serverOpenApiDocument } from "./api-client.js";
+import { generateClientTypes, SCHEMA_FILE, serverOpenApiDocument } from "../../test/console-api.js";
 
 describe("the console's API client", () => {
   it("is generated from the server's current OpenAPI document (run `npm run console:api`)", async () => {

@@ -1,16 +1,16 @@
 /**
  * The console's typed API client is generated from the server's own OpenAPI document
  * (`/api/openapi.json`) by openapi-typescript into src/console/api/schema.d.ts; openapi-fetch
- * reads those types. `npm run console:api` writes the file; api-client.test.ts fails when the
+ * reads those types. `npm run console:api` writes the file; modules/console/api-client.test.ts fails when the
  * committed file and the server's document drift apart.
  */
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
-import { buildTestApp } from "../../test/build-test-app.js";
+import { buildTestApp } from "./build-test-app.js";
 
 export const SCHEMA_FILE = fileURLToPath(
-  new URL("../../../console/api/schema.d.ts", import.meta.url),
+  new URL("../../console/api/schema.d.ts", import.meta.url),
 );
 
 const HEADER = `/**
