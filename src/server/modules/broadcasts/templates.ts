@@ -77,6 +77,11 @@ const HEADER_WORDS = {
   document: { it: "un documento", en: "a document" },
 } as const;
 
+/**
+ * The content approval stores: the template with the text as its parameter (and the file in its
+ * header), and for a comune that sends free-form messages inside the 24-hour window, the text
+ * for those too.
+ */
 export async function sendContentOf(
   tenant: Tenant,
   shape: ContentShape,
@@ -158,6 +163,7 @@ export async function sendContentOf(
           },
         }
       : {}),
+    ...(tenant.broadcasts.freeFormInWindow ? { freeForm: { text: shape.text } } : {}),
   };
   return {
     content: JSON.stringify(content),

@@ -9,6 +9,7 @@ import {
   finishCompletedBroadcasts,
   updateBroadcastStatus,
 } from "./broadcast-delivery.repository.js";
+import { messageFor } from "./broadcast-content.js";
 import type { DispatchMetrics } from "./dispatch-metrics.js";
 import { requeueSilentInFlight } from "./in-flight-reconcile.js";
 import { KnownBroadcasts } from "./known-broadcasts.js";
@@ -294,7 +295,10 @@ export class NumberDispatcher {
 
   private messageOf(row: ClaimedMessage): OutboundMessage | undefined {
     try {
-      if (row.broadcastId !== null) return this.broadcasts.content(row.broadcastId);
+      if (row.broadcastId !== null) {
+        const content = this.broadcasts.content(row.broadcastId);
+        return content && messageFor(content, row.windowClosesAt, this.options.clock.now());
+      }
       return row.payload ? (JSON.parse(row.payload) as OutboundMessage) : undefined;
     } catch {
       return undefined;

@@ -1,8 +1,12 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
-import type { OutboundMessage } from "../whatsapp/types.js";
 import { broadcastStates } from "./broadcast-delivery.repository.js";
-import { withHeaderMedia, type BroadcastContent, type HeaderMedia } from "./broadcast-content.js";
+import {
+  sendableContent,
+  type BroadcastContent,
+  type HeaderMedia,
+  type SendableContent,
+} from "./broadcast-content.js";
 import { ErrorBudget } from "./error-budget.js";
 
 /**
@@ -13,7 +17,7 @@ import { ErrorBudget } from "./error-budget.js";
  */
 export class KnownBroadcasts {
   private readonly statuses = new Map<number, string>();
-  private readonly contents = new Map<number, OutboundMessage>();
+  private readonly contents = new Map<number, SendableContent>();
   private readonly budgets = new Map<number, ErrorBudget>();
   private readonly attention = new Map<number, string>();
 
@@ -41,7 +45,7 @@ export class KnownBroadcasts {
     return this.contents.has(broadcastId);
   }
 
-  content(broadcastId: number): OutboundMessage | undefined {
+  content(broadcastId: number): SendableContent | undefined {
     return this.contents.get(broadcastId);
   }
 
@@ -67,12 +71,12 @@ export class KnownBroadcasts {
   private async messageOf(
     broadcastId: number,
     content: BroadcastContent,
-  ): Promise<OutboundMessage | undefined> {
-    if (!content.headerMedia) return content;
+  ): Promise<SendableContent | undefined> {
+    if (!content.headerMedia) return sendableContent(content, undefined);
     const got = this.mediaIdOf
       ? await this.mediaIdOf(content.headerMedia)
       : { ok: false as const, reason: "no media uploads in this process" };
-    if (got.ok) return withHeaderMedia(content, got.id);
+    if (got.ok) return sendableContent(content, got.id);
     this.needsAttention(
       broadcastId,
       `Il file allegato non si è potuto caricare su WhatsApp (${got.reason}): riprendi l'invio per riprovare.`,

@@ -26,6 +26,7 @@ export type OutboundState = (typeof OUTBOUND_STATES)[number];
 const QUEUED = sql.lit("queued");
 const IN_FLIGHT = sql.lit("in_flight");
 const SPENDS_TIER = sql.lit(1);
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Replies to citizens first, then urgent broadcasts, then the rest. */
 export const PRIORITY = { reply: 100, urgent: 50, normal: 0 } as const;
@@ -44,6 +45,8 @@ export interface ClaimedMessage {
   errorRepeats: number;
   createdAt: number;
   spendsTier: boolean;
+  /** A broadcast delivery inside the person's 24-hour window: when the window closes. */
+  windowClosesAt: number | null;
 }
 
 export async function insertOutboundMessage(
@@ -110,7 +113,7 @@ export async function insertDeliveriesForBroadcast(
   },
 ): Promise<number> {
   const { broadcastId, tenantId, senderNumberId, priority, now } = input;
-  const windowStart = now - 24 * 60 * 60 * 1000;
+  const windowStart = now - DAY_MS;
   // The first expansion of a broadcast (none of its deliveries exists yet) is a plain INSERT:
   // PostgreSQL then skips ON CONFLICT's speculative insertion, a third of the cost of a large
   // expansion. The unique index still refuses a second delivery to anyone (the statement would
@@ -134,6 +137,7 @@ export async function insertDeliveriesForBroadcast(
       "state",
       "next_attempt_at",
       "spends_tier",
+      "window_closes_at",
       "created_at",
       "updated_at",
     ])
@@ -152,6 +156,11 @@ export async function insertDeliveriesForBroadcast(
           sql.lit(now).as("next_attempt_at"),
           sql<number>`case when last_inbound_at > ${sql.lit(windowStart)} then 0 else 1 end`.as(
             "spends_tier",
+          ),
+          sql<
+            number | null
+          >`case when last_inbound_at > ${sql.lit(windowStart)} then last_inbound_at + ${sql.lit(DAY_MS)} else null end`.as(
+            "window_closes_at",
           ),
           sql.lit(now).as("created_at"),
           sql.lit(now).as("updated_at"),
@@ -234,6 +243,7 @@ export async function claimDue(
       "error_repeats",
       "created_at",
       "spends_tier",
+      "window_closes_at",
     ])
     .execute();
   return rows
@@ -250,6 +260,7 @@ export async function claimDue(
       errorRepeats: r.error_repeats,
       createdAt: r.created_at,
       spendsTier: r.spends_tier === 1,
+      windowClosesAt: r.window_closes_at === null ? null : Number(r.window_closes_at),
     }))
     .sort((a, b) => b.priority - a.priority || a.id - b.id);
 }

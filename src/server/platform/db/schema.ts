@@ -157,6 +157,11 @@ export interface OutboundMessagesTable {
   pricing_category: Nullable<string>;
   /** 1 for a template outside the recipient's 24-hour window (spends the messaging-limit tier). */
   spends_tier: Defaulted<number>;
+  /**
+   * A broadcast delivery to someone inside their 24-hour window at expansion: when it closes.
+   * Null otherwise. Free-form sends go only while it is open (broadcast-content.ts).
+   */
+  window_closes_at: Nullable<number>;
   created_at: number;
   updated_at: number;
   /**

@@ -14,6 +14,7 @@ import * as broadcastPublic from "./0012-broadcast-public.js";
 import * as broadcastApprovalCheck from "./0013-broadcast-approval-check.js";
 import * as media from "./0014-media.js";
 import * as templates from "./0015-templates.js";
+import * as freeFormWindow from "./0016-free-form-window.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   "0013-broadcast-approval-check": broadcastApprovalCheck,
   "0014-media": media,
   "0015-templates": templates,
+  "0016-free-form-window": freeFormWindow,
 };

@@ -1,0 +1,176 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../../platform/clock.js";
+import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
+import { until } from "../../test/dispatch-harness.js";
+import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { buildSubscriber } from "../../test/factories.js";
+import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { seedUser } from "../../test/staff-kit.js";
+
+/**
+ * A comune that sends free-form messages inside the 24-hour window (`freeFormInWindow`): the
+ * person who wrote to it today gets the text as a plain message, billed at the service rate; the
+ * one who did not gets the template. The estimate at approval shows the split.
+ */
+const CASALE = "393760088777";
+const WROTE_TODAY = "393471112250";
+const SILENT = "393471112251";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface PhoneMessage {
+  direction: "from_phone" | "to_phone";
+  type?: string;
+  text?: string;
+}
+
+describe.each(testEngines())("free-form messages inside the 24-hour window, on %s", (engine) => {
+  let s: InProcessServer;
+  let tenantsDir: string;
+  let dropDb: (() => Promise<void>) | undefined;
+  let office: Record<string, string>;
+  let mayor: Record<string, string>;
+
+  beforeAll(async () => {
+    tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-free-form-"));
+    for (const file of ["concorezzo.yaml", "casale-marittimo.yaml"]) {
+      await copyFile(path.join(SHIPPED_TENANTS_DIR, file), path.join(tenantsDir, file));
+    }
+    const casaleFile = path.join(tenantsDir, "casale-marittimo.yaml");
+    const yaml = await readFile(casaleFile, "utf8");
+    expect(yaml).toContain("  fourEyes: true\n");
+    await writeFile(
+      casaleFile,
+      yaml.replace("  fourEyes: true\n", "  fourEyes: true\n  freeFormInWindow: true\n"),
+    );
+    const env: Record<string, string> = { TENANTS_DIR: tenantsDir };
+    if (engine === "postgres") {
+      const created = await createTestPostgresDatabase();
+      env.DATABASE_URL = created.url;
+      dropDb = created.drop;
+    }
+    s = await startInProcessServer({ env });
+    const db = s.server.database.db;
+    const roles = (role: "editor" | "approver") => ({ "casale-marittimo": [role] });
+    office = await (
+      await seedUser(db, systemClock, {
+        email: "ufficio@casale.example.it",
+        roles: roles("editor"),
+      })
+    ).session();
+    mayor = await (
+      await seedUser(db, systemClock, {
+        email: "sindaco@casale.example.it",
+        roles: roles("approver"),
+        totp: true,
+      })
+    ).session();
+  }, 60_000);
+
+  afterAll(async () => {
+    await s.close();
+    await dropDb?.();
+    await rm(tenantsDir, { recursive: true, force: true });
+  });
+
+  const sandbox = (method: string, apiPath: string, body?: object) =>
+    fetch(`${s.baseUrl}/sandbox/api${apiPath}`, {
+      method,
+      ...(body
+        ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
+        : {}),
+    });
+  const broadcasts = async (
+    headers: Record<string, string>,
+    method: string,
+    apiPath: string,
+    body?: object,
+  ) => {
+    const response = await fetch(`${s.baseUrl}/api/tenants/casale-marittimo/broadcasts${apiPath}`, {
+      method,
+      headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    expect(response.status, `${apiPath}: ${await response.clone().text()}`).toBeLessThan(300);
+    return response.json() as Promise<Record<string, unknown>>;
+  };
+  const received = async (phone: string) => {
+    const response = await sandbox("GET", `/phones/${phone}/messages`);
+    const { messages } = (await response.json()) as { messages: PhoneMessage[] };
+    return messages.filter((m) => m.direction === "to_phone");
+  };
+
+  it("sends the text as a plain message to who wrote today, the template to the others, and estimates the split", async () => {
+    const db = s.server.database.db;
+    const now = Date.now();
+    for (const [waId, lastInbound] of [
+      [WROTE_TODAY, now - 60 * 60 * 1000],
+      [SILENT, now - 3 * DAY_MS],
+    ] as const) {
+      await sandbox("POST", "/phones", { waId, name: "Cittadino" });
+      await buildSubscriber(db, {
+        tenant_id: "casale-marittimo",
+        wa_id: waId,
+        last_inbound_at: lastInbound,
+      });
+    }
+    // The window is Meta's: the sandbox knows it from a message the phone really sent.
+    await sandbox("POST", `/phones/${WROTE_TODAY}/messages`, { to: CASALE, text: "Grazie!" });
+
+    const text = "Domenica 14 la piazza è chiusa al traffico dalle 8 alle 20 per il mercato.";
+    const created = (await broadcasts(office, "POST", "", {
+      title: "Mercato",
+      text,
+      topics: "all",
+    })) as { broadcast: { id: number } };
+    const id = created.broadcast.id;
+    await broadcasts(office, "POST", `/${id}/submit`, {});
+    const { check } = (await broadcasts(mayor, "GET", `/${id}`)) as {
+      check: {
+        estimate: { lines: { kind: string; recipients: number }[]; display: { it: string } };
+      };
+    };
+    expect(check.estimate.lines).toEqual([
+      expect.objectContaining({ kind: "template", recipients: 1 }),
+      expect.objectContaining({ kind: "free-form", recipients: 1 }),
+    ]);
+    expect(check.estimate.display.it).toContain("messaggio libero nella finestra di 24 ore");
+
+    await broadcasts(mayor, "POST", `/${id}/approve`, {});
+    await until(
+      "the broadcast sent",
+      async () => {
+        const { broadcast } = (await broadcasts(mayor, "GET", `/${id}`)) as {
+          broadcast: { status: string };
+        };
+        return broadcast.status === "sent" ? true : undefined;
+      },
+      15_000,
+    );
+
+    const plain = (await received(WROTE_TODAY)).filter((m) => m.text?.includes("piazza"));
+    expect(plain).toHaveLength(1);
+    expect(plain[0]?.text).toBe(text);
+    const template = (await received(SILENT)).filter((m) => m.text?.includes("piazza"));
+    expect(template).toHaveLength(1);
+    expect(template[0]?.text).not.toBe(text);
+    expect(template[0]?.text).toContain(text);
+
+    // What Meta bills: the plain message at the service rate, the template at its category's.
+    await until(
+      "the statuses with pricing",
+      async () => {
+        const rows = await db
+          .selectFrom("outbound_messages")
+          .select(["pricing_category"])
+          .where("broadcast_id", "=", id)
+          .execute();
+        const categories = rows.map((r) => r.pricing_category).sort();
+        return categories.every((c) => c !== null) ? categories : undefined;
+      },
+      15_000,
+    ).then((categories) => expect(categories).toEqual(["marketing", "service"]));
+  });
+});
