@@ -8,6 +8,7 @@ import { BroadcastsList } from "./pages/BroadcastsList";
 import { ComposerPage } from "./pages/Composer";
 import { LoginPage } from "./pages/Login";
 import { SetupPage } from "./pages/Setup";
+import { mayOpen, SECTIONS } from "./sections";
 
 /** The page's title, as a screen reader announces a new page: "Comunicazioni – Banditore". */
 function useTitle(key: MessageKey) {
@@ -90,6 +91,40 @@ function TenantRoute({ me, page }: { me: Me; page: TenantPage }) {
   );
 }
 
+/** One of the comune's other pages (sections.tsx), for those whose roles may open it. */
+function SectionRoute({ me }: { me: Me }) {
+  const { t } = useI18n();
+  const { tenant = "", section: path } = useParams();
+  const section = SECTIONS.find((s) => s.path === path);
+  const comune = me.comuni.find((c) => c.tenant === tenant);
+  const title: MessageKey = section && comune ? section.label : "app.notFound";
+  useTitle(title);
+  if (!section || !comune) {
+    return (
+      <Layout me={me}>
+        <NotFound />
+      </Layout>
+    );
+  }
+  const { Page } = section;
+  return (
+    <Layout me={me}>
+      {mayOpen(section, comune) ? (
+        <div key={`${tenant}/${section.path}`}>
+          <Page tenant={tenant} comune={comune} me={me} />
+        </div>
+      ) : (
+        <>
+          <h1 className="h2">{t(section.label)}</h1>
+          <p className="alert alert-info" role="status">
+            {t("app.notAllowed")}
+          </p>
+        </>
+      )}
+    </Layout>
+  );
+}
+
 function NotAllowed() {
   const { t } = useI18n();
   return (
@@ -157,6 +192,12 @@ export function App() {
         path="/:tenant/broadcasts/:id/edit"
         element={session((me) => (
           <TenantRoute me={me} page="edit" />
+        ))}
+      />
+      <Route
+        path="/:tenant/:section"
+        element={session((me) => (
+          <SectionRoute me={me} />
         ))}
       />
       <Route

@@ -5,6 +5,7 @@ import { Link, NavLink, useNavigate, useParams } from "react-router";
 import { api, call, setCsrfToken } from "../api/client";
 import { useI18n, type Lang, type MessageKey } from "../i18n";
 import { ME_KEY, useTenants, type Me } from "../lib/session";
+import { mayOpen, SECTIONS } from "../sections";
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
@@ -82,6 +83,9 @@ export function Layout({ me, children }: { me?: Me | undefined; children: ReactN
             {comune.permissions.includes("broadcasts.read") ? (
               <NavItem to={`/${tenant}/broadcasts`} label="nav.broadcasts" />
             ) : null}
+            {SECTIONS.filter((s) => mayOpen(s, comune)).map((s) => (
+              <NavItem key={s.path} to={`/${tenant}/${s.path}`} label={s.label} />
+            ))}
             <span className="ms-auto small text-secondary">
               {comune.roles.map((r) => t(`roles.${r}` as MessageKey)).join(", ")}
             </span>

@@ -1,4 +1,7 @@
 import type { Messages } from "./index";
+import { admin } from "./sections/admin";
+import { people } from "./sections/people";
+import { settings } from "./sections/settings";
 
 /** The console's English texts: the same keys as it.ts. */
 export const en: Messages = {
@@ -14,10 +17,18 @@ export const en: Messages = {
     backHome: "Back to the console",
     genericError: "Something went wrong. Try again shortly.",
     networkError: "The server does not answer: check the connection and try again.",
+    notAllowed: "Your role in this comune does not include this page.",
   },
   nav: {
     main: "Main menu",
     broadcasts: "Broadcasts",
+    dashboard: "Overview",
+    subscribers: "Subscribers",
+    moderation: "Messages received",
+    settings: "Settings",
+    users: "People and roles",
+    apiKeys: "API keys",
+    audit: "Activity log",
     comune: "Comune",
     switchComune: "Switch comune",
     account: "Account",
@@ -205,4 +216,7 @@ export const en: Messages = {
       recoveryCode: "Recovery code",
     },
   },
+  admin: admin.en,
+  people: people.en,
+  settings: settings.en,
 };

@@ -3,6 +3,10 @@
  * en.ts, which must have the same keys); components only name keys. `{name}` marks a value
  * filled in at run time.
  */
+import { admin } from "./sections/admin";
+import { people } from "./sections/people";
+import { settings } from "./sections/settings";
+
 export const it = {
   app: {
     name: "Banditore",
@@ -16,10 +20,18 @@ export const it = {
     backHome: "Torna alla console",
     genericError: "Qualcosa non ha funzionato. Riprova tra poco.",
     networkError: "Il server non risponde: controlla la connessione e riprova.",
+    notAllowed: "Il tuo ruolo in questo Comune non comprende questa pagina.",
   },
   nav: {
     main: "Menu principale",
     broadcasts: "Comunicazioni",
+    dashboard: "Riepilogo",
+    subscribers: "Iscritti",
+    moderation: "Messaggi ricevuti",
+    settings: "Impostazioni",
+    users: "Persone e ruoli",
+    apiKeys: "Chiavi API",
+    audit: "Registro delle attività",
     comune: "Comune",
     switchComune: "Cambia Comune",
     account: "Account",
@@ -213,4 +225,7 @@ export const it = {
       recoveryCode: "Codice di recupero",
     },
   },
+  admin: admin.it,
+  people: people.it,
+  settings: settings.it,
 } as const;
