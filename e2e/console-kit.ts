@@ -1,0 +1,116 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { AxeBuilder } from "@axe-core/playwright";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { systemClock } from "../src/server/platform/clock.js";
+import type { Role } from "../src/server/platform/http/access.js";
+import {
+  startInProcessServer,
+  type InProcessServer,
+} from "../src/server/test/in-process-server.js";
+import { seedUser } from "../src/server/test/staff-kit.js";
+import { launchChromium } from "./browser.js";
+
+const run = promisify(execFile);
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/**
+ * What the console's browser tests share: the console built as `npm start` builds it, the real
+ * server (sandbox mode, SQLite in a fresh directory), Debian's chromium, and the checks every page
+ * passes: no script error, axe-core with no serious or critical violation, screenshots at 1280
+ * and 375 pixels under test-results/{shots}/, and no sideways scroll on the phone.
+ */
+export class ConsoleBrowser {
+  readonly problems: string[] = [];
+  readonly accessibility: string[] = [];
+  private constructor(
+    readonly server: InProcessServer,
+    readonly browser: Browser,
+    private readonly shots: string,
+    private readonly dataDir: string,
+  ) {}
+
+  static async start(options: { shots: string; env?: Record<string, string> }) {
+    await run("node", ["scripts/build-console.js"], { cwd: ROOT });
+    const shots = path.join(ROOT, "test-results", options.shots);
+    await mkdir(shots, { recursive: true });
+    const dataDir = await mkdtemp(path.join(tmpdir(), "banditore-console-"));
+    const server = await startInProcessServer({ env: { DATA_DIR: dataDir, ...options.env } });
+    const browser = await launchChromium();
+    return new ConsoleBrowser(server, browser, shots, dataDir);
+  }
+
+  get baseUrl(): string {
+    return this.server.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.server.close();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** A fresh browser (own cookies), Italian unless told, its script errors collected. */
+  async newPage(width = 1280, locale = "it-IT"): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await this.browser.newContext({ viewport: { width, height: 900 }, locale });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => this.problems.push(`page error: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() !== "error") return;
+      // Refusals the tests provoke on purpose (a role's missing permission, an empty field).
+      if (/status of (400|401|403|404|409)\b/.test(message.text())) return;
+      this.problems.push(`console: ${message.text()}`);
+    });
+    return { context, page };
+  }
+
+  /**
+   * A browser already logged in as a new staff member with these roles (written straight into
+   * the database, as `banditore users add` and the setup would leave them): for the pages
+   * behind the login, whose setup and login console.test.ts goes through.
+   */
+  async signedIn(
+    email: string,
+    roles: Record<string, Role[]>,
+    width = 1280,
+  ): Promise<{ context: BrowserContext; page: Page; userId: number }> {
+    const user = await seedUser(this.server.server.database.db, systemClock, {
+      email,
+      roles,
+      totp: true,
+    });
+    const cookie = (await user.session()).cookie ?? "";
+    const at = cookie.indexOf("=");
+    const [name, value] = [cookie.slice(0, at), cookie.slice(at + 1)];
+    const opened = await this.newPage(width);
+    await opened.context.addCookies([{ name, value, url: this.baseUrl }]);
+    return { ...opened, userId: user.id };
+  }
+
+  /** axe-core on the page as it is now, then a screenshot at 1280 px and one at 375 px. */
+  async inspect(page: Page, name: string): Promise<void> {
+    const result = await new AxeBuilder({ page }).analyze();
+    for (const v of result.violations) {
+      if (v.impact === "serious" || v.impact === "critical") {
+        this.accessibility.push(
+          `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+        );
+      }
+    }
+    const size = page.viewportSize() ?? { width: 1280, height: 900 };
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: path.join(this.shots, `${name}-1280.png`), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: path.join(this.shots, `${name}-375.png`), fullPage: true });
+    const overflow = await page.evaluate<number>(
+      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
+    if (overflow > 0) {
+      this.accessibility.push(`${name}: ${overflow} px of horizontal scroll at 375 px`);
+    }
+    await page.setViewportSize(size);
+  }
+}
