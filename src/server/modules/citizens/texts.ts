@@ -169,8 +169,10 @@ export function placeholders(tenant: Tenant, p: Placeholders): TextVars {
     serviceName: tenant.serviceName,
     subscribeKeyword: tenant.keywords.subscribe[0] ?? "",
     unsubscribeKeyword: tenant.keywords.unsubscribe[0] ?? "",
-    regulationUrl: tenant.documents.regulation.url ?? `${base}/regolamento`,
-    privacyUrl: tenant.documents.privacyNotice.url ?? `${base}/privacy`,
+    // Always the versioned pages: the version a citizen accepts stays readable there, and each
+    // links the comune's own full text (`documents.*.url`) when it has one.
+    regulationUrl: `${base}/regolamento`,
+    privacyUrl: `${base}/privacy`,
     website: tenant.contacts.website,
     email: tenant.contacts.email,
     phone: tenant.contacts.phone ?? tenant.contacts.email,
