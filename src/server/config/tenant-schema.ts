@@ -144,6 +144,11 @@ const commandTextsShape = {
   dataIntro: replyText.optional(),
   /** "CANCELLA DATI": done. */
   erased: replyText.optional(),
+  /**
+   * The opening paragraph of the public page /c/{slug}/, in the comune's own words. Absent: a
+   * sentence made from the service's name, its topics and hours.
+   */
+  publicIntro: replyText.optional(),
 };
 const italianTexts = z.strictObject({ ...replyTextsShape, ...commandTextsShape });
 const englishTexts = z.strictObject({ ...replyTextsShape, ...commandTextsShape }).partial();

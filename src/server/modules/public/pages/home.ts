@@ -1,8 +1,9 @@
 import type { PublicBroadcast } from "../../broadcasts/public-broadcasts.service.js";
-import { html, raw } from "../html.js";
+import { html, raw, textWithLinks } from "../html.js";
 import { basePath, href, icon, page, type PageContext } from "../layout.js";
 import { displayNumber, subscribeMessage, unsubscribeMessage, waMeUrl } from "../subscribe.js";
 import { pick, t } from "../texts.js";
+import { fill, placeholders } from "../../citizens/texts.js";
 import { broadcastCard, hoursText } from "./common.js";
 
 /** /c/{slug}/: the service in a paragraph, how to subscribe and leave, the latest news. */
@@ -26,12 +27,21 @@ export function homePage(
   ]
     .filter(Boolean)
     .join(", ");
+  const own =
+    (locale === "en" ? tenant.texts.en?.publicIntro : undefined) ?? tenant.texts.it.publicIntro;
+  const vars = () => placeholders(tenant, { locale, publicBaseUrl: ctx.publicUrl });
+  // The comune's paragraphs (a blank line between two), the first one as the page's lead.
+  const intro = own
+    ? fill(own, vars())
+        .split(/\n\s*\n/)
+        .map((text, i) => html`<p${i === 0 ? raw(' class="lead"') : ""}>${textWithLinks(text.trim())}</p>`)
+    : html`<p class="lead">
+        ${t(locale, "intro", { service: tenant.serviceName, comune: tenant.name, what })}
+        ${hours ? t(locale, "hours", { hours }) : t(locale, "noHours")} ${t(locale, "free")}
+        ${t(locale, "privateList")}
+      </p>`;
   const main = html` <h1 class="mb-3">${tenant.serviceName}</h1>
-    <p class="lead">
-      ${t(locale, "intro", { service: tenant.serviceName, comune: tenant.name, what })}
-      ${hours ? t(locale, "hours", { hours }) : t(locale, "noHours")} ${t(locale, "free")}
-      ${t(locale, "privateList")}
-    </p>
+    ${intro}
 
     <section class="row g-4 my-2" aria-labelledby="subscribe-title">
       <div class="col-lg-7">
