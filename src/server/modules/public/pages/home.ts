@@ -34,7 +34,10 @@ export function homePage(
   const intro = own
     ? fill(own, vars())
         .split(/\n\s*\n/)
-        .map((text, i) => html`<p${i === 0 ? raw(' class="lead"') : ""}>${textWithLinks(text.trim())}</p>`)
+        .map(
+          (text, i) =>
+            html`<p${i === 0 ? raw(' class="lead"') : ""}>${textWithLinks(text.trim())}</p>`,
+        )
     : html`<p class="lead">
         ${t(locale, "intro", { service: tenant.serviceName, comune: tenant.name, what })}
         ${hours ? t(locale, "hours", { hours }) : t(locale, "noHours")} ${t(locale, "free")}
