@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// `npm start` and `npm run build`: compiles the server (tsc → dist/server/) and builds the
+// console (vite → dist/console/), each only when its output is missing or older than any of its
+// sources, so a second start skips both (tsc alone costs about 15 s and half a gigabyte).
+// `--force` builds both anyway. Plain JavaScript: it runs before anything is compiled.
+import { execFileSync } from "node:child_process";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildConsole } from "./build-console.js";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// Written after a successful compile: tsc leaves unchanged outputs' times alone in some modes,
+// and a failed compile must not look like a finished one.
+const stamp = path.join(root, "dist/server/.built");
+const sources = [
+  path.join(root, "src/server"),
+  path.join(root, "tsconfig.json"),
+  path.join(root, "tsconfig.build.json"),
+  path.join(root, "package-lock.json"),
+];
+
+/** The newest modification time under `file`, leaving out tests (the build leaves them out). */
+function newestIn(file) {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return file.endsWith(".test.ts") ? 0 : stat.mtimeMs;
+  if (path.basename(file) === "test") return 0;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(file))
+    newest = Math.max(newest, newestIn(path.join(file, entry)));
+  return newest;
+}
+
+export function serverBuildIsStale() {
+  const built = statSync(stamp, { throwIfNoEntry: false });
+  if (!built) return true;
+  return Math.max(...sources.map(newestIn)) > built.mtimeMs;
+}
+
+export function buildServer({ force = false } = {}) {
+  if (!force && !serverBuildIsStale()) return false;
+  const started = Date.now();
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], {
+    stdio: "inherit",
+  });
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  console.log(`server compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return true;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const force = process.argv.includes("--force");
+  try {
+    buildServer({ force });
+  } catch {
+    // tsc printed what is wrong.
+    process.exit(1);
+  }
+  await buildConsole({ force });
+}
