@@ -175,6 +175,7 @@ export function wireServer(f: Foundation, options: ServerWiring): Services {
     handlers: options.handlers ?? inboundHandlers(citizens, dispatch, { db: database.db, clock }),
     clock,
     log,
+    retentionMs: env.INBOUND_EVENTS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
   });
   return {
     ...wireStaff(f),

@@ -55,6 +55,12 @@ const envSchema = z.object({
    * DISPATCH_IN_FLIGHT_GRACE_MS (the longer of the two applies).
    */
   DISPATCH_RESTART_GRACE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
+  /**
+   * Webhook events, once handled, are kept this many days and then deleted (the statuses and
+   * messages they recorded live on in their own tables). At least 7: Meta redelivers a webhook
+   * for up to 7 days, and a copy must still find its original to be recognised.
+   */
+  INBOUND_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(30),
   /** A Graph API request with no complete answer after this long counts as "outcome unknown". */
   WHATSAPP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** How long a shutdown may wait for in-flight work before giving up. */

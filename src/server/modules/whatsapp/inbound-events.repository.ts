@@ -307,3 +307,29 @@ export async function rekeyInboundEvent(
     .where("id", "=", input.id)
     .execute();
 }
+
+/**
+ * Deletes up to `limit` handled events received before `receivedBefore`, oldest first, walking
+ * the primary key from `afterId` (ids grow with arrival, so only old rows and one batch beyond are
+ * read: no index on the handled rows is kept for this). Events still waiting (a failure left for a
+ * person) stay. Answers how many went, and where the next batch starts (undefined: none left).
+ */
+export async function pruneHandledInboundEvents(
+  db: Kysely<DB>,
+  input: { receivedBefore: number; afterId: number; limit: number },
+): Promise<{ deleted: number; nextAfterId: number | undefined }> {
+  const rows = await db
+    .selectFrom("inbound_events")
+    .select(["id", "received_at", "processed_at"])
+    .where("id", ">", input.afterId)
+    .orderBy("id")
+    .limit(input.limit)
+    .execute();
+  const old = rows.filter((r) => r.received_at < input.receivedBefore);
+  const ids = old.filter((r) => r.processed_at !== null).map((r) => Number(r.id));
+  if (ids.length > 0) await db.deleteFrom("inbound_events").where("id", "in", ids).execute();
+  const last = old.at(-1);
+  // A row newer than the cut-off ends the walk; so does the end of the table.
+  const more = rows.length === input.limit && old.length === rows.length && last !== undefined;
+  return { deleted: ids.length, nextAfterId: more ? Number(last.id) : undefined };
+}

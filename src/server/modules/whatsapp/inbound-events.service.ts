@@ -11,6 +11,7 @@ import {
   markInboundEventFailed,
   markInboundEventsProcessed,
   oldestWaitingEventAt,
+  pruneHandledInboundEvents,
   releaseInboundClaims,
   type NewInboundEvent,
 } from "./inbound-events.repository.js";
@@ -205,7 +206,18 @@ export interface InboundProcessorOptions {
   maxAttempts?: number;
   /** How often pending and failed events are looked at without a new webhook. */
   pollMs?: number;
+  /**
+   * Handled events are deleted this long after they arrived (INBOUND_EVENTS_RETENTION_DAYS):
+   * the table would otherwise grow with every webhook for ever. At least Meta's 7 days of
+   * redeliveries, so that a late copy still meets its original and is not handled twice.
+   */
+  retentionMs?: number;
+  /** How often the prune runs. */
+  pruneEveryMs?: number;
 }
+
+/** Rows read per prune batch: a short write between webhooks, also on SQLite. */
+const PRUNE_BATCH = 2_000;
 
 export class InboundEventProcessor {
   private readonly tenants: Map<string, Tenant>;
@@ -215,6 +227,8 @@ export class InboundEventProcessor {
   /** Until start(), schedule() does nothing: tests drive drain() themselves. */
   private started = false;
   private stopping = false;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: InboundProcessorOptions) {
     this.tenants = new Map(options.tenants.map((t) => [t.slug, t]));
@@ -227,6 +241,47 @@ export class InboundEventProcessor {
     const pollMs = this.options.pollMs ?? 5_000;
     this.timer = setInterval(() => this.schedule(), pollMs);
     this.timer.unref();
+    if (this.options.retentionMs !== undefined) {
+      const prune = () => {
+        this.pruning = this.pruning
+          .then(() => this.prune())
+          .catch((error: unknown) => {
+            this.options.log.error(
+              { err: error, event: "inbound.prune_failed" },
+              "Could not delete old handled events",
+            );
+          });
+      };
+      prune();
+      this.pruneTimer = setInterval(prune, this.options.pruneEveryMs ?? 3_600_000);
+      this.pruneTimer.unref();
+    }
+  }
+
+  /**
+   * Deletes the handled events older than the retention, a batch at a time with a pause for
+   * webhooks between batches. Answers how many went.
+   */
+  async prune(): Promise<number> {
+    const { db, clock, log, retentionMs } = this.options;
+    if (retentionMs === undefined) return 0;
+    const receivedBefore = clock.now() - retentionMs;
+    let afterId: number | undefined = 0;
+    let total = 0;
+    while (afterId !== undefined && !this.stopping) {
+      const batch = await pruneHandledInboundEvents(db, {
+        receivedBefore,
+        afterId,
+        limit: PRUNE_BATCH,
+      });
+      total += batch.deleted;
+      afterId = batch.nextAfterId;
+      await yieldToIo();
+    }
+    if (total > 0) {
+      log.info({ event: "inbound.pruned", rows: total }, "Deleted old handled inbound events");
+    }
+    return total;
   }
 
   /**
@@ -256,7 +311,9 @@ export class InboundEventProcessor {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.running;
+    await this.pruning;
   }
 
   /** One pass over everything claimable; resolves when nothing is left. */
