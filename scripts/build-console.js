@@ -14,13 +14,14 @@ const sources = [
   path.join(root, "package-lock.json"),
 ];
 
-function newestIn(file) {
+/** The newest modification time under `file`, passing over what `skip` names. */
+export function newestIn(file, skip = () => false) {
   const stat = statSync(file, { throwIfNoEntry: false });
-  if (!stat) return 0;
+  if (!stat || skip(file, stat)) return 0;
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs;
   for (const entry of readdirSync(file)) {
-    newest = Math.max(newest, newestIn(path.join(file, entry)));
+    newest = Math.max(newest, newestIn(path.join(file, entry), skip));
   }
   return newest;
 }
@@ -28,7 +29,7 @@ function newestIn(file) {
 export function consoleBuildIsStale() {
   const output = statSync(built, { throwIfNoEntry: false });
   if (!output) return true;
-  return Math.max(...sources.map(newestIn)) > output.mtimeMs;
+  return Math.max(...sources.map((s) => newestIn(s))) > output.mtimeMs;
 }
 
 export async function buildConsole({ force = false, quiet = false } = {}) {

@@ -4,11 +4,11 @@
 // sources, so a second start skips both (tsc alone costs about 15 s and half a gigabyte).
 // `--force` builds both anyway. Plain JavaScript: it runs before anything is compiled.
 import { execFileSync } from "node:child_process";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildConsole } from "./build-console.js";
+import { buildConsole, newestIn } from "./build-console.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // Written after a successful compile: tsc leaves unchanged outputs' times alone in some modes,
@@ -21,22 +21,14 @@ const sources = [
   path.join(root, "package-lock.json"),
 ];
 
-/** The newest modification time under `file`, leaving out tests (the build leaves them out). */
-function newestIn(file) {
-  const stat = statSync(file, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return file.endsWith(".test.ts") ? 0 : stat.mtimeMs;
-  if (path.basename(file) === "test") return 0;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(file))
-    newest = Math.max(newest, newestIn(path.join(file, entry)));
-  return newest;
-}
+/** Tests are left out of the build: changing one needs no compile. */
+const isTest = (file, stat) =>
+  stat.isDirectory() ? path.basename(file) === "test" : file.endsWith(".test.ts");
 
 export function serverBuildIsStale() {
   const built = statSync(stamp, { throwIfNoEntry: false });
   if (!built) return true;
-  return Math.max(...sources.map(newestIn)) > built.mtimeMs;
+  return Math.max(...sources.map((s) => newestIn(s, isTest))) > built.mtimeMs;
 }
 
 export function buildServer({ force = false } = {}) {

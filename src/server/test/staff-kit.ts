@@ -123,3 +123,27 @@ export function sessionCookieOf(setCookie: string | string[] | undefined): strin
   if (!match?.[1]) throw new Error(`no session cookie in ${header}`);
   return `banditore_session=${match[1]}`;
 }
+
+/**
+ * A comune's communication office as the broadcast tests need it: logged-in sessions of an
+ * editor (writes), an approver (approves, with TOTP as the role requires) and a viewer (reads).
+ */
+export async function seedOffice(
+  db: Kysely<DB>,
+  clock: Clock,
+  tenant: string,
+): Promise<{
+  office: Record<string, string>;
+  mayor: Record<string, string>;
+  viewer: Record<string, string>;
+}> {
+  const seed = async (email: string, role: Role) =>
+    (
+      await seedUser(db, clock, { email, roles: { [tenant]: [role] }, totp: role === "approver" })
+    ).session();
+  return {
+    office: await seed(`ufficio@${tenant}.example.it`, "editor"),
+    mayor: await seed(`sindaco@${tenant}.example.it`, "approver"),
+    viewer: await seed(`revisore@${tenant}.example.it`, "viewer"),
+  };
+}

@@ -3,7 +3,7 @@ import { systemClock } from "../../platform/clock.js";
 import { until } from "../../test/dispatch-harness.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { buildSubscriber } from "../../test/factories.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedOffice } from "../../test/staff-kit.js";
 
 /**
  * The whole journey on the real server, as `npm start` runs it: a citizen subscribes to Casale
@@ -35,20 +35,7 @@ describe("a broadcast from the office to a citizen's phone", () => {
   beforeAll(async () => {
     s = await startInProcessServer();
     const db = s.server.database.db;
-    const roles = (role: "editor" | "approver") => ({ "casale-marittimo": [role] });
-    office = await (
-      await seedUser(db, systemClock, {
-        email: "ufficio@casale.example.it",
-        roles: roles("editor"),
-      })
-    ).session();
-    mayor = await (
-      await seedUser(db, systemClock, {
-        email: "sindaco@casale.example.it",
-        roles: roles("approver"),
-        totp: true,
-      })
-    ).session();
+    ({ office, mayor } = await seedOffice(db, systemClock, "casale-marittimo"));
   }, 60_000);
   afterAll(() => s.close());
 

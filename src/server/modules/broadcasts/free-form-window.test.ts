@@ -1,14 +1,10 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
-import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { until } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { buildSubscriber } from "../../test/factories.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedOffice } from "../../test/staff-kit.js";
 
 /**
  * A comune that sends free-form messages inside the 24-hour window (`freeFormInWindow`): the
@@ -28,52 +24,24 @@ interface PhoneMessage {
 
 describe.each(testEngines())("free-form messages inside the 24-hour window, on %s", (engine) => {
   let s: InProcessServer;
-  let tenantsDir: string;
-  let dropDb: (() => Promise<void>) | undefined;
   let office: Record<string, string>;
   let mayor: Record<string, string>;
 
   beforeAll(async () => {
-    tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-free-form-"));
-    for (const file of ["concorezzo.yaml", "casale-marittimo.yaml"]) {
-      await copyFile(path.join(SHIPPED_TENANTS_DIR, file), path.join(tenantsDir, file));
-    }
-    const casaleFile = path.join(tenantsDir, "casale-marittimo.yaml");
-    const yaml = await readFile(casaleFile, "utf8");
-    expect(yaml).toContain("  fourEyes: true\n");
-    await writeFile(
-      casaleFile,
-      yaml.replace("  fourEyes: true\n", "  fourEyes: true\n  freeFormInWindow: true\n"),
-    );
-    const env: Record<string, string> = { TENANTS_DIR: tenantsDir };
-    if (engine === "postgres") {
-      const created = await createTestPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      dropDb = created.drop;
-    }
-    s = await startInProcessServer({ env });
+    s = await startInProcessServer({
+      engine,
+      tenants: {
+        "casale-marittimo": (yaml) => {
+          expect(yaml).toContain("  fourEyes: true\n");
+          return yaml.replace("  fourEyes: true\n", "  fourEyes: true\n  freeFormInWindow: true\n");
+        },
+      },
+    });
     const db = s.server.database.db;
-    const roles = (role: "editor" | "approver") => ({ "casale-marittimo": [role] });
-    office = await (
-      await seedUser(db, systemClock, {
-        email: "ufficio@casale.example.it",
-        roles: roles("editor"),
-      })
-    ).session();
-    mayor = await (
-      await seedUser(db, systemClock, {
-        email: "sindaco@casale.example.it",
-        roles: roles("approver"),
-        totp: true,
-      })
-    ).session();
+    ({ office, mayor } = await seedOffice(db, systemClock, "casale-marittimo"));
   }, 60_000);
 
-  afterAll(async () => {
-    await s.close();
-    await dropDb?.();
-    await rm(tenantsDir, { recursive: true, force: true });
-  });
+  afterAll(() => s.close());
 
   const sandbox = (method: string, apiPath: string, body?: object) =>
     fetch(`${s.baseUrl}/sandbox/api${apiPath}`, {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
 import { until } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { buildSubscriber } from "../../test/factories.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedOffice, seedUser } from "../../test/staff-kit.js";
 import type { BroadcastReport } from "./report.js";
 
 /**
@@ -37,7 +37,6 @@ interface PhoneMessage {
 
 describe.each(testEngines())("a broadcast's report on %s", (engine) => {
   let s: InProcessServer;
-  let dropDb: (() => Promise<void>) | undefined;
   let office: Record<string, string>;
   let mayor: Record<string, string>;
   let viewer: Record<string, string>;
@@ -80,25 +79,9 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
   };
 
   beforeAll(async () => {
-    const env: Record<string, string> = {};
-    if (engine === "postgres") {
-      const created = await createTestPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      dropDb = created.drop;
-    }
-    s = await startInProcessServer({ env });
+    s = await startInProcessServer({ engine });
     const db = s.server.database.db;
-    const seed = async (email: string, role: "editor" | "approver" | "viewer") =>
-      (
-        await seedUser(db, systemClock, {
-          email,
-          roles: { "casale-marittimo": [role] },
-          totp: role === "approver",
-        })
-      ).session();
-    office = await seed("ufficio@casale.example.it", "editor");
-    mayor = await seed("sindaco@casale.example.it", "approver");
-    viewer = await seed("revisore@casale.example.it", "viewer");
+    ({ office, mayor, viewer } = await seedOffice(db, systemClock, "casale-marittimo"));
     for (const waId of PEOPLE) {
       await buildSubscriber(db, { tenant_id: "casale-marittimo", wa_id: waId });
     }
@@ -134,7 +117,6 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
 
   afterAll(async () => {
     await s?.close();
-    await dropDb?.();
   });
 
   it("matches the sandbox's log and phones, message for message", async () => {

@@ -4,7 +4,7 @@ import { parseEnv } from "../../config/env.js";
 import { loadTenants, type Tenant } from "../../config/tenants.js";
 import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { accountEnvelope, inboundEnvelope, signatureOf } from "../sandbox/webhook-envelopes.js";
 import type { WebhookEvent } from "../whatsapp/webhook-events.js";
@@ -47,25 +47,17 @@ const newPhone = () => `3933${String(randomBytes(4).readUInt32BE() % 10_000_000)
 
 describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
   let s: InProcessServer;
-  let dropDb: (() => Promise<void>) | undefined;
   let tenants: Tenant[];
   let stopAfterAll: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const env: Record<string, string> = {};
-    if (engine === "postgres") {
-      const created = await createTestPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      dropDb = created.drop;
-    }
-    s = await startInProcessServer({ env });
+    s = await startInProcessServer({ engine });
     ({ tenants } = await loadTenants(parseEnv({ TENANTS_DIR: SHIPPED_TENANTS_DIR })));
   }, 60_000);
 
   afterAll(async () => {
     await stopAfterAll?.();
     await s.close();
-    await dropDb?.();
   });
 
   const db = () => s.server.database.db;

@@ -1,15 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../config/env.js";
 import { loadTenants, type Tenant } from "../../config/tenants.js";
 import type { DB } from "../../platform/db/schema.js";
-import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { accountEnvelope, signatureOf } from "../sandbox/webhook-envelopes.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
@@ -100,34 +96,20 @@ function findIn(all: Map<string, unknown[]>, needles: RegExp[], waId: string): s
 
 describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) => {
   let s: InProcessServer;
-  let tenantsDir: string;
   let tenants: Tenant[];
-  let dropDb: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     // Casale with its moderation inbox on, so erasure has kept messages to remove too.
-    tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-erasure-"));
-    for (const file of ["concorezzo.yaml", "casale-marittimo.yaml"]) {
-      await copyFile(path.join(SHIPPED_TENANTS_DIR, file), path.join(tenantsDir, file));
-    }
-    const casaleFile = path.join(tenantsDir, "casale-marittimo.yaml");
-    const yaml = await readFile(casaleFile, "utf8");
-    await writeFile(casaleFile, `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 30\n`);
-    const env: Record<string, string> = { TENANTS_DIR: tenantsDir };
-    if (engine === "postgres") {
-      const created = await createTestPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      dropDb = created.drop;
-    }
-    s = await startInProcessServer({ env });
-    ({ tenants } = await loadTenants(parseEnv({ TENANTS_DIR: tenantsDir })));
+    s = await startInProcessServer({
+      engine,
+      tenants: {
+        "casale-marittimo": (yaml) => `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 30\n`,
+      },
+    });
+    ({ tenants } = await loadTenants(parseEnv({ TENANTS_DIR: s.tenantsDir })));
   }, 60_000);
 
-  afterAll(async () => {
-    await s.close();
-    await dropDb?.();
-    await rm(tenantsDir, { recursive: true, force: true });
-  });
+  afterAll(() => s.close());
 
   const db = () => s.server.database.db;
   const tenant = (c: Comune) => tenants.find((t) => t.slug === c.slug) as Tenant;

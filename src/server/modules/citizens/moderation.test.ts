@@ -1,11 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { until } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { signatureOf } from "../sandbox/webhook-envelopes.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
@@ -19,29 +15,17 @@ const CASALE = { slug: "casale-marittimo", display: "393760088777" };
 
 describe.each(testEngines())("the moderation inbox on %s", (engine) => {
   let s: InProcessServer;
-  let tenantsDir: string;
-  let dropDb: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-tenants-"));
-    const file = path.join(tenantsDir, "casale-marittimo.yaml");
-    await copyFile(path.join(SHIPPED_TENANTS_DIR, "casale-marittimo.yaml"), file);
-    const yaml = await readFile(file, "utf8");
-    await writeFile(file, `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 7\n`);
-    const env: Record<string, string> = { TENANTS_DIR: tenantsDir };
-    if (engine === "postgres") {
-      const created = await createTestPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      dropDb = created.drop;
-    }
-    s = await startInProcessServer({ env });
+    s = await startInProcessServer({
+      engine,
+      tenants: {
+        "casale-marittimo": (yaml) => `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 7\n`,
+      },
+    });
   }, 60_000);
 
-  afterAll(async () => {
-    await s.close();
-    await dropDb?.();
-    await rm(tenantsDir, { recursive: true, force: true });
-  });
+  afterAll(() => s.close());
 
   const db = () => s.server.database.db;
 

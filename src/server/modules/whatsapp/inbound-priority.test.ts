@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { until } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { insertInboundEvents } from "./inbound-events.repository.js";
 import { INBOUND_PRIORITY } from "./inbound-events.service.js";
@@ -27,21 +27,13 @@ describe.each(testEngines())(
   "a citizen's message ahead of a flood of statuses, on %s",
   (engine) => {
     let s: InProcessServer;
-    let dropDb: (() => Promise<void>) | undefined;
 
     beforeEach(async () => {
-      const env: Record<string, string> = {};
-      if (engine === "postgres") {
-        const created = await createTestPostgresDatabase();
-        env.DATABASE_URL = created.url;
-        dropDb = created.drop;
-      }
-      s = await startInProcessServer({ env });
+      s = await startInProcessServer({ engine });
     }, 60_000);
 
     afterEach(async () => {
       await s.close();
-      await dropDb?.();
     }, 60_000);
 
     const db = () => s.server.database.db;

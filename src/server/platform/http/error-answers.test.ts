@@ -2,7 +2,7 @@ import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES } from "../../app.js";
 import { buildTestApp, type TestApp } from "../../test/build-test-app.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import type { ErrorBody } from "./error-handler.js";
 
@@ -284,19 +284,11 @@ describe("the language of a refusal", () => {
 describe.each(testEngines())("a broadcast that does not exist, on %s", (engine) => {
   const TOKEN = "admin-token-for-the-tests-0123456789";
   let s: InProcessServer;
-  let dropDb: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const env: Record<string, string> = { ADMIN_TOKEN: TOKEN };
-    if (engine === "postgres") {
-      const created = await createTestPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      dropDb = created.drop;
-    }
-    s = await startInProcessServer({ env });
+    s = await startInProcessServer({ engine, env: { ADMIN_TOKEN: TOKEN } });
   }, 60_000);
   afterAll(async () => {
     await s.close();
-    await dropDb?.();
   });
 
   it("is «non trovata», a feminine noun (and «not found» in English)", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { buildTestApp, fakeClock, type TestApp } from "../../../test/build-test-app.js";
 import { until } from "../../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../../test/engines.js";
+import { testEngines } from "../../../test/engines.js";
 import { buildOutboundMessage } from "../../../test/factories.js";
 import { startInProcessServer, type InProcessServer } from "../../../test/in-process-server.js";
 import { callbackDataFor, applyStatusUpdate } from "../../dispatch/delivery-status.js";
@@ -27,22 +27,14 @@ interface RepliesAnswer {
 describe.each(testEngines())("reply statistics on %s", (engine) => {
   let t: TestApp | undefined;
   let s: InProcessServer | undefined;
-  let drop: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await t?.close();
     await s?.close();
-    await drop?.();
-    t = s = drop = undefined;
+    t = s = undefined;
   });
 
   it("charge the replies the sandbox's statuses price as service messages, as the statuses say", async () => {
-    const env: Record<string, string> = { ADMIN_TOKEN: TOKEN };
-    if (engine === "postgres") {
-      const pg = await createTestPostgresDatabase();
-      drop = pg.drop;
-      env.DATABASE_URL = pg.url;
-    }
-    s = await startInProcessServer({ env });
+    s = await startInProcessServer({ engine, env: { ADMIN_TOKEN: TOKEN } });
     const server = s;
     const db = server.server.database.db;
     // Two people write; the comune answers each inside their 24-hour window.
