@@ -1,3 +1,9 @@
+import { afterAll, beforeAll } from "vitest";
+import {
+  CloudApiClient,
+  createGraphDispatcher,
+  type CloudApiClientOptions,
+} from "../modules/whatsapp/cloud-api-client.js";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -71,4 +77,48 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * For a test file of the Cloud API client: the recording fake, started before its tests and
+ * closed after them (`fake` forwards to it), a client of it with the usual test settings, and
+ * the JSON body of a recorded request.
+ */
+export function recordingGraphKit(): {
+  fake: RecordingGraphServer;
+  client: (overrides?: Partial<CloudApiClientOptions>) => CloudApiClient;
+  json: (r: RecordedRequest | undefined) => unknown;
+} {
+  const dispatcher = createGraphDispatcher({ connections: 8 });
+  let started: RecordingGraphServer | undefined;
+  beforeAll(async () => {
+    started = await startRecordingGraphServer();
+  });
+  afterAll(async () => {
+    await started?.close();
+    await dispatcher.close();
+  });
+  const running = (): RecordingGraphServer => {
+    if (!started) throw new Error("the recording Graph server is not started yet");
+    return started;
+  };
+  const fake = new Proxy({} as RecordingGraphServer, {
+    get: (_, key) => Reflect.get(running(), key) as unknown,
+    set: (_, key, value) => Reflect.set(running(), key, value),
+  });
+  return {
+    fake,
+    client: (overrides = {}) =>
+      new CloudApiClient({
+        baseUrl: running().origin,
+        apiVersion: "v25.0",
+        accessToken: "TEST_TOKEN",
+        phoneNumberId: "106540352242922",
+        wabaId: "WABA1",
+        dispatcher,
+        timeoutMs: 2_000,
+        ...overrides,
+      }),
+    json: (r) => JSON.parse(r?.body.toString() ?? "null") as unknown,
+  };
 }

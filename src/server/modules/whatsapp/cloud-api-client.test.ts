@@ -1,46 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  closedPort,
-  startRecordingGraphServer,
-  type RecordedRequest,
-  type RecordingGraphServer,
-} from "../../test/recording-graph-server.js";
-import {
-  CloudApiClient,
-  createGraphDispatcher,
-  type CloudApiClientOptions,
-} from "./cloud-api-client.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { closedPort, recordingGraphKit } from "../../test/recording-graph-server.js";
 import { SYNTHETIC_CODES } from "./send-errors.js";
 import type { OutboundMessage } from "./types.js";
 
 /** Sending through a recording fake of the Graph API: the bytes on the wire, and every fault. */
 
-const dispatcher = createGraphDispatcher({ connections: 8 });
-let fake: RecordingGraphServer;
-
-beforeAll(async () => {
-  fake = await startRecordingGraphServer();
-});
-
-afterAll(async () => {
-  await fake.close();
-  await dispatcher.close();
-});
-
-function client(overrides: Partial<CloudApiClientOptions> = {}) {
-  return new CloudApiClient({
-    baseUrl: fake.origin,
-    apiVersion: "v25.0",
-    accessToken: "TEST_TOKEN",
-    phoneNumberId: "106540352242922",
-    wabaId: "WABA1",
-    dispatcher,
-    timeoutMs: 2_000,
-    ...overrides,
-  });
-}
-
-const json = (r: RecordedRequest | undefined): unknown => JSON.parse(r?.body.toString() ?? "null");
+const { fake, client, json } = recordingGraphKit();
 
 const SUCCESS = {
   messaging_product: "whatsapp",
