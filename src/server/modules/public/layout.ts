@@ -19,6 +19,13 @@ export interface PageContext {
   path: string;
 }
 
+/** Bootstrap Italia's full-width row in a container, as the header's three bands use it. */
+function fullRow(inner: Html): Html {
+  return html`<div class="container">
+    <div class="row"><div class="col-12">${inner}</div></div>
+  </div>`;
+}
+
 /** The comune's pages start here: /c/{slug}. */
 export function basePath(tenant: Tenant): string {
   return `/c/${tenant.slug}`;
@@ -104,65 +111,53 @@ export function page(ctx: PageContext, spec: PageSpec): string {
         </div>
         <header class="it-header-wrapper d-print-none">
           <div class="it-header-slim-wrapper">
-            <div class="container">
-              <div class="row">
-                <div class="col-12">
-                  <div class="it-header-slim-wrapper-content">
-                    <a class="navbar-brand" href="${tenant.contacts.website}"
-                      >${t(locale, "website")}</a
-                    >
-                    <div class="it-header-slim-right-zone">
-                      <a class="lang-switch" href="${langLink}" lang="${other}" hreflang="${other}"
-                        >${other === "en" ? "English" : "Italiano"}</a
-                      >
-                    </div>
-                  </div>
+            ${fullRow(html`
+              <div class="it-header-slim-wrapper-content">
+                <a class="navbar-brand" href="${tenant.contacts.website}"
+                  >${t(locale, "website")}</a
+                >
+                <div class="it-header-slim-right-zone">
+                  <a class="lang-switch" href="${langLink}" lang="${other}" hreflang="${other}"
+                    >${other === "en" ? "English" : "Italiano"}</a
+                  >
                 </div>
               </div>
-            </div>
+            `)}
           </div>
           <div class="it-nav-wrapper">
             <div class="it-header-center-wrapper">
-              <div class="container">
-                <div class="row">
-                  <div class="col-12">
-                    <div class="it-header-center-content-wrapper">
-                      <div class="it-brand-wrapper">
-                        <a href="${href(ctx, `${base}/`)}">
-                          ${icon("it-whatsapp")}
-                          <div class="it-brand-text">
-                            <div class="it-brand-title">${tenant.name}</div>
-                            <div class="it-brand-tagline">${tenant.serviceName}</div>
-                          </div>
-                        </a>
+              ${fullRow(html`
+                <div class="it-header-center-content-wrapper">
+                  <div class="it-brand-wrapper">
+                    <a href="${href(ctx, `${base}/`)}">
+                      ${icon("it-whatsapp")}
+                      <div class="it-brand-text">
+                        <div class="it-brand-title">${tenant.name}</div>
+                        <div class="it-brand-tagline">${tenant.serviceName}</div>
                       </div>
-                    </div>
+                    </a>
                   </div>
                 </div>
-              </div>
+              `)}
             </div>
             <div class="it-header-navbar-wrapper public-menu">
-              <div class="container">
-                <div class="row">
-                  <div class="col-12">
-                    <nav aria-label="${t(locale, "mainMenu")}">
-                      <ul class="public-menu-list">
-                        ${MENU.map(
-                          (m) =>
-                            html`<li>
-                              <a
-                                class="${m.key === spec.current ? "active" : ""}"
-                                href="${href(ctx, `${base}${m.path}`)}"
-                                ${m.key === spec.current ? html` aria-current="page"` : ""}
-                                >${t(locale, m.label)}</a
-                              >
-                            </li>`,
-                        )}
-                      </ul>
-                    </nav>
-                  </div>
-                </div>
-              </div>
+              ${fullRow(html`
+                <nav aria-label="${t(locale, "mainMenu")}">
+                  <ul class="public-menu-list">
+                    ${MENU.map(
+                      (m) =>
+                        html`<li>
+                          <a
+                            class="${m.key === spec.current ? "active" : ""}"
+                            href="${href(ctx, `${base}${m.path}`)}"
+                            ${m.key === spec.current ? html` aria-current="page"` : ""}
+                            >${t(locale, m.label)}</a
+                          >
+                        </li>`,
+                    )}
+                  </ul>
+                </nav>
+              `)}
             </div>
           </div>
         </header>
