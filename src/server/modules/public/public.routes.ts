@@ -174,35 +174,29 @@ export function publicRoutes(deps: PublicRoutesDeps) {
       return htmlPage(request, reply, homePage(ctx, { qrSvg: svg, latest: latest.items }));
     });
 
-    app.get("/c/:slug/qr.svg", options, async (request, reply) => {
-      const ctx = contextOf(request, reply, "/qr.svg");
-      if (!ctx) return reply;
-      const svg = await once(`svg:${ctx.tenant.slug}`, () => qrSvg(ctx.tenant));
-      void reply.header(
-        "content-disposition",
-        `inline; filename="iscriviti-${ctx.tenant.slug}.svg"`,
-      );
-      return sendCached(request, reply, svg, {
-        type: "image/svg+xml",
-        maxAgeSeconds: ASSET_MAX_AGE,
-        vary: false,
+    // The QR code as a picture: SVG for print, PNG for the web and chats.
+    const qrFormats = [
+      { ext: "svg", type: "image/svg+xml", make: qrSvg },
+      { ext: "png", type: "image/png", make: qrPng },
+    ] as const;
+    for (const format of qrFormats) {
+      app.get(`/c/:slug/qr.${format.ext}`, options, async (request, reply) => {
+        const ctx = contextOf(request, reply, `/qr.${format.ext}`);
+        if (!ctx) return reply;
+        const body = await once<string | Buffer>(`${format.ext}:${ctx.tenant.slug}`, () =>
+          format.make(ctx.tenant),
+        );
+        void reply.header(
+          "content-disposition",
+          `inline; filename="iscriviti-${ctx.tenant.slug}.${format.ext}"`,
+        );
+        return sendCached(request, reply, body, {
+          type: format.type,
+          maxAgeSeconds: ASSET_MAX_AGE,
+          vary: false,
+        });
       });
-    });
-
-    app.get("/c/:slug/qr.png", options, async (request, reply) => {
-      const ctx = contextOf(request, reply, "/qr.png");
-      if (!ctx) return reply;
-      const png = await once(`png:${ctx.tenant.slug}`, () => qrPng(ctx.tenant));
-      void reply.header(
-        "content-disposition",
-        `inline; filename="iscriviti-${ctx.tenant.slug}.png"`,
-      );
-      return sendCached(request, reply, png, {
-        type: "image/png",
-        maxAgeSeconds: ASSET_MAX_AGE,
-        vary: false,
-      });
-    });
+    }
 
     app.get("/c/:slug/locandina", options, async (request, reply) => {
       const ctx = contextOf(request, reply, "/locandina");
