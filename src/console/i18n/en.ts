@@ -250,6 +250,7 @@ export const en: Messages = {
     electionJustificationHelp:
       "At least {min} characters: explain why the broadcast cannot wait for the end of the election period.",
     electionCounter: "{count} characters (at least {min} needed)",
+    checkAtApproval: "The check below is the one accepted at approval.",
     report: "Sending report",
     readRate: "Read, of those delivered",
     readRateNone: "no message delivered yet",

@@ -253,6 +253,7 @@ export const it = {
     electionJustificationHelp:
       "Almeno {min} caratteri: spiega perché la comunicazione non può attendere la fine del periodo elettorale.",
     electionCounter: "{count} caratteri (ne servono almeno {min})",
+    checkAtApproval: "La verifica qui sotto è quella accettata al momento dell'approvazione.",
     report: "Resoconto dell'invio",
     readRate: "Letti, su quelli consegnati",
     readRateNone: "nessun messaggio ancora consegnato",

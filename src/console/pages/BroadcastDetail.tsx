@@ -126,7 +126,11 @@ export function BroadcastDetail({
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorAlert error={query.error} />;
   const { broadcast: b } = query.data;
-  const check = query.data.check as PolicyCheck;
+  // Once approved, what the approver saw and accepted (the declaration, the acknowledgements,
+  // the audience and cost then); before, the rules applied as the broadcast stands now.
+  const asApproved =
+    b.approvalCheck !== null && !["draft", "submitted", "rejected"].includes(b.status);
+  const check = (asApproved ? b.approvalCheck : query.data.check) as PolicyCheck;
   const path = { params: { path: { tenant, id } } };
 
   const act = async (action: () => Promise<unknown>, outcome?: string) => {
@@ -397,6 +401,9 @@ export function BroadcastDetail({
                 </Button>
               </div>
             </form>
+          ) : null}
+          {asApproved ? (
+            <p className="small text-secondary mb-2">{t("detail.checkAtApproval")}</p>
           ) : null}
           <CheckPanel
             check={check}

@@ -239,7 +239,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
       <ErrorAlert error={list.error} shownFields={FILTERS.map((f) => `querystring.${f}`)} />
       {list.isPending ? (
         <Loading minHeight="40vh" />
-      ) : rows.length === 0 ? (
+      ) : list.isError && rows.length === 0 ? null : rows.length === 0 ? (
         <p role="status">{filtered ? t("broadcasts.emptyFiltered") : t("broadcasts.empty")}</p>
       ) : (
         <>
