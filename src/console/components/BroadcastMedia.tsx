@@ -77,11 +77,14 @@ export function problemOf(file: File, t: Translate, lang: Lang): string | undefi
 export function BroadcastMediaField({
   tenant,
   media,
+  saved,
   onChange,
   error,
 }: {
   tenant: string;
   media: MediaInfo | null;
+  /** The saved draft names this file already. */
+  saved: boolean;
   onChange: (media: MediaInfo | null) => void;
   /** The server's problem with the draft's file (body.mediaId). */
   error?: string | undefined;
@@ -128,17 +131,19 @@ export function BroadcastMediaField({
     .filter(Boolean)
     .join(" ");
   return (
-    <div className="form-group mb-4">
-      <label htmlFor={id} className="active d-block fw-semibold mb-2">
+    <div className="mb-4">
+      <div id={`${id}-title`} className="fw-semibold small mb-2">
         {t("composer.media")}
-      </label>
+      </div>
+      {/* Bootstrap Italia's upload button: the browser's own would speak the browser's language. */}
       <input
         ref={input}
         id={id}
         type="file"
-        className={`form-control${shown ? " is-invalid" : ""}`}
+        className="upload"
         accept={ACCEPT}
         disabled={uploading}
+        aria-labelledby={`${id}-title ${id}-button`}
         aria-invalid={shown ? true : undefined}
         aria-describedby={describedBy}
         onChange={(e) => {
@@ -146,6 +151,9 @@ export function BroadcastMediaField({
           if (file) void upload(file);
         }}
       />
+      <label id={`${id}-button`} htmlFor={id}>
+        {media ? t("composer.mediaReplace") : t("composer.mediaChoose")}
+      </label>
       <div id={`${id}-help`} className="form-text">
         {t("composer.mediaHelp")}
       </div>
@@ -154,7 +162,7 @@ export function BroadcastMediaField({
         {media && !uploading ? (
           <div className="d-flex flex-wrap align-items-center gap-3 mt-2">
             <span id={`${id}-file`} className="small" data-testid="media-file">
-              {t("composer.mediaUploaded", {
+              {t(saved ? "composer.mediaAttached" : "composer.mediaUploaded", {
                 name: media.filename ?? t(`composer.mediaKinds.${media.kind}`),
                 size: formatSize(media.sizeBytes, lang),
               })}

@@ -110,7 +110,7 @@ export function CheckPanel({
             <dt className="col-sm-5">{t("check.messagingLimit")}</dt>
             <dd className="col-sm-7" data-testid="messaging-limit">
               {limit.limit === null
-                ? t("check.limitNone", { now: limit.now })
+                ? t("check.limitNone")
                 : limit.later === 0
                   ? t("check.limitAllNow", {
                       now: limit.now,

@@ -133,6 +133,7 @@ export const en: Messages = {
     public: "Public",
     more: "Show older ones",
     countShown: "{count} broadcasts shown",
+    countShownOne: "1 broadcast shown",
   },
   composer: {
     titleNew: "New broadcast",
@@ -148,8 +149,11 @@ export const en: Messages = {
     media: "Image or document (optional)",
     mediaHelp:
       "Shown at the top of the message. JPEG or PNG images up to 5 MB; MP4 videos up to 16 MB; PDF, Word, Excel, PowerPoint or text documents up to 100 MB.",
+    mediaChoose: "Choose the file",
+    mediaReplace: "Choose another file",
     mediaUploading: "Uploading the file…",
     mediaUploaded: "File uploaded: {name} ({size}). Save the draft to attach it.",
+    mediaAttached: "File attached: {name} ({size}).",
     mediaRemove: "Remove the file",
     mediaTypeRefused:
       "This kind of file cannot be sent on WhatsApp: choose a JPEG or PNG image, an MP4 or 3GPP video, or a PDF, Word, Excel, PowerPoint or text document.",
@@ -192,7 +196,7 @@ export const en: Messages = {
     recipientsOne: "1 person",
     cost: "Estimated cost",
     messagingLimit: "WhatsApp's daily limit",
-    limitNone: "No daily limit: everyone gets it at once ({now} people).",
+    limitNone: "No daily limit: everyone gets it at once.",
     limitAllNow:
       "Everyone gets it today: {now} people (the limit is {limit} people a day; {spent} reached in the last 24 hours).",
     limitLater:

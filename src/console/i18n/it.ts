@@ -136,6 +136,7 @@ export const it = {
     public: "Pubblica",
     more: "Mostra le precedenti",
     countShown: "{count} comunicazioni mostrate",
+    countShownOne: "1 comunicazione mostrata",
   },
   composer: {
     titleNew: "Nuova comunicazione",
@@ -151,8 +152,11 @@ export const it = {
     media: "Immagine o documento (facoltativo)",
     mediaHelp:
       "Appare in testa al messaggio. Immagini JPEG o PNG fino a 5 MB; video MP4 fino a 16 MB; documenti PDF, Word, Excel, PowerPoint o di testo fino a 100 MB.",
+    mediaChoose: "Scegli il file",
+    mediaReplace: "Scegli un altro file",
     mediaUploading: "Caricamento del file…",
     mediaUploaded: "File caricato: {name} ({size}). Salva la bozza per allegarlo.",
+    mediaAttached: "File allegato: {name} ({size}).",
     mediaRemove: "Togli il file",
     mediaTypeRefused:
       "Questo tipo di file non si può inviare su WhatsApp: scegli un'immagine JPEG o PNG, un video MP4 o 3GPP, o un documento PDF, Word, Excel, PowerPoint o di testo.",
@@ -195,7 +199,7 @@ export const it = {
     recipientsOne: "1 persona",
     cost: "Costo stimato",
     messagingLimit: "Limite giornaliero di WhatsApp",
-    limitNone: "Nessun limite giornaliero: partono tutti subito ({now} persone).",
+    limitNone: "Nessun limite giornaliero: partono tutti subito.",
     limitAllNow:
       "Partono tutti oggi: {now} persone (il limite è di {limit} persone al giorno; {spent} già raggiunte nelle ultime 24 ore).",
     limitLater:

@@ -355,14 +355,14 @@ export function BroadcastDetail({
                 {t("detail.electionTitle")}
               </legend>
               <p id="election-why" className="small">
-                {pick(check.advice.election.why)}
+                {pick(electionBlock?.todo)}
               </p>
               <CheckField
                 label={t("detail.electionDeclare")}
                 checked={declared}
                 onChange={(e) => setDeclared(e.target.checked)}
               />
-              <div className="mt-3">
+              <div className="mt-5">
                 <TextAreaField
                   label={t("detail.electionJustification")}
                   rows={3}

@@ -145,6 +145,10 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
     placeholderData: (previous) => previous,
   });
   const rows = list.data?.pages.flatMap((p) => p.broadcasts) ?? [];
+  const shown =
+    rows.length === 1
+      ? t("broadcasts.countShownOne")
+      : t("broadcasts.countShown", { count: rows.length });
   const refusal = list.error instanceof ApiError ? list.error : undefined;
   const problem = (name: Filter) => refusal?.problemWith(`querystring.${name}`);
   const topicLabel = (id: string) => info?.topics.find((x) => x.id === id)?.label ?? id;
@@ -162,7 +166,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
         <h2 id="filters-title" className="visually-hidden">
           {t("broadcasts.filters")}
         </h2>
-        <div className="row g-3 align-items-end">
+        <div className="row g-3">
           <div className="col-12 col-sm-6 col-lg-3">
             <SelectFilter
               label={t("broadcasts.filterStatus")}
@@ -244,13 +248,11 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
       ) : (
         <>
           <p className="small text-secondary mb-2" role="status" data-testid="list-count">
-            {t("broadcasts.countShown", { count: rows.length })}
+            {shown}
           </p>
           <div className="table-responsive">
             <table className="table" data-testid="broadcasts">
-              <caption className="visually-hidden">
-                {t("broadcasts.countShown", { count: rows.length })}
-              </caption>
+              <caption className="visually-hidden">{t("broadcasts.title")}</caption>
               <thead>
                 <tr>
                   <th scope="col">{t("broadcasts.columns.title")}</th>

@@ -230,6 +230,7 @@ function Composer({
               value={draft.text}
               onChange={(e) => set("text", e.target.value)}
               error={fieldError("text")}
+              aria-invalid={refused || fieldError("text") ? true : undefined}
               after={
                 <>
                   <span
@@ -260,6 +261,7 @@ function Composer({
             <BroadcastMediaField
               tenant={tenant}
               media={draft.mediaId === null ? null : media}
+              saved={draft.mediaId !== null && draft.mediaId === savedDraft.mediaId}
               onChange={(next) => {
                 setMedia(next);
                 set("mediaId", next?.id ?? null);
