@@ -312,6 +312,18 @@ describe("the console's broadcasts pages", () => {
     await marco.page
       .getByLabel("Testo del messaggio")
       .fill("Da lunedì la biblioteca è aperta anche il sabato mattina.");
+    // A document: the preview shows its card at the top, through the document template.
+    await marco.page.getByLabel("Immagine o documento (facoltativo)").setInputFiles({
+      name: "orari-biblioteca.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+    });
+    await marco.page.getByTestId("wa-document").getByText("orari-biblioteca.pdf").waitFor();
+    await marco.page
+      .getByTestId("wa-template")
+      .getByText("«notizia_documento»", { exact: false })
+      .waitFor();
+    await c.inspect(marco.page, "composer-document");
     await tick(marco.page, "Solo gli iscritti a questi argomenti");
     await tick(marco.page, "News dal Comune");
     await marco.page.getByRole("button", { name: "Salva la bozza" }).click();
