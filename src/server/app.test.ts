@@ -140,6 +140,7 @@ describe("the HTTP app", () => {
         "/api/tenants/{tenant}/broadcasts/{id}/resume",
         "/api/tenants/{tenant}/broadcasts/{id}/submit",
         "/api/tenants/{tenant}/broadcasts",
+        "/api/tenants/{tenant}/broadcasts/authors",
         "/api/tenants/{tenant}/broadcasts/{id}",
         "/api/tenants/{tenant}/broadcasts/{id}/approve",
         "/api/tenants/{tenant}/broadcasts/{id}/cancel",

@@ -179,7 +179,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
   await app.register(
-    templatePreviewRoutes({ tenants: deps.tenants, whatsapp: deps.services.whatsapp }),
+    templatePreviewRoutes({
+      db: deps.database.db,
+      clock: deps.clock,
+      tenants: deps.tenants,
+      whatsapp: deps.services.whatsapp,
+    }),
   );
   await app.register(
     citizensAdminRoutes({

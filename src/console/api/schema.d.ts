@@ -1629,11 +1629,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The comune's broadcasts, newest first */
+        /**
+         * The comune's broadcasts, newest first, by status, topic, author and creation day; paged by id (`next` → `before`)
+         * @description `from` and `to` are calendar days in the comune's time zone, both included, of the day the broadcast was created. `topic` finds the broadcasts sent to that topic's people (not those to everyone).
+         */
         get: {
             parameters: {
                 query?: {
                     status?: string;
+                    topic?: string;
+                    author?: number;
+                    from?: string;
+                    to?: string;
                     before?: number;
                     limit?: number;
                 };
@@ -1671,7 +1678,9 @@ export interface paths {
                                 approvalCheck: unknown;
                                 createdAt: string;
                                 updatedAt: string;
+                                authorName: string | null;
                             }[];
+                            next: number | null;
                         };
                     };
                 };
@@ -1735,11 +1744,64 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/broadcasts/authors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The staff members who wrote the comune's broadcasts (id and name), for the list's author filter */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authors: {
+                                id: number;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1794,6 +1856,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -1857,6 +1929,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -1877,7 +1959,9 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    lang?: "it" | "en";
+                };
                 header?: never;
                 path: {
                     tenant: string;
@@ -2045,12 +2129,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The broadcast's report as CSV, in the staff's language (Accept-Language)
+         * The broadcast's report as CSV, in the staff's language (`lang`, else Accept-Language)
          * @description Columns section, item, value, description (Italian headers by default: sezione, voce, valore, descrizione); one row per figure, one per error code.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    lang?: "it" | "en";
+                };
                 header?: never;
                 path: {
                     tenant: string;
@@ -2129,6 +2215,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -2202,6 +2298,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -2269,6 +2375,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -2330,6 +2446,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -2391,6 +2517,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -2452,6 +2588,16 @@ export interface paths {
                                 updatedAt: string;
                             };
                             check: unknown;
+                            media: {
+                                id: number;
+                                /** @enum {string} */
+                                kind: "image" | "video" | "document";
+                                mimeType: string;
+                                sizeBytes: number;
+                                filename: string | null;
+                                sha256: string;
+                                createdAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -2674,10 +2820,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The comune's broadcast template, as the phone shows it (for a preview) */
+        /** The template a broadcast of this shape (file, urgent, topics) goes out through, as the phone shows it (for a preview) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    media?: "image" | "video" | "document";
+                    urgent?: "true" | "false";
+                    topics?: string;
+                };
                 header?: never;
                 path: {
                     tenant: string;
@@ -2693,8 +2843,11 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @enum {string} */
+                            kind: "text" | "image" | "video" | "document" | "alert" | "alertImage" | "alertVideo" | "alertDocument";
                             name: string;
                             language: string;
+                            category: string;
                             status: string;
                             header: {
                                 format: string;

@@ -27,7 +27,7 @@ export interface PolicyCheck {
   warnings: PolicyWarning[];
   advice: {
     schedule: PolicyNote & { decision: string; startAt: number; startAtLocal: Localized };
-    election: PolicyNote & { outcome: string };
+    election: PolicyNote & { outcome: string; period?: { name: string; from: string; to: string } };
     readability?: PolicyNote & {
       gulpease: { index: number; band: string; reading: Localized };
     };
@@ -36,6 +36,14 @@ export interface PolicyCheck {
   estimate: { recipients: number; total: Localized; display: Localized };
   mayApprove: boolean;
   audience: { recipients: number; inWindow: number };
+  /** Meta's messaging limit for those outside their 24-hour window: sent today, and later. */
+  messagingLimit?: {
+    limit: number | null;
+    spentToday: number;
+    now: number;
+    later: number;
+    lastBy: number | null;
+  };
 }
 
 export interface Progress {

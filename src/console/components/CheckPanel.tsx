@@ -6,7 +6,7 @@ import { CheckField } from "./Field";
 /**
  * What the comune's rules say of a broadcast (the API's `check`): blocks, warnings (each to
  * acknowledge, when `acknowledged` and `onAcknowledge` are given), readability, schedule,
- * recipients and cost.
+ * recipients, cost, and how Meta's messaging limit spreads the sending over the days.
  */
 export function CheckPanel({
   check,
@@ -17,9 +17,11 @@ export function CheckPanel({
   acknowledged?: ReadonlySet<string>;
   onAcknowledge?: (id: string, on: boolean) => void;
 }) {
-  const { t, pick } = useI18n();
+  const { t, pick, date, lang } = useI18n();
   const { advice } = check;
   const readability = advice.readability;
+  const limit = check.messagingLimit;
+  const number = (n: number) => new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB").format(n);
   return (
     <section aria-labelledby="check-title">
       <h2 id="check-title" className="h5">
@@ -99,10 +101,36 @@ export function CheckPanel({
             : t("check.recipientsCount", { count: check.audience.recipients })}
         </dd>
         <dt className="col-sm-5">{t("check.cost")}</dt>
-        <dd className="col-sm-7">
+        <dd className="col-sm-7" data-testid="cost">
           {pick(check.estimate.total)}
           <span className="d-block text-secondary">{pick(check.estimate.display)}</span>
         </dd>
+        {limit ? (
+          <>
+            <dt className="col-sm-5">{t("check.messagingLimit")}</dt>
+            <dd className="col-sm-7" data-testid="messaging-limit">
+              {limit.limit === null
+                ? t("check.limitNone")
+                : limit.later === 0
+                  ? t("check.limitAllNow", {
+                      now: limit.now,
+                      limit: number(limit.limit),
+                      spent: number(limit.spentToday),
+                    })
+                  : t("check.limitLater", {
+                      now: limit.now,
+                      later: number(limit.later),
+                      limit: number(limit.limit),
+                      when: date(limit.lastBy),
+                    })}
+              {check.audience.inWindow > 0 ? (
+                <span className="d-block text-secondary">
+                  {t("check.inWindow", { count: check.audience.inWindow })}
+                </span>
+              ) : null}
+            </dd>
+          </>
+        ) : null}
       </dl>
     </section>
   );

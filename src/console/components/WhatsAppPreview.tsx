@@ -1,35 +1,116 @@
 import { useQuery } from "@tanstack/react-query";
-import { api, call } from "../api/client";
+import { api, ApiError, call } from "../api/client";
 import { useI18n } from "../i18n";
+import { formatSize, type MediaInfo } from "./BroadcastMedia";
+
+/** What chooses the template: the file's kind, and whether it is a service notice. */
+export interface PreviewShape {
+  media: MediaInfo | null;
+  urgent: boolean;
+  topics: "all" | string[];
+}
+
+/** The file in the header as WhatsApp draws it: the picture itself, a document's card, a video. */
+function HeaderMedia({
+  tenant,
+  format,
+  media,
+}: {
+  tenant: string;
+  format: string;
+  media: MediaInfo | null;
+}) {
+  const { t, lang } = useI18n();
+  const kind = format.toLowerCase();
+  if (media && media.kind === kind && kind === "image") {
+    return (
+      <img
+        className="wa-bubble__image"
+        src={`/api/tenants/${tenant}/media/${media.id}`}
+        alt={t("composer.previewImageAlt", { name: media.filename ?? "" })}
+        data-testid="wa-image"
+      />
+    );
+  }
+  if (media && media.kind === kind && kind === "document") {
+    const extension = (media.filename?.split(".").pop() ?? "").toUpperCase();
+    return (
+      <div className="wa-bubble__document" data-testid="wa-document">
+        <span className="wa-bubble__document-icon" aria-hidden="true">
+          {extension.slice(0, 4) || "DOC"}
+        </span>
+        <span>
+          <span className="d-block fw-semibold">
+            {media.filename ?? t("composer.previewDocument")}
+          </span>
+          <span className="small">{formatSize(media.sizeBytes, lang)}</span>
+        </span>
+      </div>
+    );
+  }
+  if (media && media.kind === kind && kind === "video") {
+    return (
+      <div className="wa-bubble__video" data-testid="wa-video">
+        <span aria-hidden="true">▶</span> {media.filename ?? t("composer.previewVideo")}
+      </div>
+    );
+  }
+  // The template shows a file the broadcast does not have yet: where it will go.
+  return <div className="wa-bubble__placeholder">{t("composer.previewMediaMissing")}</div>;
+}
 
 /**
- * The broadcast as the citizen's phone shows it: the comune's template (from WhatsApp, through
- * the API) in a chat bubble, the text in place of its parameter, the footer and the buttons.
+ * The broadcast as the citizen's phone shows it: the template approval would choose for its
+ * shape (its file, urgent, its topics), from the comune's templates on WhatsApp, in a chat
+ * bubble: the header (text, or the picture or document), the text in place of its parameter,
+ * the footer and the buttons.
  */
 export function WhatsAppPreview({
   tenant,
   serviceName,
   text,
+  shape,
 }: {
   tenant: string;
   serviceName: string;
   text: string;
+  shape: PreviewShape;
 }) {
   const { t } = useI18n();
+  const topics = shape.topics === "all" ? "" : [...shape.topics].sort().join(",");
   const template = useQuery({
-    queryKey: ["template", tenant],
+    queryKey: ["template", tenant, shape.media?.kind ?? "", shape.urgent, topics],
     queryFn: () =>
-      call(api.GET("/api/tenants/{tenant}/broadcast-template", { params: { path: { tenant } } })),
+      call(
+        api.GET("/api/tenants/{tenant}/broadcast-template", {
+          params: {
+            path: { tenant },
+            query: {
+              ...(shape.media ? { media: shape.media.kind } : {}),
+              ...(shape.urgent ? { urgent: "true" as const } : {}),
+              ...(topics ? { topics } : {}),
+            },
+          },
+        }),
+      ),
     staleTime: 5 * 60_000,
     retry: false,
+    placeholderData: (previous) => previous,
   });
   const body = template.data?.body ?? "{{1}}";
   const [before = "", after = ""] = body.split(/\{\{\s*1\s*\}\}/);
+  const header = template.data?.header;
   const time = new Intl.DateTimeFormat("it-IT", {
     hour: "2-digit",
     minute: "2-digit",
     timeZone: "Europe/Rome",
   }).format(new Date());
+  const refusal =
+    template.error instanceof ApiError && template.error.message
+      ? template.error.message
+      : template.error
+        ? t("app.genericError")
+        : "";
   return (
     <figure className="wa-phone mb-0" aria-labelledby="wa-preview-caption">
       <figcaption id="wa-preview-caption" className="visually-hidden">
@@ -42,9 +123,17 @@ export function WhatsAppPreview({
         <span className="wa-phone__name">{serviceName}</span>
       </div>
       <div className="wa-phone__chat">
+        {refusal ? (
+          <p className="alert alert-warning small mb-3" role="status">
+            {refusal}
+          </p>
+        ) : null}
         <div className="wa-bubble" data-testid="wa-bubble">
-          {template.data?.header?.text ? (
-            <p className="wa-bubble__header">{template.data.header.text}</p>
+          {header && header.format !== "TEXT" ? (
+            <HeaderMedia tenant={tenant} format={header.format} media={shape.media} />
+          ) : null}
+          {header?.format === "TEXT" && header.text ? (
+            <p className="wa-bubble__header">{header.text}</p>
           ) : null}
           <p className="wa-bubble__body">
             {before}
@@ -70,8 +159,8 @@ export function WhatsAppPreview({
           ) : null}
         </div>
       </div>
-      {template.data ? (
-        <p className="small text-secondary mt-2 mb-0">
+      {template.data && !refusal ? (
+        <p className="small text-secondary mt-2 mb-0 px-2 pb-2" data-testid="wa-template">
           {t("composer.previewNote", { template: template.data.name })}
         </p>
       ) : null}

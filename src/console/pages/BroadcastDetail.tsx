@@ -6,7 +6,8 @@ import { api, ApiError, call } from "../api/client";
 import type { PolicyCheck, Progress } from "../api/types";
 import { CheckPanel } from "../components/CheckPanel";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { TextAreaField } from "../components/Field";
+import { BroadcastReport } from "../components/BroadcastReport";
+import { CheckField, TextAreaField } from "../components/Field";
 import { Loading } from "../components/Loading";
 import { WhatsAppPreview } from "../components/WhatsAppPreview";
 import { useI18n, type MessageKey } from "../i18n";
@@ -16,6 +17,10 @@ import { StatusBadge } from "./StatusBadge";
 /** States in which a broadcast has deliveries to follow. */
 const FOLLOWED = new Set(["approved", "scheduled", "sending", "paused", "needs_attention", "sent"]);
 const OVER = new Set(["sent", "cancelled"]);
+/** States in which something was sent: the report has figures. */
+const REPORTED = new Set(["sending", "paused", "needs_attention", "sent", "cancelled"]);
+/** The election declaration's shortest justification (the server's MIN_JUSTIFICATION_CHARS). */
+const JUSTIFICATION_MIN = 40;
 
 /** The live progress: the dispatch's server-sent events, one `progress` event a second. */
 function useProgress(tenant: string, id: number, status: string | undefined) {
@@ -97,7 +102,7 @@ export function BroadcastDetail({
   comune: Comune;
   me: Me;
 }) {
-  const { t, date } = useI18n();
+  const { t, date, pick } = useI18n();
   const queryClient = useQueryClient();
   const tenants = useTenants();
   const [params] = useSearchParams();
@@ -115,11 +120,17 @@ export function BroadcastDetail({
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string>(params.get("done") ?? "");
   const [busy, setBusy] = useState(false);
+  const [declared, setDeclared] = useState(false);
+  const [justification, setJustification] = useState("");
 
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorAlert error={query.error} />;
   const { broadcast: b } = query.data;
-  const check = query.data.check as PolicyCheck;
+  // Once approved, what the approver saw and accepted (the declaration, the acknowledgements,
+  // the audience and cost then); before, the rules applied as the broadcast stands now.
+  const asApproved =
+    b.approvalCheck !== null && !["draft", "submitted", "rejected"].includes(b.status);
+  const check = (asApproved ? b.approvalCheck : query.data.check) as PolicyCheck;
   const path = { params: { path: { tenant, id } } };
 
   const act = async (action: () => Promise<unknown>, outcome?: string) => {
@@ -143,6 +154,15 @@ export function BroadcastDetail({
   const mayApprove = can(comune, "broadcasts.approve");
   const isAuthor = b.createdBy !== null && b.createdBy === me.user.id;
   const allAcknowledged = check.warnings.every((w) => acknowledged.has(w.id));
+  // An election period is the approver's to judge: a declaration, not a correction, lifts it.
+  const electionBlock = check.blocks.find((x) => x.rule.startsWith("election."));
+  const otherBlocks = check.blocks.filter((x) => !x.rule.startsWith("election."));
+  const approving = b.status === "submitted" && mayApprove && !isAuthor;
+  const needsDeclaration = approving && electionBlock !== undefined;
+  const refusal = error instanceof ApiError ? error : undefined;
+  const electionProblems =
+    refusal?.details.filter((d) => d.field.startsWith("check.blocks.election.")) ?? [];
+  const justificationLength = [...justification.trim()].length;
   const editable = b.status === "draft" || b.status === "rejected";
   const doneText: Record<string, MessageKey> = {
     submitted: "detail.submittedAlert",
@@ -181,10 +201,21 @@ export function BroadcastDetail({
         </Alert>
       ) : null}
       {!mayWrite && !mayApprove ? <Alert color="info">{t("detail.viewerNote")}</Alert> : null}
-      <ErrorAlert error={error} shownFields={rejecting ? ["reason"] : []} />
+      <ErrorAlert
+        error={error}
+        shownFields={[...(rejecting ? ["reason"] : []), ...electionProblems.map((d) => d.field)]}
+      />
       <div className="row g-4">
         <div className="col-12 col-lg-7">
           {progress ? <ProgressPanel progress={progress} /> : null}
+          {can(comune, "reports.read") && REPORTED.has(b.status) && b.startedAt ? (
+            <BroadcastReport
+              tenant={tenant}
+              id={id}
+              status={b.status}
+              failed={progress?.counters.failed ?? 0}
+            />
+          ) : null}
           <dl className="row">
             <dt className="col-sm-4">{t("detail.created")}</dt>
             <dd className="col-sm-8">{date(b.createdAt)}</dd>
@@ -235,14 +266,25 @@ export function BroadcastDetail({
               <>
                 <Button
                   color="primary"
-                  disabled={busy || isAuthor || !allAcknowledged || check.blocks.length > 0}
+                  disabled={busy || isAuthor || !allAcknowledged || otherBlocks.length > 0}
                   onClick={() =>
                     void act(
                       () =>
                         call(
                           api.POST("/api/tenants/{tenant}/broadcasts/{id}/approve", {
                             ...path,
-                            body: { acknowledged: [...acknowledged] },
+                            body: {
+                              acknowledged: [...acknowledged],
+                              ...(needsDeclaration && (declared || justification.trim())
+                                ? {
+                                    declaration: {
+                                      impersonal: declared,
+                                      indispensable: declared,
+                                      justification,
+                                    },
+                                  }
+                                : {}),
+                            },
                           }),
                         ),
                       "approved",
@@ -297,8 +339,49 @@ export function BroadcastDetail({
           {b.status === "submitted" && mayApprove && isAuthor ? (
             <p className="small text-secondary">{t("detail.fourEyes")}</p>
           ) : null}
-          {b.status === "submitted" && mayApprove && !isAuthor && !allAcknowledged ? (
+          {approving && !allAcknowledged ? (
             <p className="small text-secondary">{t("detail.approveNeedsAck")}</p>
+          ) : null}
+          {approving && otherBlocks.length > 0 ? (
+            <p className="small text-secondary">{t("detail.approveBlocked")}</p>
+          ) : null}
+          {needsDeclaration ? (
+            <fieldset
+              className="border rounded p-3 mb-4"
+              aria-describedby="election-why"
+              data-testid="election-declaration"
+            >
+              <legend className="h6 float-none w-auto px-2 mb-2">
+                {t("detail.electionTitle")}
+              </legend>
+              <p id="election-why" className="small">
+                {pick(electionBlock?.todo)}
+              </p>
+              <CheckField
+                label={t("detail.electionDeclare")}
+                checked={declared}
+                onChange={(e) => setDeclared(e.target.checked)}
+              />
+              <div className="mt-5">
+                <TextAreaField
+                  label={t("detail.electionJustification")}
+                  rows={3}
+                  value={justification}
+                  maxLength={2000}
+                  onChange={(e) => setJustification(e.target.value)}
+                  help={t("detail.electionJustificationHelp", { min: JUSTIFICATION_MIN })}
+                  after={t("detail.electionCounter", {
+                    count: justificationLength,
+                    min: JUSTIFICATION_MIN,
+                  })}
+                />
+              </div>
+              {electionProblems.map((d) => (
+                <div key={d.field} className="invalid-feedback d-block mt-0" role="alert">
+                  {d.problem}
+                </div>
+              ))}
+            </fieldset>
           ) : null}
           {rejecting ? (
             <form onSubmit={reject} className="mb-4" noValidate>
@@ -318,6 +401,9 @@ export function BroadcastDetail({
                 </Button>
               </div>
             </form>
+          ) : null}
+          {asApproved ? (
+            <p className="small text-secondary mb-2">{t("detail.checkAtApproval")}</p>
           ) : null}
           <CheckPanel
             check={check}
@@ -341,6 +427,7 @@ export function BroadcastDetail({
             tenant={tenant}
             serviceName={info?.serviceName ?? tenant}
             text={b.text}
+            shape={{ media: query.data.media, urgent: b.urgent, topics: b.topics }}
           />
         </div>
       </div>

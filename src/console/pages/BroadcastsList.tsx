@@ -1,11 +1,12 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Badge, Button } from "design-react-kit";
+import { useId } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, call } from "../api/client";
+import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Loading } from "../components/Loading";
 import { useI18n, type MessageKey } from "../i18n";
-import { can, type Comune } from "../lib/session";
+import { can, useTenants, type Comune } from "../lib/session";
 import { StatusBadge } from "./StatusBadge";
 
 export const STATUSES = [
@@ -23,12 +24,104 @@ export const STATUSES = [
 
 const PAGE = 20;
 
+/** The filters, kept in the address (a filtered list can be bookmarked and shared). */
+const FILTERS = ["status", "topic", "author", "from", "to"] as const;
+type Filter = (typeof FILTERS)[number];
+
+function SelectFilter({
+  label,
+  value,
+  onChange,
+  children,
+  error,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  children: React.ReactNode;
+  error?: string | undefined;
+}) {
+  const id = useId();
+  return (
+    <div className="select-wrapper mb-3">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      >
+        {children}
+      </select>
+      {error ? (
+        <div id={`${id}-error`} className="invalid-feedback d-block" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function DateFilter({
+  label,
+  value,
+  onChange,
+  error,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+}) {
+  const id = useId();
+  return (
+    <div className="form-group mb-3">
+      <label htmlFor={id} className="active">
+        {label}
+      </label>
+      <input
+        id={id}
+        type="date"
+        className={`form-control${error ? " is-invalid" : ""}`}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      />
+      {error ? (
+        <div id={`${id}-error`} className="invalid-feedback d-block" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Comune }) {
   const { t, date } = useI18n();
   const [params, setParams] = useSearchParams();
-  const status = params.get("status") ?? "";
+  const tenants = useTenants();
+  const info = tenants.data?.tenants.find((x) => x.slug === tenant);
+  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""])) as Record<
+    Filter,
+    string
+  >;
+  const setFilter = (name: Filter, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  };
+  const filtered = FILTERS.some((f) => filter[f]);
+  const authors = useQuery({
+    queryKey: ["broadcast-authors", tenant],
+    queryFn: () =>
+      call(api.GET("/api/tenants/{tenant}/broadcasts/authors", { params: { path: { tenant } } })),
+    staleTime: 60_000,
+  });
   const list = useInfiniteQuery({
-    queryKey: ["broadcasts", tenant, status],
+    queryKey: ["broadcasts", tenant, filter],
     initialPageParam: undefined as number | undefined,
     queryFn: ({ pageParam }) =>
       call(
@@ -37,17 +130,28 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
             path: { tenant },
             query: {
               limit: PAGE,
-              ...(status ? { status } : {}),
+              ...(filter.status ? { status: filter.status } : {}),
+              ...(filter.topic ? { topic: filter.topic } : {}),
+              ...(filter.author ? { author: Number(filter.author) } : {}),
+              ...(filter.from ? { from: filter.from } : {}),
+              ...(filter.to ? { to: filter.to } : {}),
               ...(pageParam !== undefined ? { before: pageParam } : {}),
             },
           },
         }),
       ),
-    // Paged by id, newest first: the next page starts below the last one shown.
-    getNextPageParam: (last) =>
-      last.broadcasts.length === PAGE ? last.broadcasts[last.broadcasts.length - 1]?.id : undefined,
+    // Paged by id, newest first: the server says where the next page starts.
+    getNextPageParam: (last) => last.next ?? undefined,
+    placeholderData: (previous) => previous,
   });
   const rows = list.data?.pages.flatMap((p) => p.broadcasts) ?? [];
+  const shown =
+    rows.length === 1
+      ? t("broadcasts.countShownOne")
+      : t("broadcasts.countShown", { count: rows.length });
+  const refusal = list.error instanceof ApiError ? list.error : undefined;
+  const problem = (name: Filter) => refusal?.problemWith(`querystring.${name}`);
+  const topicLabel = (id: string) => info?.topics.find((x) => x.id === id)?.label ?? id;
   return (
     <>
       <div className="d-flex flex-wrap align-items-center justify-content-between gap-3 mb-4">
@@ -58,14 +162,17 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           </Link>
         ) : null}
       </div>
-      <div className="row mb-3">
-        <div className="col-12 col-md-5 col-lg-4">
-          <div className="select-wrapper">
-            <label htmlFor="status-filter">{t("broadcasts.filterStatus")}</label>
-            <select
-              id="status-filter"
-              value={status}
-              onChange={(e) => setParams(e.target.value ? { status: e.target.value } : {})}
+      <section aria-labelledby="filters-title" className="mb-3">
+        <h2 id="filters-title" className="visually-hidden">
+          {t("broadcasts.filters")}
+        </h2>
+        <div className="row g-3">
+          <div className="col-12 col-sm-6 col-lg-3">
+            <SelectFilter
+              label={t("broadcasts.filterStatus")}
+              value={filter.status}
+              onChange={(v) => setFilter("status", v)}
+              error={problem("status")}
             >
               <option value="">{t("broadcasts.allStatuses")}</option>
               {STATUSES.map((s) => (
@@ -73,28 +180,91 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
                   {t(`broadcasts.statuses.${s}` as MessageKey)}
                 </option>
               ))}
-            </select>
+            </SelectFilter>
+          </div>
+          <div className="col-12 col-sm-6 col-lg-3">
+            <SelectFilter
+              label={t("broadcasts.filterTopic")}
+              value={filter.topic}
+              onChange={(v) => setFilter("topic", v)}
+              error={problem("topic")}
+            >
+              <option value="">{t("broadcasts.allTopics")}</option>
+              {(info?.topics ?? []).map((topic) => (
+                <option key={topic.id} value={topic.id}>
+                  {topic.label}
+                </option>
+              ))}
+            </SelectFilter>
+          </div>
+          <div className="col-12 col-sm-6 col-lg-2">
+            <SelectFilter
+              label={t("broadcasts.filterAuthor")}
+              value={filter.author}
+              onChange={(v) => setFilter("author", v)}
+              error={problem("author")}
+            >
+              <option value="">{t("broadcasts.allAuthors")}</option>
+              {(authors.data?.authors ?? []).map((a) => (
+                <option key={a.id} value={String(a.id)}>
+                  {a.name}
+                </option>
+              ))}
+            </SelectFilter>
+          </div>
+          <div className="col-6 col-lg-2">
+            <DateFilter
+              label={t("broadcasts.filterFrom")}
+              value={filter.from}
+              onChange={(v) => setFilter("from", v)}
+              error={problem("from")}
+            />
+          </div>
+          <div className="col-6 col-lg-2">
+            <DateFilter
+              label={t("broadcasts.filterTo")}
+              value={filter.to}
+              onChange={(v) => setFilter("to", v)}
+              error={problem("to")}
+            />
           </div>
         </div>
-      </div>
-      <ErrorAlert error={list.error} />
+        {filtered ? (
+          <Button
+            color="secondary"
+            outline
+            size="sm"
+            onClick={() => setParams(new URLSearchParams(), { replace: true })}
+          >
+            {t("broadcasts.clearFilters")}
+          </Button>
+        ) : null}
+      </section>
+      <ErrorAlert error={list.error} shownFields={FILTERS.map((f) => `querystring.${f}`)} />
       {list.isPending ? (
         <Loading minHeight="40vh" />
-      ) : rows.length === 0 ? (
-        <p>{t("broadcasts.empty")}</p>
+      ) : list.isError && rows.length === 0 ? null : rows.length === 0 ? (
+        <p role="status">{filtered ? t("broadcasts.emptyFiltered") : t("broadcasts.empty")}</p>
       ) : (
         <>
+          <p className="small text-secondary mb-2" role="status" data-testid="list-count">
+            {shown}
+          </p>
           <div className="table-responsive">
-            <table className="table">
-              <caption className="visually-hidden">
-                {t("broadcasts.countShown", { count: rows.length })}
-              </caption>
+            <table className="table" data-testid="broadcasts">
+              <caption className="visually-hidden">{t("broadcasts.title")}</caption>
               <thead>
                 <tr>
                   <th scope="col">{t("broadcasts.columns.title")}</th>
                   <th scope="col">{t("broadcasts.columns.status")}</th>
                   <th scope="col" className="d-none d-md-table-cell">
-                    {t("broadcasts.columns.updated")}
+                    {t("broadcasts.columns.author")}
+                  </th>
+                  <th scope="col" className="d-none d-md-table-cell">
+                    {t("broadcasts.columns.created")}
+                  </th>
+                  <th scope="col" className="d-none d-lg-table-cell">
+                    {t("broadcasts.columns.topics")}
                   </th>
                   <th scope="col" className="d-none d-md-table-cell">
                     {t("broadcasts.columns.flags")}
@@ -106,11 +276,23 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
                   <tr key={b.id}>
                     <td>
                       <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
+                      {/* On a phone the hidden columns' facts go under the title. */}
+                      <span className="d-block d-md-none small text-secondary">
+                        {b.authorName ?? t("broadcasts.byApiKey")} · {date(b.createdAt)}
+                      </span>
                     </td>
                     <td>
                       <StatusBadge status={b.status} label={b.statusLabel} />
                     </td>
-                    <td className="d-none d-md-table-cell">{date(b.updatedAt)}</td>
+                    <td className="d-none d-md-table-cell">
+                      {b.authorName ?? t("broadcasts.byApiKey")}
+                    </td>
+                    <td className="d-none d-md-table-cell">{date(b.createdAt)}</td>
+                    <td className="d-none d-lg-table-cell small">
+                      {b.topics === "all"
+                        ? t("composer.topicsAll")
+                        : b.topics.map(topicLabel).join(", ")}
+                    </td>
                     <td className="d-none d-md-table-cell">
                       {b.urgent ? (
                         <Badge color="danger" className="me-1">
@@ -118,6 +300,11 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
                         </Badge>
                       ) : null}
                       {b.public ? <Badge color="secondary">{t("broadcasts.public")}</Badge> : null}
+                      {b.mediaId !== null ? (
+                        <Badge color="primary" className="ms-1">
+                          {t("broadcasts.withFile")}
+                        </Badge>
+                      ) : null}
                     </td>
                   </tr>
                 ))}

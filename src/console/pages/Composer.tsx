@@ -4,6 +4,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { api, ApiError, call } from "../api/client";
 import type { PolicyCheck } from "../api/types";
+import { BroadcastMediaField, type MediaInfo } from "../components/BroadcastMedia";
 import { CheckPanel } from "../components/CheckPanel";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { CheckField, TextAreaField, TextField } from "../components/Field";
@@ -14,6 +15,22 @@ import { useTenants } from "../lib/session";
 
 /** WhatsApp's limit for a template's parameter, the text's use outside the 24-hour window. */
 export const TEXT_LIMIT = 1024;
+/** The server's limit for the title (staff only read it). */
+export const TITLE_LIMIT = 120;
+
+/**
+ * What WhatsApp refuses in a template's parameter (error 132018): a line break, a tab, more than
+ * four spaces in a row. The server's check blocks it too; here it is said while typing.
+ */
+export const PARAMETER_REFUSES = /[\n\t]| {5}/;
+
+/** The text as one paragraph: line breaks and tabs become spaces, long runs of spaces one. */
+export function oneParagraph(text: string): string {
+  return text
+    .replace(/\s*[\r\n\t]+\s*/g, " ")
+    .replace(/ {5,}/g, " ")
+    .trim();
+}
 
 interface Draft {
   title: string;
@@ -23,6 +40,8 @@ interface Draft {
   public: boolean;
   /** A local "YYYY-MM-DDTHH:mm", or "" for as soon as approved. */
   sendAt: string;
+  /** The uploaded file in the message's header, or null. */
+  mediaId: number | null;
 }
 
 const EMPTY: Draft = {
@@ -32,6 +51,7 @@ const EMPTY: Draft = {
   urgent: false,
   public: false,
   sendAt: "",
+  mediaId: null,
 };
 
 function localInput(iso: string | null): string {
@@ -63,6 +83,7 @@ export function ComposerPage({ tenant, id }: { tenant: string; id?: number }) {
         urgent: b.urgent,
         public: b.public,
         sendAt: localInput(b.sendAt),
+        mediaId: b.mediaId,
       }
     : EMPTY;
   return (
@@ -70,6 +91,7 @@ export function ComposerPage({ tenant, id }: { tenant: string; id?: number }) {
       tenant={tenant}
       id={id}
       initial={initial}
+      initialMedia={existing.data?.media ?? null}
       initialCheck={(existing.data?.check as PolicyCheck | undefined) ?? null}
     />
   );
@@ -79,11 +101,13 @@ function Composer({
   tenant,
   id: initialId,
   initial,
+  initialMedia,
   initialCheck,
 }: {
   tenant: string;
   id: number | undefined;
   initial: Draft;
+  initialMedia: MediaInfo | null;
   initialCheck: PolicyCheck | null;
 }) {
   const { t } = useI18n();
@@ -95,6 +119,7 @@ function Composer({
   const [draft, setDraft] = useState<Draft>(initial);
   const [savedDraft, setSavedDraft] = useState<Draft>(initial);
   const [check, setCheck] = useState<PolicyCheck | null>(initialCheck);
+  const [media, setMedia] = useState<MediaInfo | null>(initialMedia);
   const [error, setError] = useState<unknown>(null);
   const location = useLocation();
   // "Saved" survives the move from …/new to …/:id/edit after the first save.
@@ -124,6 +149,7 @@ function Composer({
       urgent: draft.urgent,
       public: draft.public,
       sendAt: draft.sendAt ? new Date(draft.sendAt).toISOString() : null,
+      mediaId: draft.mediaId,
     };
     const answer =
       id === undefined
@@ -138,6 +164,7 @@ function Composer({
           );
     setId(answer.broadcast.id);
     setCheck(answer.check as PolicyCheck);
+    setMedia(answer.media);
     setSavedDraft(draft);
     await queryClient.invalidateQueries({ queryKey: ["broadcasts", tenant] });
     queryClient.setQueryData(["broadcast", tenant, answer.broadcast.id], answer);
@@ -178,6 +205,8 @@ function Composer({
 
   const length = [...draft.text].length;
   const over = length - TEXT_LIMIT;
+  const titleLength = [...draft.title].length;
+  const refused = PARAMETER_REFUSES.test(draft.text);
   const topics = info?.topics ?? [];
   return (
     <>
@@ -190,9 +219,10 @@ function Composer({
             <TextField
               label={t("composer.fieldTitle")}
               value={draft.title}
-              maxLength={120}
+              maxLength={TITLE_LIMIT}
               onChange={(e) => set("title", e.target.value)}
               error={fieldError("title")}
+              after={t("composer.counter", { count: titleLength, max: TITLE_LIMIT })}
             />
             <TextAreaField
               label={t("composer.fieldText")}
@@ -200,16 +230,43 @@ function Composer({
               value={draft.text}
               onChange={(e) => set("text", e.target.value)}
               error={fieldError("text")}
+              aria-invalid={refused || fieldError("text") ? true : undefined}
               after={
-                <span
-                  className={over > 0 ? "text-danger fw-semibold" : undefined}
-                  aria-live="polite"
-                >
-                  {over > 0
-                    ? t("composer.counterOver", { count: length, over, max: TEXT_LIMIT })
-                    : t("composer.counter", { count: length, max: TEXT_LIMIT })}
-                </span>
+                <>
+                  <span
+                    className={over > 0 ? "text-danger fw-semibold" : undefined}
+                    aria-live="polite"
+                    data-testid="text-counter"
+                  >
+                    {over > 0
+                      ? t("composer.counterOver", { count: length, over, max: TEXT_LIMIT })
+                      : t("composer.counter", { count: length, max: TEXT_LIMIT })}
+                  </span>
+                  <span className="d-block">{t("composer.counterHelp")}</span>
+                  {refused ? (
+                    <span className="d-block mt-2 text-danger fw-semibold" role="alert">
+                      {t("composer.lineBreaks")}{" "}
+                      <button
+                        type="button"
+                        className="btn btn-link p-0 align-baseline"
+                        onClick={() => set("text", oneParagraph(draft.text))}
+                      >
+                        {t("composer.joinLines")}
+                      </button>
+                    </span>
+                  ) : null}
+                </>
               }
+            />
+            <BroadcastMediaField
+              tenant={tenant}
+              media={draft.mediaId === null ? null : media}
+              saved={draft.mediaId !== null && draft.mediaId === savedDraft.mediaId}
+              onChange={(next) => {
+                setMedia(next);
+                set("mediaId", next?.id ?? null);
+              }}
+              error={fieldError("mediaId")}
             />
             <fieldset className="mb-4">
               <legend className="h6">{t("composer.topics")}</legend>
@@ -310,8 +367,10 @@ function Composer({
                 />
               ) : null}
             </fieldset>
-            <p className="small text-secondary">{t("composer.mediaLater")}</p>
-            <ErrorAlert error={error} shownFields={["title", "text", "topics", "sendAt"]} />
+            <ErrorAlert
+              error={error}
+              shownFields={["title", "text", "topics", "sendAt", "mediaId"]}
+            />
             {notice ? (
               <Alert color="success" role="status">
                 {notice}
@@ -336,6 +395,11 @@ function Composer({
             tenant={tenant}
             serviceName={info?.serviceName ?? tenant}
             text={draft.text}
+            shape={{
+              media: draft.mediaId === null ? null : media,
+              urgent: draft.urgent,
+              topics: draft.topics,
+            }}
           />
           <div className="mt-4">
             {check ? (

@@ -163,24 +163,84 @@ export async function findBroadcastOf(
   return row ? toBroadcast(row) : undefined;
 }
 
-/** A comune's broadcasts, newest first, optionally of some statuses; `before` pages by id. */
+/** What the list of a comune's broadcasts may be narrowed to; every part optional but `limit`. */
+export interface BroadcastFilter {
+  statuses?: readonly string[];
+  /** Broadcasts to the people of this topic (a broadcast to everyone names no topic). */
+  topic?: string;
+  /** Written by this staff member. */
+  createdBy?: number;
+  /** Created at or after this instant. */
+  createdFrom?: number;
+  /** Created before this instant. */
+  createdBefore?: number;
+  /** Pages by id: only broadcasts older than this one. */
+  before?: number;
+  limit: number;
+}
+
+/** A broadcast as the list shows it: with its author's name (null for an API key's). */
+export type ListedBroadcast = Broadcast & { authorName: string | null };
+
+/** A comune's broadcasts, newest first, narrowed by `filter`. */
 export async function listBroadcastsOf(
   db: Db,
   tenantId: string,
-  filter: { statuses?: readonly string[]; before?: number; limit: number },
-): Promise<Broadcast[]> {
+  filter: BroadcastFilter,
+): Promise<ListedBroadcast[]> {
   const rows = await db
     .selectFrom("broadcasts")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
+    .leftJoin("users", "users.id", "broadcasts.created_by")
+    .selectAll("broadcasts")
+    .select("users.display_name as author_name")
+    .where("broadcasts.tenant_id", "=", tenantId)
     .$if(filter.statuses !== undefined && filter.statuses.length > 0, (q) =>
-      q.where("status", "in", [...(filter.statuses ?? [])]),
+      q.where("broadcasts.status", "in", [...(filter.statuses ?? [])]),
     )
-    .$if(filter.before !== undefined, (q) => q.where("id", "<", filter.before ?? 0))
-    .orderBy("id", "desc")
+    // The topics column is a JSON array of the comune's topic ids (slugs: no LIKE wildcard).
+    .$if(filter.topic !== undefined, (q) =>
+      q.where("broadcasts.topics", "like", `%${JSON.stringify(filter.topic ?? "")}%`),
+    )
+    .$if(filter.createdBy !== undefined, (q) =>
+      q.where("broadcasts.created_by", "=", filter.createdBy ?? 0),
+    )
+    .$if(filter.createdFrom !== undefined, (q) =>
+      q.where("broadcasts.created_at", ">=", filter.createdFrom ?? 0),
+    )
+    .$if(filter.createdBefore !== undefined, (q) =>
+      q.where("broadcasts.created_at", "<", filter.createdBefore ?? 0),
+    )
+    .$if(filter.before !== undefined, (q) => q.where("broadcasts.id", "<", filter.before ?? 0))
+    .orderBy("broadcasts.id", "desc")
     .limit(filter.limit)
     .execute();
-  return rows.map(toBroadcast);
+  return rows.map(({ author_name, ...row }) => ({
+    ...toBroadcast(row),
+    authorName: author_name ?? null,
+  }));
+}
+
+/** The staff members who wrote a broadcast of the comune, by name: the list's author choice. */
+export async function broadcastAuthorsOf(
+  db: Db,
+  tenantId: string,
+): Promise<{ id: number; name: string }[]> {
+  const rows = await db
+    .selectFrom("users")
+    .select(["users.id", "users.display_name"])
+    .where(
+      "users.id",
+      "in",
+      db
+        .selectFrom("broadcasts")
+        .select("broadcasts.created_by")
+        .where("broadcasts.tenant_id", "=", tenantId)
+        .where("broadcasts.created_by", "is not", null),
+    )
+    .orderBy("users.display_name")
+    .orderBy("users.id")
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), name: r.display_name }));
 }
 
 /**

@@ -3,9 +3,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { actorOf } from "../../platform/http/access.js";
-import { localized, requestLocale } from "../../platform/http/locale.js";
-import { idSchema, tenantParams } from "../../platform/http/params.js";
+import { requestLocale } from "../../platform/http/locale.js";
+import { tenantParams } from "../../platform/http/params.js";
 import {
+  broadcastAuthors,
   checkOf,
   createBroadcast,
   editBroadcast,
@@ -17,17 +18,20 @@ import {
 import type { Broadcast } from "./broadcasts.repository.js";
 import {
   approveBody,
-  broadcastOut,
   createBody,
   editBody,
+  listOut,
+  listQuery,
   params,
   present,
+  presentMedia,
   rejectBody,
+  reportQuery,
   withCheck,
 } from "./broadcasts.schemas.js";
+import { mediaFileOf } from "../media/media.service.js";
 import { broadcastReport, reportCsv } from "./report.js";
 import { reportOut } from "./report.schemas.js";
-import { STATUS_LABELS } from "./status-labels.js";
 import { syncTemplatesOf } from "./template-sync.js";
 import {
   approveBroadcast,
@@ -79,9 +83,14 @@ export function broadcastsRoutes(
         syncTemplatesOf(deps, tenantOf(slug), () => deps.whatsapp.forTenant(slug).listTemplates()),
       startDue: () => deps.dispatch.startDueBroadcasts(),
     };
+    const mediaInfoOf = async (tenant: Tenant, id: number) => {
+      const file = await mediaFileOf(deps.db, tenant.slug, id);
+      return file ? presentMedia(file) : null;
+    };
     const answer = async (tenant: Tenant, b: Broadcast) => ({
       broadcast: present(b),
       check: await checkOf(deps, tenant, b),
+      media: b.mediaId === null ? null : await mediaInfoOf(tenant, b.mediaId),
     });
 
     r.get(
@@ -90,34 +99,50 @@ export function broadcastsRoutes(
         config: { permission: "broadcasts.read" },
         schema: {
           tags: ["broadcasts"],
-          summary: "The comune's broadcasts, newest first",
+          summary:
+            "The comune's broadcasts, newest first, by status, topic, author and creation day; paged by id (`next` → `before`)",
+          description:
+            "`from` and `to` are calendar days in the comune's time zone, both included, of the day the broadcast was created. `topic` finds the broadcasts sent to that topic's people (not those to everyone).",
           params: tenantParams,
-          querystring: z.object({
-            status: z
-              .string()
-              .optional()
-              .refine(
-                (s) => s === undefined || s.split(",").every((x) => x in STATUS_LABELS),
-                localized({
-                  it: `deve essere uno o più stati separati da virgole: ${Object.keys(STATUS_LABELS).join(", ")}`,
-                  en: `must be one or more comma-separated statuses: ${Object.keys(STATUS_LABELS).join(", ")}`,
-                }),
-              ),
-            before: idSchema.optional(),
-            limit: z.coerce.number().int().min(1).max(200).default(50),
-          }),
-          response: { 200: z.object({ broadcasts: z.array(broadcastOut) }) },
+          querystring: listQuery,
+          response: { 200: listOut },
         },
       },
       async (request) => {
-        const { status, before, limit } = request.query;
+        const { status, topic, author, from, to, before, limit } = request.query;
         const list = await listBroadcasts(deps, tenantOf(request.params.tenant), {
           ...(status ? { statuses: status.split(",") } : {}),
+          ...(topic !== undefined ? { topic } : {}),
+          ...(author !== undefined ? { author } : {}),
+          ...(from !== undefined ? { from } : {}),
+          ...(to !== undefined ? { to } : {}),
           ...(before !== undefined ? { before } : {}),
           limit,
         });
-        return { broadcasts: list.map(present) };
+        return {
+          broadcasts: list.broadcasts.map((b) => ({ ...present(b), authorName: b.authorName })),
+          next: list.next,
+        };
       },
+    );
+
+    r.get(
+      "/api/tenants/:tenant/broadcasts/authors",
+      {
+        config: { permission: "broadcasts.read" },
+        schema: {
+          tags: ["broadcasts"],
+          summary:
+            "The staff members who wrote the comune's broadcasts (id and name), for the list's author filter",
+          params: tenantParams,
+          response: {
+            200: z.object({ authors: z.array(z.object({ id: z.number(), name: z.string() })) }),
+          },
+        },
+      },
+      async (request) => ({
+        authors: await broadcastAuthors(deps, tenantOf(request.params.tenant)),
+      }),
     );
 
     r.post(
@@ -181,6 +206,7 @@ export function broadcastsRoutes(
           description:
             "Counts only: no phone number or message id. The same figures as CSV at `…/report.csv`.",
           params,
+          querystring: reportQuery,
           response: { 200: reportOut },
         },
       },
@@ -189,7 +215,7 @@ export function broadcastsRoutes(
           deps,
           tenantOf(request.params.tenant),
           request.params.id,
-          requestLocale(request.headers["accept-language"]),
+          request.query.lang ?? requestLocale(request.headers["accept-language"]),
         ),
     );
 
@@ -199,10 +225,12 @@ export function broadcastsRoutes(
         config: { permission: "reports.read" },
         schema: {
           tags: ["broadcasts"],
-          summary: "The broadcast's report as CSV, in the staff's language (Accept-Language)",
+          summary:
+            "The broadcast's report as CSV, in the staff's language (`lang`, else Accept-Language)",
           description:
             "Columns section, item, value, description (Italian headers by default: sezione, voce, valore, descrizione); one row per figure, one per error code.",
           params,
+          querystring: reportQuery,
           response: {
             200: {
               description: "The report, one figure a row",
@@ -213,7 +241,7 @@ export function broadcastsRoutes(
       },
       async (request, reply) => {
         const tenant = tenantOf(request.params.tenant);
-        const lang = requestLocale(request.headers["accept-language"]);
+        const lang = request.query.lang ?? requestLocale(request.headers["accept-language"]);
         const report = await broadcastReport(deps, tenant, request.params.id, lang);
         const stamp = report.generatedAt.slice(0, 10);
         return reply

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { currentLocale, localized } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
+import { isCalendarDay } from "../../platform/local-days.js";
+import type { MediaFileInfo } from "../media/media.service.js";
 import type { Broadcast } from "./broadcasts.repository.js";
-import { statusLabel } from "./status-labels.js";
+import { STATUS_LABELS, statusLabel } from "./status-labels.js";
 
 /** The broadcasts API's request and answer shapes, with Italian and English field messages. */
 
@@ -108,7 +110,94 @@ export const broadcastOut = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-export const withCheck = z.object({ broadcast: broadcastOut, check: z.unknown() });
+/** A file uploaded for broadcasts (media.routes.ts), as its broadcast and the upload answer show it. */
+export const mediaOut = z.object({
+  id: z.number(),
+  kind: z.enum(["image", "video", "document"]),
+  mimeType: z.string(),
+  sizeBytes: z.number(),
+  filename: z.string().nullable(),
+  sha256: z.string(),
+  createdAt: z.string(),
+});
+
+export function presentMedia(m: MediaFileInfo): z.infer<typeof mediaOut> {
+  return {
+    id: m.id,
+    kind: m.kind,
+    mimeType: m.mimeType,
+    sizeBytes: m.sizeBytes,
+    filename: m.filename,
+    sha256: m.sha256,
+    createdAt: new Date(m.createdAt).toISOString(),
+  };
+}
+
+export const withCheck = z.object({
+  broadcast: broadcastOut,
+  check: z.unknown(),
+  /** The file the broadcast carries (`mediaId`), or null. */
+  media: mediaOut.nullable(),
+});
+
+const statuses = Object.keys(STATUS_LABELS).join(", ");
+
+const day = (name: { it: string; en: string }) =>
+  z
+    .string()
+    .refine(
+      isCalendarDay,
+      localized({
+        it: `deve essere una data del calendario scritta AAAA-MM-GG (${name.it}), es. 2026-12-03`,
+        en: `must be a calendar date written YYYY-MM-DD (${name.en}), e.g. 2026-12-03`,
+      }),
+    )
+    .optional();
+
+/** The list's filters; `from` and `to` are the comune's calendar days, both included. */
+export const listQuery = z
+  .object({
+    status: z
+      .string()
+      .optional()
+      .refine(
+        (s) => s === undefined || s.split(",").every((x) => x in STATUS_LABELS),
+        localized({
+          it: `deve essere uno o più stati separati da virgole: ${statuses}`,
+          en: `must be one or more comma-separated statuses: ${statuses}`,
+        }),
+      ),
+    topic: z
+      .string()
+      .max(63, localized({ it: "può avere al massimo 63 caratteri", en: "is over 63 characters" }))
+      .optional(),
+    author: idSchema.optional(),
+    from: day({ it: "il primo giorno", en: "the first day" }),
+    to: day({ it: "l'ultimo giorno, compreso", en: "the last day, included" }),
+    before: idSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    path: ["to"],
+    ...localized({
+      it: "non può venire prima del primo giorno (from)",
+      en: "cannot come before the first day (from)",
+    }),
+  });
+
+export const listOut = z.object({
+  broadcasts: z.array(
+    broadcastOut.extend({
+      /** The author's name as staff know it; null when an API key wrote it. */
+      authorName: z.string().nullable(),
+    }),
+  ),
+  /** Ask `before` this id for the next page; null on the last one. */
+  next: z.number().nullable(),
+});
+
+/** The report's language, for a download link that cannot send Accept-Language. */
+export const reportQuery = z.object({ lang: z.enum(["it", "en"]).optional() });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

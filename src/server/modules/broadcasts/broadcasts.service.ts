@@ -4,6 +4,7 @@ import type { Db } from "../../platform/db/schema.js";
 import { AppError, invalid, notFound, type FieldProblem } from "../../platform/errors.js";
 import type { Actor, Permission } from "../../platform/http/access.js";
 import { currentLocale } from "../../platform/http/locale.js";
+import { nextDay, startOfLocalDay } from "../../platform/local-days.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { audienceOf } from "../citizens/audience.js";
 import { canMove } from "../dispatch/broadcast-status.js";
@@ -12,10 +13,13 @@ import { messagingLimitPlan, moveBroadcast, type TierPlan } from "../dispatch/di
 import {
   findBroadcastOf,
   insertDraft,
+  broadcastAuthorsOf,
   listBroadcastsOf,
   updateDraftFields,
   type Broadcast,
   type BroadcastFields,
+  type BroadcastFilter,
+  type ListedBroadcast,
 } from "./broadcasts.repository.js";
 import { checkBroadcast, type PolicyCheck } from "./policy/index.js";
 import { policySettingsOf } from "./settings.js";
@@ -224,12 +228,73 @@ export async function getBroadcast(
   return found;
 }
 
-export function listBroadcasts(
+/** The list's filters as staff give them: calendar days in the comune's time zone. */
+export interface ListQuery {
+  statuses?: readonly string[];
+  topic?: string;
+  author?: number;
+  /** YYYY-MM-DD, both included. */
+  from?: string;
+  to?: string;
+  before?: number;
+  limit: number;
+}
+
+/**
+ * One page of a comune's broadcasts, newest first, and the id to ask `before` for the next page
+ * (null on the last). A topic the comune does not have is refused, naming its topics.
+ */
+export async function listBroadcasts(
   deps: BroadcastsDeps,
   tenant: Tenant,
-  filter: { statuses?: readonly string[]; before?: number; limit: number },
-): Promise<Broadcast[]> {
-  return listBroadcastsOf(deps.db, tenant.slug, filter);
+  query: ListQuery,
+): Promise<{ broadcasts: ListedBroadcast[]; next: number | null }> {
+  if (query.topic !== undefined && !tenant.topics.some((t) => t.id === query.topic)) {
+    const known = tenant.topics.map((t) => t.id).join(", ");
+    throw invalid([
+      {
+        field: "querystring.topic",
+        problem: say(
+          known
+            ? {
+                it: `argomento sconosciuto: ${query.topic} (sono: ${known})`,
+                en: `unknown topic: ${query.topic} (the topics are: ${known})`,
+              }
+            : {
+                it: "questo comune non ha argomenti",
+                en: "this comune has no topics",
+              },
+        ),
+      },
+    ]);
+  }
+  const timeZone = policySettingsOf(tenant).timeZone;
+  const filter: BroadcastFilter = {
+    ...(query.statuses ? { statuses: query.statuses } : {}),
+    ...(query.topic !== undefined ? { topic: query.topic } : {}),
+    ...(query.author !== undefined ? { createdBy: query.author } : {}),
+    ...(query.from !== undefined ? { createdFrom: startOfLocalDay(query.from, timeZone) } : {}),
+    ...(query.to !== undefined
+      ? { createdBefore: startOfLocalDay(nextDay(query.to), timeZone) }
+      : {}),
+    ...(query.before !== undefined ? { before: query.before } : {}),
+    // One more than asked: whether a next page exists, without a second query.
+    limit: query.limit + 1,
+  };
+  const rows = await listBroadcastsOf(deps.db, tenant.slug, filter);
+  const page = rows.slice(0, query.limit);
+  return {
+    broadcasts: page,
+    next: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** Who wrote the comune's broadcasts: the list's author filter offers them. */
+export function broadcastAuthors(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+): Promise<{ id: number; name: string }[]> {
+  return broadcastAuthorsOf(deps.db, tenant.slug);
 }
 
 /** What the policy judges of a broadcast as it stands: its fields, its file, the people it reaches now. */

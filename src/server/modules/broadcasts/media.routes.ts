@@ -7,12 +7,8 @@ import { actorOf } from "../../platform/http/access.js";
 import { currentLocale } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
 import { recordAudit } from "../audit/audit.service.js";
-import {
-  mediaBytesOf,
-  mediaFileOf,
-  storeMediaFile,
-  type MediaFileInfo,
-} from "../media/media.service.js";
+import { mediaBytesOf, mediaFileOf, storeMediaFile } from "../media/media.service.js";
+import { mediaOut, presentMedia } from "./broadcasts.schemas.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
 import { checkMedia, mediaKindOf, MEDIA_RULES } from "./policy/media-check.js";
 
@@ -23,28 +19,6 @@ import { checkMedia, mediaKindOf, MEDIA_RULES } from "./policy/media-check.js";
  */
 
 const LARGEST = Math.max(...Object.values(MEDIA_RULES).map((r) => r.maxBytes));
-
-export const mediaOut = z.object({
-  id: z.number(),
-  kind: z.enum(["image", "video", "document"]),
-  mimeType: z.string(),
-  sizeBytes: z.number(),
-  filename: z.string().nullable(),
-  sha256: z.string(),
-  createdAt: z.string(),
-});
-
-function present(m: MediaFileInfo): z.infer<typeof mediaOut> {
-  return {
-    id: m.id,
-    kind: m.kind,
-    mimeType: m.mimeType,
-    sizeBytes: m.sizeBytes,
-    filename: m.filename,
-    sha256: m.sha256,
-    createdAt: new Date(m.createdAt).toISOString(),
-  };
-}
 
 // eslint-disable-next-line no-control-regex -- a file name must not carry control characters
 const FILENAME = /^[^\\/\u0000-\u001f\u007f]{1,240}$/u;
@@ -111,7 +85,7 @@ export function mediaRoutes(deps: BroadcastsDeps & { tenants: readonly Tenant[] 
           );
           return file;
         });
-        return reply.status(201).send({ media: present(stored) });
+        return reply.status(201).send({ media: presentMedia(stored) });
       },
     );
 

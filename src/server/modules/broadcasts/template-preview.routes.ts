@@ -1,21 +1,49 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { TEMPLATE_KINDS } from "../../config/tenant-schema.js";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { AppError } from "../../platform/errors.js";
+import { localized } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
 import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
+import type { BroadcastsDeps } from "./broadcasts.service.js";
+import { syncTemplatesOf } from "./template-sync.js";
+import { configuredTemplateOf, isNotice, templateKindsFor } from "./templates.js";
+import { storedTemplatesOf } from "./templates.repository.js";
 
 const previewOut = z.object({
+  /** The kind of broadcast the template is named for in the comune's file (text, image, alert…). */
+  kind: z.enum(TEMPLATE_KINDS),
   name: z.string(),
   language: z.string(),
+  /** MARKETING or UTILITY, as WhatsApp holds it: what Meta bills. */
+  category: z.string(),
   /** Meta's review state: APPROVED, PAUSED, REJECTED… */
   status: z.string(),
+  /** TEXT (with its text), or IMAGE, VIDEO, DOCUMENT: where the broadcast's file shows. */
   header: z.object({ format: z.string(), text: z.string().optional() }).nullable(),
   /** The body with its `{{1}}` where the broadcast's text goes. */
   body: z.string(),
   footer: z.string().nullable(),
   buttons: z.array(z.string()),
+});
+
+const previewQuery = z.object({
+  /** The kind of file the broadcast carries, if any. */
+  media: z.enum(["image", "video", "document"]).optional(),
+  urgent: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true"),
+  /** The broadcast's topics, comma-separated; absent: everyone. */
+  topics: z
+    .string()
+    .max(
+      2000,
+      localized({ it: "può avere al massimo 2.000 caratteri", en: "is over 2,000 characters" }),
+    )
+    .optional(),
 });
 
 interface Component {
@@ -26,14 +54,17 @@ interface Component {
 }
 
 /**
- * The comune's broadcast template as the phone shows it (header, body, footer, buttons), for the
- * console's preview: read from WhatsApp (the sandbox in sandbox mode) each time, so the preview
- * is the template Meta holds, not a copy.
+ * The template a broadcast of this shape goes out through, as the phone shows it (header, body,
+ * footer, buttons), for the console's preview: chosen as approval chooses it (`templateKindsFor`:
+ * the file's kind, a service notice's `alert…` template first), read from the templates last
+ * synced from WhatsApp (listed afresh when none is stored yet).
  */
-export function templatePreviewRoutes(deps: {
-  tenants: readonly Tenant[];
-  whatsapp: Pick<WhatsAppClients, "forTenant">;
-}) {
+export function templatePreviewRoutes(
+  deps: BroadcastsDeps & {
+    tenants: readonly Tenant[];
+    whatsapp: Pick<WhatsAppClients, "forTenant">;
+  },
+) {
   const tenantOf = tenantFinder(deps.tenants);
   return (app: FastifyInstance) => {
     app.withTypeProvider<ZodTypeProvider>().get(
@@ -42,49 +73,75 @@ export function templatePreviewRoutes(deps: {
         config: { permission: "broadcasts.read" },
         schema: {
           tags: ["broadcasts"],
-          summary: "The comune's broadcast template, as the phone shows it (for a preview)",
+          summary:
+            "The template a broadcast of this shape (file, urgent, topics) goes out through, as the phone shows it (for a preview)",
           params: tenantParams,
+          querystring: previewQuery,
           response: { 200: previewOut },
         },
       },
       async (request) => {
         const tenant = tenantOf(request.params.tenant);
-        const wanted = tenant.broadcasts.templates.text;
-        const missing = () =>
-          new AppError(
+        const { media, urgent, topics } = request.query;
+        const chosen = topics ? topics.split(",").filter(Boolean) : [];
+        const notice = isNotice(tenant, {
+          topics: chosen.length > 0 ? chosen : "all",
+          urgent,
+        });
+        const kinds = templateKindsFor({ ...(media ? { media: { kind: media } } : {}), notice });
+        const wanted = configuredTemplateOf(tenant, kinds);
+        if (!wanted) {
+          throw new AppError(
             404,
-            "TEMPLATE_NOT_FOUND",
-            "Il modello WhatsApp delle comunicazioni non è configurato o non esiste su WhatsApp",
+            "TEMPLATE_NOT_CONFIGURED",
+            "Il Comune non ha un modello WhatsApp per questo tipo di comunicazione: non si potrà approvarla così",
             undefined,
             {
-              en: "The broadcasts' WhatsApp template is not configured or does not exist on WhatsApp",
+              en: "The comune has no WhatsApp template for this kind of broadcast: it cannot be approved like this",
             },
           );
-        if (!wanted) throw missing();
-        const listed = await deps.whatsapp.forTenant(tenant.slug).listTemplates();
-        if (!listed.ok) {
+        }
+        let stored = await storedTemplatesOf(deps.db, tenant.slug);
+        if (stored.length === 0) {
+          // Never synced (WhatsApp did not answer at start): list them now, and keep them.
+          const synced = await syncTemplatesOf(deps, tenant, () =>
+            deps.whatsapp.forTenant(tenant.slug).listTemplates(),
+          );
+          if (!synced.ok) {
+            throw new AppError(
+              503,
+              "WHATSAPP_UNAVAILABLE",
+              "WhatsApp non ha risposto: riprova tra qualche minuto",
+              undefined,
+              { en: "WhatsApp did not answer: try again in a few minutes" },
+            );
+          }
+          stored = await storedTemplatesOf(deps.db, tenant.slug);
+        }
+        const found = stored.find((t) => t.name === wanted.name && t.language === wanted.language);
+        if (!found) {
           throw new AppError(
-            503,
-            "WHATSAPP_UNAVAILABLE",
-            "WhatsApp non ha risposto: riprova tra qualche minuto",
+            404,
+            "TEMPLATE_NOT_FOUND",
+            `Il modello WhatsApp «${wanted.name}» indicato dal Comune non esiste su WhatsApp: non si potrà approvare la comunicazione`,
             undefined,
-            { en: "WhatsApp did not answer: try again in a few minutes" },
+            {
+              en: `The WhatsApp template "${wanted.name}" the comune names does not exist on WhatsApp: the broadcast cannot be approved`,
+            },
           );
         }
-        const found = listed.value.find(
-          (t) => t.name === wanted.name && t.language === wanted.language,
-        );
-        if (!found) throw missing();
         const components = found.components as Component[];
         const of = (type: string) => components.find((c) => c.type === type);
         const header = of("HEADER");
         return {
+          kind: wanted.kind,
           name: found.name,
           language: found.language,
+          category: found.category,
           status: found.status,
           header: header
             ? {
-                format: header.format ?? "TEXT",
+                format: (header.format ?? "TEXT").toUpperCase(),
                 ...(header.text !== undefined ? { text: header.text } : {}),
               }
             : null,

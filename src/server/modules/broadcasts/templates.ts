@@ -4,7 +4,8 @@ import { AppError } from "../../platform/errors.js";
 import type { BroadcastContent } from "../dispatch/broadcast-content.js";
 import type { MediaFileInfo } from "../media/media.service.js";
 import type { Result, TemplateInfo } from "../whatsapp/types.js";
-import type { TemplateCategory } from "./policy/index.js";
+import { categoryOf, type TemplateCategory } from "./policy/index.js";
+import { policySettingsOf } from "./settings.js";
 
 /**
  * The template a broadcast goes out through. Outside a person's 24-hour window WhatsApp delivers
@@ -64,11 +65,43 @@ const KIND_OF_MEDIA = { image: "Image", video: "Video", document: "Document" } a
  * The kinds to try, best first: a service notice looks for the comune's `alert…` template of its
  * file's kind, then for the plain one; anything else for the plain one only.
  */
-export function templateKindsFor(shape: Pick<ContentShape, "media" | "notice">): TemplateKind[] {
+export function templateKindsFor(shape: {
+  media?: Pick<MediaFileInfo, "kind"> | undefined;
+  notice: boolean;
+}): TemplateKind[] {
   const plain: TemplateKind = shape.media ? shape.media.kind : "text";
   if (!shape.notice) return [plain];
   const alert: TemplateKind = shape.media ? `alert${KIND_OF_MEDIA[shape.media.kind]}` : "alert";
   return [alert, plain];
+}
+
+/**
+ * Whether a broadcast is a service notice: urgent, or every topic a service topic (the category
+ * the policy gives it before a template is chosen).
+ */
+export function isNotice(
+  tenant: Tenant,
+  broadcast: { topics: "all" | readonly string[]; urgent: boolean },
+): boolean {
+  const settings = policySettingsOf(tenant);
+  return (
+    categoryOf(broadcast.topics, {
+      urgent: broadcast.urgent,
+      ...(settings.topicCategories ? { topicCategories: settings.topicCategories } : {}),
+    }).category === "utility"
+  );
+}
+
+/** The first of the kinds the comune names a template for, with that template's name. */
+export function configuredTemplateOf(
+  tenant: Tenant,
+  kinds: readonly TemplateKind[],
+): { kind: TemplateKind; name: string; language: string } | undefined {
+  for (const kind of kinds) {
+    const ref = tenant.broadcasts.templates[kind];
+    if (ref) return { kind, name: ref.name, language: ref.language };
+  }
+  return undefined;
 }
 
 const HEADER_WORDS = {

@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import type { Tenant } from "../../config/tenants.js";
 import type { DB } from "../../platform/db/schema.js";
 import { AppError, type FieldProblem } from "../../platform/errors.js";
+import { currentLocale } from "../../platform/http/locale.js";
 import { recordAudit } from "../audit/audit.service.js";
 import type { BroadcastMove } from "../dispatch/broadcast-status.js";
 import { moveBroadcast } from "../dispatch/dispatch.service.js";
@@ -15,13 +16,12 @@ import {
   type Caller,
 } from "./broadcasts.service.js";
 import {
-  categoryOf,
   checkBroadcast,
   type ElectionDeclaration,
   type PolicyCheck,
   type TemplateCategory,
 } from "./policy/index.js";
-import { sendContentOf, type ContentShape, type ListTemplates } from "./templates.js";
+import { isNotice, sendContentOf, type ContentShape, type ListTemplates } from "./templates.js";
 import { policySettingsOf } from "./settings.js";
 import { statusLabel } from "./status-labels.js";
 
@@ -81,12 +81,13 @@ async function policyOf(
 
 /** The blocks (and the warnings not acknowledged) as field problems, in the staff's words. */
 function problemsOf(check: PolicyCheck, withWarnings: boolean): FieldProblem[] {
+  const lang = currentLocale();
   return [
-    ...check.blocks.map((b) => ({ field: `check.blocks.${b.id}`, problem: b.why.it })),
+    ...check.blocks.map((b) => ({ field: `check.blocks.${b.id}`, problem: b.why[lang] })),
     ...(withWarnings
       ? check.warnings
           .filter((w) => !w.acknowledged)
-          .map((w) => ({ field: `check.warnings.${w.id}`, problem: w.why.it }))
+          .map((w) => ({ field: `check.warnings.${w.id}`, problem: w.why[lang] }))
       : []),
   ];
 }
@@ -136,12 +137,7 @@ async function contentShapeOf(
   tenant: Tenant,
   broadcast: Broadcast,
 ): Promise<ContentShape> {
-  const settings = policySettingsOf(tenant);
-  const notice =
-    categoryOf(broadcast.topics, {
-      urgent: broadcast.urgent,
-      ...(settings.topicCategories ? { topicCategories: settings.topicCategories } : {}),
-    }).category === "utility";
+  const notice = isNotice(tenant, broadcast);
   const media =
     broadcast.mediaId === null
       ? undefined
