@@ -145,6 +145,32 @@ describe("the console's admin pages on the real server", () => {
     await panel.getByText("Account riattivato.").waitFor();
     await row.getByText("Attivo").waitFor();
 
+    // Meanwhile another comune gives her a role: the server refuses her account to this owner,
+    // and the page says so next to her.
+    const db = c.server.server.database.db;
+    const elena = await db
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "elena.galli@comune.casale-marittimo.pi.it")
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto("user_roles")
+      .values({
+        tenant_id: "concorezzo",
+        user_id: elena.id,
+        role: "viewer",
+        created_at: Date.now(),
+      })
+      .execute();
+    await panel.getByRole("button", { name: "Crea un nuovo link di attivazione" }).click();
+    await panel
+      .getByRole("alert")
+      .getByText(/lavora anche per un altro Comune, e il suo account lo gestisce solo/)
+      .waitFor();
+    await panel.getByTestId("managed-elsewhere").waitFor();
+    await row.getByText("Lavora anche per un altro Comune").waitFor();
+    await c.inspect(page, "users-refused");
+
     // Someone who works for another comune too: her roles here only, her account is not ours.
     await page.getByRole("button", { name: "Gestisci bruna@unione.it" }).click();
     const bruna = page.getByRole("region", { name: "bruna@unione.it", exact: true });
@@ -314,6 +340,10 @@ describe("the console's admin pages on the real server", () => {
       "moderation:\n  inbox: true\n  retentionDays: 30",
     );
     await c.inspect(page, "moderation-off");
+    // The same in English, on request.
+    await page.getByRole("button", { name: "English" }).click();
+    await off.getByRole("heading", { name: "The inbox of messages received is off" }).waitFor();
+    await page.getByRole("button", { name: "Italiano" }).click();
     await context.close();
   });
 

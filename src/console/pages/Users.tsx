@@ -387,6 +387,10 @@ function PersonPanel({
       return true;
     } catch (caught) {
       setError(caught);
+      // The person was given roles in another comune meanwhile: the list tells it from now on.
+      if (caught instanceof ApiError && caught.code === "ACCOUNT_MANAGED_ELSEWHERE") {
+        await afterChange();
+      }
       return false;
     } finally {
       setBusy(false);
