@@ -13,9 +13,10 @@ import { ConsoleBrowser } from "./console-kit.js";
  * Casale Marittimo with its moderation inbox turned on (a copy of the demo files): the owner
  * invites a person and sees her setup link once, changes her roles, disables and enables her;
  * creates an API key, sees it once, a machine uses it, she revokes it and the machine is refused;
- * finds all of it in the audit log in Italian, filters it, and sees the chain check hold; reads
- * a message a simulated phone sent. A viewer sees none of these pages. Every page passes axe-core
- * and is photographed at 1280 and 375 pixels (test-results/console-admin/).
+ * finds all of it in the audit log in Italian, filters it, sees the chain check hold (and name
+ * the entry someone then rewrote in the database); reads a message a simulated phone sent. A
+ * viewer sees none of these pages. Every page passes axe-core and is photographed at 1280 and
+ * 375 pixels (test-results/console-admin/).
  */
 
 const TENANT = "casale-marittimo";
@@ -287,6 +288,20 @@ describe("the console's admin pages on the real server", () => {
     const csv = await readFile((await download.path()) ?? "", "utf8");
     expect(csv).toContain("apikey.revoked");
     await rows.filter({ hasText: "Registro scaricato" }).waitFor();
+
+    // Someone with the database rewrites an entry: the check names it, in plain words.
+    await c.server.server.database.db
+      .updateTable("audit_log")
+      .set({ summary: '{"from":["editor"],"to":["owner"]}' })
+      .where("action", "=", "user.roles_changed")
+      .execute();
+    await page.getByRole("button", { name: "Verifica di nuovo" }).click();
+    const check = page.getByTestId("chain-check");
+    await check.getByText("Il registro non è integro.").waitFor();
+    await page
+      .getByText(/^La voce del .+ \(Ruoli cambiati\) non corrisponde a quella registrata\./)
+      .waitFor();
+    await c.inspect(page, "audit-broken");
   });
 
   it("shows a message a simulated phone sent to the comune's inbox, masked, and its report", async () => {

@@ -372,7 +372,9 @@ function ChainCheck({ tenant }: { tenant: string }) {
     body = (
       <>
         <p className="fw-semibold mb-1" data-testid="chain-check">
-          {t("admin.audit.check.ok", { count: c.entries })}
+          {c.entries === 1
+            ? t("admin.audit.check.okOne")
+            : t("admin.audit.check.ok", { count: c.entries })}
         </p>
         <p className="small mb-0">
           {t("admin.audit.check.okDetail", { comune: c.entriesOfComune, date: date(c.checkedAt) })}

@@ -199,13 +199,14 @@ export const admin = {
         title: "Verifica del registro",
         running: "Verifica in corso…",
         ok: "Registro integro: verificate {count} voci.",
+        okOne: "Registro integro: verificata 1 voce.",
         okDetail:
           "Di queste, {comune} sono di questo Comune: il registro è uno solo per tutto il servizio. Verificato il {date}.",
         broken: "Il registro non è integro.",
         brokenOurs:
-          "La voce del {date} ({action}) non corrisponde a quella registrata. Le {count} voci precedenti sono integre.",
+          "La voce del {date} ({action}) non corrisponde a quella registrata. Voci precedenti integre: {count}.",
         brokenOther:
-          "Una voce di un altro Comune o del servizio (la n. {position}) non corrisponde a quella registrata. Le {count} voci precedenti sono integre.",
+          "Una voce di un altro Comune o del servizio (la n. {position}) non corrisponde a quella registrata. Voci precedenti integre: {count}.",
         wrongKey:
           "Il servizio non ha la chiave con cui il registro è stato sigillato, quindi non si può verificare. Avvisa l'ufficio informatico.",
         tell: "Avvisa subito l'ufficio informatico: il controllo completo si fa con il comando «banditore audit verify».",
@@ -553,13 +554,14 @@ export const admin = {
         title: "Log check",
         running: "Checking…",
         ok: "Log intact: {count} entries checked.",
+        okOne: "Log intact: 1 entry checked.",
         okDetail:
           "Of these, {comune} are this comune's: there is one log for the whole service. Checked on {date}.",
         broken: "The log is not intact.",
         brokenOurs:
-          "The entry of {date} ({action}) does not match what was recorded. The {count} entries before it are intact.",
+          "The entry of {date} ({action}) does not match what was recorded. Intact entries before it: {count}.",
         brokenOther:
-          "An entry of another comune or of the service (no. {position}) does not match what was recorded. The {count} entries before it are intact.",
+          "An entry of another comune or of the service (no. {position}) does not match what was recorded. Intact entries before it: {count}.",
         wrongKey:
           "The service does not have the key the log was sealed with, so it cannot be checked. Tell the IT office.",
         tell: "Tell the IT office at once: the full check is the command “banditore audit verify”.",
