@@ -863,6 +863,7 @@ export interface paths {
                             userId: number;
                             created: boolean;
                             setupLink: string | null;
+                            setupLinkExpiresAt: number | null;
                         };
                     };
                 };
@@ -950,6 +951,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             setupLink: string;
+                            expiresAt: number;
                         };
                     };
                 };
@@ -1304,6 +1306,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             setupLink: string;
+                            expiresAt: number;
                         };
                     };
                 };
@@ -1406,12 +1409,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The comune's audit log, newest first (page with ?before=<nextBefore>) */
+        /**
+         * The comune's audit log, newest first (page with ?before=<nextBefore>)
+         * @description Filters (all optional, all must hold): `action` (exact, e.g. user.disabled), `kind` (the action's part before the first dot, e.g. user), `actorType` and `actorId` (who), `from` and `to` (epoch milliseconds, `from` included, `to` excluded).
+         */
         get: {
             parameters: {
                 query?: {
                     before?: number;
                     limit?: number;
+                    action?: string;
+                    kind?: string;
+                    actorType?: "admin-token" | "user" | "api-key" | "citizen" | "system" | "anonymous";
+                    actorId?: string;
+                    from?: number;
+                    to?: number;
                 };
                 header?: never;
                 path: {
@@ -1443,6 +1455,61 @@ export interface paths {
                                 summary: unknown;
                             }[];
                             nextBefore: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check the audit chain, as `banditore audit verify` does (without anchors)
+         * @description The chain is one for the whole deployment: it holds or breaks for every comune. `broken` names the first entry that does not hold; its time and action only when it is the comune's own entry.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            entries: number;
+                            entriesOfComune: number;
+                            chainLength: number;
+                            checkedAt: number;
+                            broken: {
+                                id: number;
+                                position: number;
+                                code: string;
+                                ofThisComune: boolean;
+                                at: number | null;
+                                action: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -3273,6 +3340,68 @@ export interface paths {
                                 flaggedMessages: number;
                                 lastFlaggedMessageAt: string | null;
                             }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/moderation/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The moderation inbox: whether it is on, and the kept messages, newest first (masked)
+         * @description `inbox` is the comune's `moderation` settings: with `enabled` false nothing citizens write is kept (messages kept before it was turned off stay until their purge). Page with `?before=<nextBefore>`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            inbox: {
+                                enabled: boolean;
+                                retentionDays: number;
+                            };
+                            messages: {
+                                id: number;
+                                receivedAt: string;
+                                purgeAfter: string;
+                                subscriberId: number | null;
+                                number: string | null;
+                                type: string;
+                                text: string | null;
+                                hasMedia: boolean;
+                                flagged: boolean;
+                                flagReason: string | null;
+                            }[];
+                            nextBefore: number | null;
                         };
                     };
                 };

@@ -1,7 +1,319 @@
-import { useI18n } from "../i18n";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Badge, Button } from "design-react-kit";
+import { useState, type FormEvent } from "react";
+import { api, ApiError, call } from "../api/client";
+import type { paths } from "../api/schema";
+import { AdminBox } from "../components/AdminBox";
+import { AdminConfirm } from "../components/AdminConfirm";
+import { AdminProblem } from "../components/AdminProblem";
+import { AdminSecret } from "../components/AdminSecret";
+import { CheckField, TextField } from "../components/Field";
+import { Loading } from "../components/Loading";
+import { useI18n, type MessageKey, type Translate } from "../i18n";
 import type { SectionProps } from "../sections";
 
-export function ApiKeysPage(_props: SectionProps) {
+/**
+ * The permissions an API key may hold, in the server's order (platform/http/access.ts): every
+ * permission of a comune but managing people and keys, which stay with people
+ * (api-keys.service.ts). The form offers only those the person holds, as the API allows.
+ */
+export const KEY_PERMISSIONS = [
+  "settings.read",
+  "settings.write",
+  "reports.read",
+  "subscribers.reveal",
+  "subscribers.export",
+  "subscribers.erase",
+  "subscribers.block",
+  "moderation.read",
+  "moderation.report",
+  "broadcasts.read",
+  "broadcasts.write",
+  "broadcasts.approve",
+  "broadcasts.urgent",
+  "audit.read",
+  "audit.export",
+] as const;
+
+export type ApiKey =
+  paths["/api/tenants/{tenant}/api-keys"]["get"]["responses"]["200"]["content"]["application/json"]["apiKeys"][number];
+
+export const apiKeysKey = (tenant: string) => ["api-keys", tenant] as const;
+
+/** The comune's keys (apikeys.manage): also read by the audit log, to name a key. */
+export function useApiKeys(tenant: string, enabled = true) {
+  return useQuery({
+    queryKey: apiKeysKey(tenant),
+    enabled,
+    queryFn: () =>
+      call(api.GET("/api/tenants/{tenant}/api-keys", { params: { path: { tenant } } })),
+  });
+}
+
+export const permissionLabel = (t: Translate, permission: string) =>
+  t(`admin.permissions.${permission}` as MessageKey);
+
+function useAfterChange(tenant: string) {
+  const queryClient = useQueryClient();
+  return async () => {
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: apiKeysKey(tenant) }),
+      queryClient.invalidateQueries({ queryKey: ["audit", tenant] }),
+    ]);
+  };
+}
+
+export function ApiKeysPage({ tenant, comune }: SectionProps) {
   const { t } = useI18n();
-  return <p>{t("admin.placeholder")}</p>;
+  const keys = useApiKeys(tenant);
+  // The key itself is shown once: it lives here, never in the query cache.
+  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [revokeError, setRevokeError] = useState<unknown>(null);
+  const [notice, setNotice] = useState("");
+  const [busy, setBusy] = useState(false);
+  const afterChange = useAfterChange(tenant);
+
+  const revoke = async (key: ApiKey) => {
+    setBusy(true);
+    setRevokeError(null);
+    try {
+      await call(
+        api.DELETE("/api/tenants/{tenant}/api-keys/{keyId}", {
+          params: { path: { tenant, keyId: key.id } },
+        }),
+      );
+      setRevoking(null);
+      setNotice(t("admin.apiKeys.revokedDone"));
+      await afterChange();
+    } catch (caught) {
+      setRevokeError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <h1 className="h2 mb-3">{t("nav.apiKeys")}</h1>
+      <p className="mb-4">{t("admin.apiKeys.intro")}</p>
+      {created ? <KeyPanel created={created} onDone={() => setCreated(null)} /> : null}
+      {notice ? (
+        <Alert color="success" role="status">
+          {notice}
+        </Alert>
+      ) : null}
+      <AdminProblem error={keys.error} />
+      {keys.isPending ? (
+        <Loading minHeight="12rem" />
+      ) : (
+        <KeysTable
+          keys={keys.data?.apiKeys ?? []}
+          onRevoke={(key) => {
+            setRevokeError(null);
+            setNotice("");
+            setRevoking(key);
+          }}
+        />
+      )}
+      <CreateForm
+        tenant={tenant}
+        held={comune.permissions}
+        onCreated={(c) => {
+          setNotice("");
+          setCreated(c);
+        }}
+      />
+      <AdminConfirm
+        open={revoking !== null}
+        title={t("admin.apiKeys.confirm.title", { name: revoking?.name ?? "" })}
+        text={t("admin.apiKeys.confirm.text")}
+        confirmLabel={t("admin.apiKeys.revoke")}
+        busy={busy}
+        onConfirm={() => revoking && void revoke(revoking)}
+        onCancel={() => setRevoking(null)}
+      >
+        <AdminProblem error={revokeError} />
+      </AdminConfirm>
+    </>
+  );
+}
+
+function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: ApiKey) => void }) {
+  const { t, date } = useI18n();
+  if (!keys.length) return <p>{t("admin.apiKeys.empty")}</p>;
+  return (
+    <div className="table-responsive mb-4">
+      <table className="table align-middle">
+        <caption className="visually-hidden">{t("admin.apiKeys.caption")}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("admin.apiKeys.columns.name")}</th>
+            <th scope="col">{t("admin.apiKeys.columns.permissions")}</th>
+            <th scope="col" className="d-none d-md-table-cell">
+              {t("admin.apiKeys.columns.created")}
+            </th>
+            <th scope="col" className="d-none d-md-table-cell">
+              {t("admin.apiKeys.columns.lastUsed")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k.id} data-testid="key-row">
+              {/* The key's state and its action stay with its name: a phone shows two columns. */}
+              <th scope="row" className="fw-normal">
+                <span className="fw-semibold d-block">{k.name}</span>
+                <span className="small d-block">
+                  {t("admin.apiKeys.startsWith", { prefix: k.prefix })}
+                </span>
+                <span className="d-block my-2">
+                  {k.revokedAt ? (
+                    <Badge color="secondary" className="text-wrap text-start">
+                      {t("admin.apiKeys.revokedOn", { date: date(k.revokedAt) })}
+                    </Badge>
+                  ) : (
+                    <Badge color="success">{t("admin.apiKeys.active")}</Badge>
+                  )}
+                </span>
+                {k.revokedAt ? null : (
+                  <Button
+                    color="danger"
+                    outline
+                    size="sm"
+                    aria-label={t("admin.apiKeys.revokeLabel", { name: k.name })}
+                    onClick={() => onRevoke(k)}
+                  >
+                    {t("admin.apiKeys.revoke")}
+                  </Button>
+                )}
+              </th>
+              <td>
+                <ul className="list-unstyled mb-0 small">
+                  {k.permissions.map((p) => (
+                    <li key={p}>{permissionLabel(t, p)}</li>
+                  ))}
+                </ul>
+              </td>
+              <td className="d-none d-md-table-cell small">{date(k.createdAt)}</td>
+              <td className="d-none d-md-table-cell small">
+                {k.lastUsedAt ? date(k.lastUsedAt) : t("admin.apiKeys.neverUsed")}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function KeyPanel({
+  created,
+  onDone,
+}: {
+  created: { name: string; key: string };
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <AdminBox title={t("admin.apiKeys.keyTitle", { name: created.name })} tone="warning" focus>
+      <p className="fw-semibold">{t("admin.apiKeys.keyOnce")}</p>
+      <AdminSecret label={t("admin.apiKeys.keyLabel")} value={created.key} />
+      <p className="small">{t("admin.apiKeys.keyUse")}</p>
+      <Button color="primary" outline onClick={onDone}>
+        {t("admin.apiKeys.keyDone")}
+      </Button>
+    </AdminBox>
+  );
+}
+
+function CreateForm({
+  tenant,
+  held,
+  onCreated,
+}: {
+  tenant: string;
+  held: readonly string[];
+  onCreated: (created: { name: string; key: string }) => void;
+}) {
+  const { t } = useI18n();
+  const afterChange = useAfterChange(tenant);
+  const offered = KEY_PERMISSIONS.filter((p) => held.includes(p));
+  const [name, setName] = useState("");
+  const [chosen, setChosen] = useState<Set<(typeof KEY_PERMISSIONS)[number]>>(new Set());
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const problem = (field: string) =>
+    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await call(
+        api.POST("/api/tenants/{tenant}/api-keys", {
+          params: { path: { tenant } },
+          body: { name, permissions: [...chosen] },
+        }),
+      );
+      onCreated({ name: answer.apiKey.name, key: answer.key });
+      setName("");
+      setChosen(new Set());
+      await afterChange();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="create-key-title" className="mt-5">
+      <h2 id="create-key-title" className="h4">
+        {t("admin.apiKeys.create")}
+      </h2>
+      {offered.length === 0 ? (
+        <p>{t("admin.apiKeys.noPermissions")}</p>
+      ) : (
+        <form onSubmit={(e) => void submit(e)} noValidate className="row mt-4">
+          <div className="col-12 col-lg-8">
+            <TextField
+              label={t("admin.apiKeys.name")}
+              help={t("admin.apiKeys.nameHelp")}
+              autoComplete="off"
+              value={name}
+              maxLength={100}
+              onChange={(e) => setName(e.target.value)}
+              error={problem("name")}
+            />
+            <fieldset className="mb-3">
+              <legend className="h6">{t("admin.apiKeys.permissions")}</legend>
+              <p className="small mb-2">{t("admin.apiKeys.permissionsHelp")}</p>
+              {offered.map((p) => (
+                <CheckField
+                  key={p}
+                  label={permissionLabel(t, p)}
+                  checked={chosen.has(p)}
+                  onChange={(e) => {
+                    const next = new Set(chosen);
+                    if (e.target.checked) next.add(p);
+                    else next.delete(p);
+                    setChosen(next);
+                  }}
+                />
+              ))}
+              {problem("permissions") ? (
+                <div className="invalid-feedback d-block" role="alert">
+                  {problem("permissions")}
+                </div>
+              ) : null}
+            </fieldset>
+            <AdminProblem error={error} shownFields={["name", "permissions"]} />
+            <Button color="primary" type="submit" disabled={busy}>
+              {t("admin.apiKeys.createSubmit")}
+            </Button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
 }

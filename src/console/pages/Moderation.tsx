@@ -1,7 +1,261 @@
-import { useI18n } from "../i18n";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Badge, Button } from "design-react-kit";
+import { api, call } from "../api/client";
+import type { paths } from "../api/schema";
+import { AdminBox } from "../components/AdminBox";
+import { AdminProblem } from "../components/AdminProblem";
+import { Loading } from "../components/Loading";
+import { lookup, useI18n } from "../i18n";
+import { can } from "../lib/session";
 import type { SectionProps } from "../sections";
 
-export function ModerationPage(_props: SectionProps) {
+type Message =
+  paths["/api/tenants/{tenant}/moderation/messages"]["get"]["responses"]["200"]["content"]["application/json"]["messages"][number];
+
+const PAGE = 50;
+/** What the comune's file needs, as the tenant schema reads it (config/tenant-schema.ts). */
+const TURN_ON = "moderation:\n  inbox: true\n  retentionDays: 30";
+
+export function ModerationPage({ tenant, comune }: SectionProps) {
   const { t } = useI18n();
-  return <p>{t("people.placeholder")}</p>;
+  const queryClient = useQueryClient();
+  const messages = useInfiniteQuery({
+    queryKey: ["moderation", tenant, "messages"],
+    initialPageParam: undefined as number | undefined,
+    queryFn: ({ pageParam }) =>
+      call(
+        api.GET("/api/tenants/{tenant}/moderation/messages", {
+          params: {
+            path: { tenant },
+            query: { limit: PAGE, ...(pageParam !== undefined ? { before: pageParam } : {}) },
+          },
+        }),
+      ),
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+  });
+  const first = messages.data?.pages[0];
+  const rows = messages.data?.pages.flatMap((p) => p.messages) ?? [];
+  const enabled = first?.inbox.enabled ?? false;
+  const mayReport = can(comune, "moderation.report");
+  // A report download is recorded in the log: the log's pages read it afresh.
+  const reported = () =>
+    window.setTimeout(
+      () => void queryClient.invalidateQueries({ queryKey: ["audit", tenant] }),
+      1_500,
+    );
+
+  return (
+    <>
+      <h1 className="h2 mb-3">{t("nav.moderation")}</h1>
+      <AdminProblem error={messages.error} />
+      {messages.isPending ? (
+        <Loading minHeight="40vh" />
+      ) : !first ? null : (
+        <>
+          {enabled ? (
+            <p className="mb-4">
+              {t("admin.moderation.onText", { days: first.inbox.retentionDays })}
+            </p>
+          ) : (
+            <InboxOff tenant={tenant} kept={rows.length > 0} />
+          )}
+          {enabled || rows.length ? (
+            <>
+              {mayReport ? (
+                <AdminBox title={t("admin.moderation.report")} tone="primary">
+                  <p>{t("admin.moderation.reportText")}</p>
+                  <a
+                    className="btn btn-primary"
+                    href={`/api/tenants/${tenant}/moderation/report`}
+                    download
+                    onClick={reported}
+                  >
+                    {t("admin.moderation.reportDownload")}
+                  </a>
+                </AdminBox>
+              ) : null}
+              <Flagged tenant={tenant} mayReport={mayReport} onReport={reported} />
+              <section aria-labelledby="messages-title" className="mt-5">
+                <h2 id="messages-title" className="h4">
+                  {t("admin.moderation.messages")}
+                </h2>
+                {rows.length === 0 ? (
+                  <p>{t("admin.moderation.messagesEmpty")}</p>
+                ) : (
+                  <MessagesTable rows={rows} />
+                )}
+                {messages.hasNextPage ? (
+                  <Button
+                    color="primary"
+                    outline
+                    disabled={messages.isFetchingNextPage}
+                    onClick={() => void messages.fetchNextPage()}
+                  >
+                    {t("admin.common.more")}
+                  </Button>
+                ) : null}
+              </section>
+            </>
+          ) : null}
+        </>
+      )}
+    </>
+  );
+}
+
+function InboxOff({ tenant, kept }: { tenant: string; kept: boolean }) {
+  const { t } = useI18n();
+  return (
+    <AdminBox title={t("admin.moderation.offTitle")} tone="secondary" testId="inbox-off">
+      <p>{t("admin.moderation.offText")}</p>
+      <p className="mb-2">
+        {t("admin.moderation.offHow", { file: `config/tenants/${tenant}.yaml` })}
+      </p>
+      <pre className="bg-light border rounded p-3 mb-3" lang="en">
+        <code>{TURN_ON}</code>
+      </pre>
+      <p className={kept ? "" : "mb-0"}>{t("admin.moderation.offDays")}</p>
+      {kept ? <p className="mb-0">{t("admin.moderation.offKept")}</p> : null}
+    </AdminBox>
+  );
+}
+
+function Flagged({
+  tenant,
+  mayReport,
+  onReport,
+}: {
+  tenant: string;
+  mayReport: boolean;
+  onReport: () => void;
+}) {
+  const { t, lang, date } = useI18n();
+  const flagged = useQuery({
+    queryKey: ["moderation", tenant, "flagged"],
+    queryFn: () =>
+      call(api.GET("/api/tenants/{tenant}/moderation/flagged", { params: { path: { tenant } } })),
+  });
+  const rows = flagged.data?.flagged ?? [];
+  return (
+    <section aria-labelledby="flagged-title">
+      <h2 id="flagged-title" className="h4">
+        {t("admin.moderation.flagged")}
+      </h2>
+      <p>{t("admin.moderation.flaggedIntro")}</p>
+      <AdminProblem error={flagged.error} />
+      {flagged.isPending ? (
+        <Loading minHeight="6rem" />
+      ) : rows.length === 0 ? (
+        <p>{t("admin.moderation.flaggedEmpty")}</p>
+      ) : (
+        <div className="table-responsive">
+          <table className="table">
+            <caption className="visually-hidden">
+              {t("admin.moderation.flaggedCaption", { count: rows.length })}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.moderation.flaggedColumns.number")}</th>
+                <th scope="col">{t("admin.moderation.flaggedColumns.reason")}</th>
+                <th scope="col">{t("admin.moderation.flaggedColumns.messages")}</th>
+                <th scope="col" className="d-none d-md-table-cell">
+                  {t("admin.moderation.flaggedColumns.since")}
+                </th>
+                {mayReport ? (
+                  <th scope="col">{t("admin.moderation.flaggedColumns.report")}</th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => {
+                const number = r.subscriber.number ?? t("admin.moderation.noNumber");
+                const reason = r.subscriber.flag?.reason;
+                return (
+                  <tr key={r.subscriber.id}>
+                    <th scope="row" className="fw-normal text-nowrap">
+                      {number}
+                    </th>
+                    <td>
+                      {reason ? (lookup(lang, `admin.moderation.reasons.${reason}`) ?? reason) : ""}
+                    </td>
+                    <td>{r.flaggedMessages}</td>
+                    <td className="d-none d-md-table-cell small">
+                      {date(r.subscriber.flag?.flaggedAt ?? r.lastFlaggedMessageAt)}
+                    </td>
+                    {mayReport ? (
+                      <td>
+                        <a
+                          href={`/api/tenants/${tenant}/moderation/report?subscriberId=${r.subscriber.id}`}
+                          download
+                          aria-label={t("admin.moderation.reportOneLabel", { number })}
+                          onClick={onReport}
+                        >
+                          {t("admin.moderation.reportOne")}
+                        </a>
+                      </td>
+                    ) : null}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function MessagesTable({ rows }: { rows: Message[] }) {
+  const { t, lang, date } = useI18n();
+  const typeLabel = (type: string) =>
+    type === "text"
+      ? ""
+      : (lookup(lang, `admin.moderation.types.${type}`) ?? t("admin.moderation.types.other"));
+  return (
+    <div className="table-responsive">
+      <table className="table">
+        <caption className="visually-hidden">
+          {t("admin.moderation.messagesCaption", { count: rows.length })}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("admin.moderation.columns.received")}</th>
+            <th scope="col">{t("admin.moderation.columns.from")}</th>
+            <th scope="col">{t("admin.moderation.columns.text")}</th>
+            <th scope="col" className="d-none d-md-table-cell">
+              {t("admin.moderation.columns.flag")}
+            </th>
+            <th scope="col" className="d-none d-lg-table-cell">
+              {t("admin.moderation.columns.purge")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((m) => (
+            <tr key={m.id} data-testid="inbox-row">
+              <td className="small">{date(m.receivedAt)}</td>
+              <td className="text-nowrap">{m.number ?? t("admin.moderation.noNumber")}</td>
+              <td className="text-break">
+                {typeLabel(m.type) ? <span className="me-1">{typeLabel(m.type)}</span> : null}
+                {m.text ?? (m.type === "text" ? t("admin.moderation.noText") : "")}
+                {m.flagged ? (
+                  <Badge color="danger" className="ms-2 d-md-none">
+                    {t("admin.moderation.columns.flag")}
+                  </Badge>
+                ) : null}
+              </td>
+              <td className="d-none d-md-table-cell">
+                {m.flagged ? (
+                  <Badge color="danger">{t("admin.common.yes")}</Badge>
+                ) : (
+                  t("admin.common.no")
+                )}
+              </td>
+              <td className="d-none d-lg-table-cell small">{date(m.purgeAfter)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }

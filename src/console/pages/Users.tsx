@@ -1,7 +1,586 @@
-import { useI18n } from "../i18n";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Badge, Button } from "design-react-kit";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { api, ApiError, call } from "../api/client";
+import type { paths } from "../api/schema";
+import { AdminBox } from "../components/AdminBox";
+import { AdminConfirm } from "../components/AdminConfirm";
+import { AdminProblem } from "../components/AdminProblem";
+import { AdminSecret } from "../components/AdminSecret";
+import { CheckField, TextField } from "../components/Field";
+import { Loading } from "../components/Loading";
+import { useI18n, type MessageKey, type Translate } from "../i18n";
+import { ME_KEY } from "../lib/session";
 import type { SectionProps } from "../sections";
 
-export function UsersPage(_props: SectionProps) {
+export const ROLES = ["owner", "editor", "approver", "technician", "viewer"] as const;
+type Role = (typeof ROLES)[number];
+
+export type StaffUser =
+  paths["/api/tenants/{tenant}/users"]["get"]["responses"]["200"]["content"]["application/json"]["users"][number];
+
+export const usersKey = (tenant: string) => ["users", tenant] as const;
+
+/** The comune's people (users.manage): also read by the audit log, to name who did what. */
+export function useStaff(tenant: string, enabled = true) {
+  return useQuery({
+    queryKey: usersKey(tenant),
+    enabled,
+    queryFn: () => call(api.GET("/api/tenants/{tenant}/users", { params: { path: { tenant } } })),
+  });
+}
+
+export const roleLabel = (t: Translate, role: string) => t(`roles.${role}` as MessageKey);
+/** Roles as a line, always in the same order (the API's is the database's). */
+export const rolesText = (t: Translate, roles: readonly string[]) =>
+  [...roles]
+    .sort((a, b) => ROLES.indexOf(a as Role) - ROLES.indexOf(b as Role))
+    .map((r) => roleLabel(t, r))
+    .join(", ");
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** After a change to people: the list, the log that records it, and the session's own roles. */
+function useAfterChange(tenant: string) {
+  const queryClient = useQueryClient();
+  return async () => {
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: usersKey(tenant) }),
+      queryClient.invalidateQueries({ queryKey: ["audit", tenant] }),
+      queryClient.invalidateQueries({ queryKey: ME_KEY }),
+    ]);
+  };
+}
+
+interface Link {
+  name: string;
+  link: string;
+  expiresAt: number;
+}
+
+export function UsersPage({ tenant, me }: SectionProps) {
   const { t } = useI18n();
-  return <p>{t("admin.placeholder")}</p>;
+  const users = useStaff(tenant);
+  const [selected, setSelected] = useState<number | null>(null);
+  // A setup link is shown once: it lives here, never in the query cache.
+  const [link, setLink] = useState<Link | null>(null);
+  const [notice, setNotice] = useState("");
+  const person = users.data?.users.find((u) => u.id === selected);
+  return (
+    <>
+      <h1 className="h2 mb-3">{t("nav.users")}</h1>
+      <p className="mb-4">{t("admin.users.intro")}</p>
+      {link ? <SetupLinkPanel link={link} onDone={() => setLink(null)} /> : null}
+      {notice ? (
+        <Alert color="success" role="status">
+          {notice}
+        </Alert>
+      ) : null}
+      <AdminProblem error={users.error} />
+      {users.isPending ? (
+        <Loading minHeight="16rem" />
+      ) : (
+        <UsersTable
+          users={users.data?.users ?? []}
+          myId={me.user.id}
+          onManage={(id) => {
+            setSelected(id);
+            setNotice("");
+          }}
+        />
+      )}
+      {person ? (
+        <PersonPanel
+          key={person.id}
+          tenant={tenant}
+          person={person}
+          isMe={person.id === me.user.id}
+          onLink={setLink}
+          onClose={() => setSelected(null)}
+          onRemoved={(name) => {
+            setSelected(null);
+            setNotice(t("admin.users.done.removed", { name }));
+          }}
+        />
+      ) : null}
+      <InviteForm tenant={tenant} onLink={setLink} onExisting={setNotice} />
+    </>
+  );
+}
+
+function StateBadges({ user }: { user: StaffUser }) {
+  const { t } = useI18n();
+  const a = user.account;
+  if (!a) {
+    return (
+      <Badge color="secondary" className="text-wrap text-start">
+        {t("admin.users.state.elsewhere")}
+      </Badge>
+    );
+  }
+  return (
+    <ul className="list-unstyled mb-0 small">
+      <li>
+        {a.disabled ? (
+          <Badge color="danger">{t("admin.users.state.disabled")}</Badge>
+        ) : (
+          <Badge color="success">{t("admin.users.state.active")}</Badge>
+        )}
+      </li>
+      {!a.passwordSet ? <li>{t("admin.users.state.noPassword")}</li> : null}
+      <li>
+        {a.twoFactor ? t("admin.users.state.twoFactorOn") : t("admin.users.state.twoFactorOff")}
+      </li>
+    </ul>
+  );
+}
+
+function UsersTable({
+  users,
+  myId,
+  onManage,
+}: {
+  users: StaffUser[];
+  myId: number;
+  onManage: (id: number) => void;
+}) {
+  const { t } = useI18n();
+  if (!users.length) return <p>{t("admin.users.empty")}</p>;
+  return (
+    <div className="table-responsive mb-4">
+      <table className="table align-middle">
+        <caption className="visually-hidden">{t("admin.users.caption")}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t("admin.users.columns.person")}</th>
+            <th scope="col" className="d-none d-md-table-cell">
+              {t("admin.users.columns.state")}
+            </th>
+            <th scope="col">
+              <span className="visually-hidden">{t("admin.users.columns.actions")}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id} data-testid="person-row">
+              <th scope="row" className="fw-normal">
+                <span className="fw-semibold d-block">
+                  {u.displayName}
+                  {u.id === myId ? ` (${t("admin.common.you")})` : ""}
+                </span>
+                <span className="small text-break d-block">{u.email}</span>
+                <span className="d-block mt-1">
+                  <span className="visually-hidden">{t("admin.users.columns.roles")}: </span>
+                  {rolesText(t, u.roles)}
+                </span>
+              </th>
+              {/* On a phone the state is in the person's panel: the row keeps its button. */}
+              <td className="d-none d-md-table-cell">
+                <StateBadges user={u} />
+              </td>
+              <td className="text-end">
+                <Button
+                  color="primary"
+                  outline
+                  size="sm"
+                  aria-label={t("admin.users.manageLabel", { name: u.displayName })}
+                  onClick={() => onManage(u.id)}
+                >
+                  {t("admin.users.manage")}
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SetupLinkPanel({ link, onDone }: { link: Link; onDone: () => void }) {
+  const { t, date } = useI18n();
+  const hours = Math.round((link.expiresAt - Date.now()) / 3_600_000);
+  return (
+    <AdminBox title={t("admin.users.linkTitle", { name: link.name })} tone="success" focus>
+      <p>{t("admin.users.linkIntro", { name: link.name })}</p>
+      <AdminSecret label={t("admin.users.linkLabel")} value={link.link} />
+      <p className="mb-1">{t("admin.users.linkExpires", { until: date(link.expiresAt), hours })}</p>
+      <p className="fw-semibold">{t("admin.users.linkOnce")}</p>
+      <Button color="primary" outline onClick={onDone}>
+        {t("admin.users.linkDone")}
+      </Button>
+    </AdminBox>
+  );
+}
+
+function RoleChoice({
+  chosen,
+  onChange,
+  legend,
+  help,
+  error,
+}: {
+  chosen: ReadonlySet<Role>;
+  onChange: (next: Set<Role>) => void;
+  legend: string;
+  help?: string;
+  error?: string | undefined;
+}) {
+  const { t } = useI18n();
+  return (
+    <fieldset className="mb-3">
+      <legend className="h6">{legend}</legend>
+      {help ? <p className="small mb-2">{help}</p> : null}
+      {ROLES.map((role) => (
+        <CheckField
+          key={role}
+          label={
+            <>
+              <span className="fw-semibold">{capital(roleLabel(t, role))}</span>
+              <span className="d-block small fw-normal">{t(`admin.roleHelp.${role}`)}</span>
+            </>
+          }
+          checked={chosen.has(role)}
+          onChange={(e) => {
+            const next = new Set(chosen);
+            if (e.target.checked) next.add(role);
+            else next.delete(role);
+            onChange(next);
+          }}
+        />
+      ))}
+      {error ? (
+        <div className="invalid-feedback d-block" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
+function InviteForm({
+  tenant,
+  onLink,
+  onExisting,
+}: {
+  tenant: string;
+  onLink: (link: Link) => void;
+  onExisting: (text: string) => void;
+}) {
+  const { t } = useI18n();
+  const afterChange = useAfterChange(tenant);
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [roles, setRoles] = useState<Set<Role>>(new Set());
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const problem = (field: string) =>
+    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const added = await call(
+        api.POST("/api/tenants/{tenant}/users", {
+          params: { path: { tenant } },
+          body: { email, displayName: name, roles: [...roles] },
+        }),
+      );
+      if (added.setupLink && added.setupLinkExpiresAt) {
+        onLink({ name, link: added.setupLink, expiresAt: added.setupLinkExpiresAt });
+      } else {
+        onExisting(t("admin.users.invitedExisting", { name }));
+      }
+      setEmail("");
+      setName("");
+      setRoles(new Set());
+      await afterChange();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="invite-title" className="mt-5">
+      <h2 id="invite-title" className="h4">
+        {t("admin.users.invite")}
+      </h2>
+      <p>{t("admin.users.inviteIntro")}</p>
+      <form onSubmit={(e) => void submit(e)} noValidate className="row mt-4">
+        <div className="col-12 col-lg-8">
+          <TextField
+            label={t("admin.users.email")}
+            type="email"
+            autoComplete="off"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={problem("email")}
+          />
+          <TextField
+            label={t("admin.users.name")}
+            autoComplete="off"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            error={problem("displayName")}
+          />
+          <RoleChoice
+            legend={t("admin.users.roles")}
+            help={t("admin.users.rolesHelp")}
+            chosen={roles}
+            onChange={setRoles}
+            error={problem("roles")}
+          />
+          <AdminProblem error={error} shownFields={["email", "displayName", "roles"]} />
+          <Button color="primary" type="submit" disabled={busy}>
+            {t("admin.users.inviteSubmit")}
+          </Button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+type Pending = "disable" | "twoFactor" | "remove" | null;
+
+function PersonPanel({
+  tenant,
+  person,
+  isMe,
+  onLink,
+  onClose,
+  onRemoved,
+}: {
+  tenant: string;
+  person: StaffUser;
+  isMe: boolean;
+  onLink: (link: Link) => void;
+  onClose: () => void;
+  onRemoved: (name: string) => void;
+}) {
+  const { t } = useI18n();
+  const afterChange = useAfterChange(tenant);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [roles, setRoles] = useState<Set<Role>>(
+    () => new Set(person.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r))),
+  );
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState<Pending>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    heading.current?.scrollIntoView({ block: "start" });
+  }, []);
+  const path = { params: { path: { tenant, userId: person.id } } };
+  const name = person.displayName;
+
+  const act = async (action: () => Promise<unknown>, done: string) => {
+    setBusy(true);
+    setError(null);
+    setNotice("");
+    try {
+      await action();
+      setNotice(done);
+      await afterChange();
+      return true;
+    } catch (caught) {
+      setError(caught);
+      // The person was given roles in another comune meanwhile: the list tells it from now on.
+      if (caught instanceof ApiError && caught.code === "ACCOUNT_MANAGED_ELSEWHERE") {
+        await afterChange();
+      }
+      return false;
+    } finally {
+      setBusy(false);
+      setPending(null);
+    }
+  };
+
+  const saveRoles = (event: FormEvent) => {
+    event.preventDefault();
+    void act(
+      () =>
+        call(
+          api.PUT("/api/tenants/{tenant}/users/{userId}/roles", {
+            ...path,
+            body: { roles: [...roles] },
+          }),
+        ),
+      t("admin.users.rolesSaved"),
+    );
+  };
+  const setDisabled = (disabled: boolean) =>
+    act(
+      () =>
+        call(
+          api.PUT("/api/tenants/{tenant}/users/{userId}/disabled", { ...path, body: { disabled } }),
+        ),
+      t(disabled ? "admin.users.done.disabled" : "admin.users.done.enabled"),
+    );
+  const resetTwoFactor = () =>
+    act(
+      () => call(api.DELETE("/api/tenants/{tenant}/users/{userId}/two-factor", path)),
+      t("admin.users.done.twoFactor"),
+    );
+  const newLink = () =>
+    act(async () => {
+      const answer = await call(api.POST("/api/tenants/{tenant}/users/{userId}/setup-link", path));
+      onLink({ name, link: answer.setupLink, expiresAt: answer.expiresAt });
+    }, "");
+  const remove = async () => {
+    const removed = await act(
+      () =>
+        call(
+          api.PUT("/api/tenants/{tenant}/users/{userId}/roles", { ...path, body: { roles: [] } }),
+        ),
+      "",
+    );
+    if (removed) onRemoved(name);
+  };
+
+  const account = person.account;
+  const confirm: Record<
+    Exclude<Pending, null>,
+    { title: string; text: string; label: string; run: () => void }
+  > = {
+    disable: {
+      title: t("admin.users.confirm.disableTitle", { name }),
+      text: t("admin.users.confirm.disableText"),
+      label: t("admin.users.disable"),
+      run: () => void setDisabled(true),
+    },
+    twoFactor: {
+      title: t("admin.users.confirm.twoFactorTitle", { name }),
+      text: t("admin.users.confirm.twoFactorText"),
+      label: t("admin.users.resetTwoFactor"),
+      run: () => void resetTwoFactor(),
+    },
+    remove: {
+      title: t("admin.users.confirm.removeTitle", { name }),
+      text: t("admin.users.confirm.removeText"),
+      label: t("admin.users.remove"),
+      run: () => void remove(),
+    },
+  };
+  const open = pending ? confirm[pending] : null;
+
+  return (
+    <section
+      className="card card-bg shadow-sm mb-4"
+      aria-labelledby="person-title"
+      data-testid="person-panel"
+    >
+      <div className="card-body">
+        <div className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3">
+          <div>
+            <h2 id="person-title" className="h4 mb-0" ref={heading} tabIndex={-1}>
+              {name}
+              {isMe ? ` (${t("admin.common.you")})` : ""}
+            </h2>
+            <span className="small text-break">{person.email}</span>
+          </div>
+          <Button color="secondary" outline size="sm" onClick={onClose}>
+            {t("admin.users.closePanel")}
+          </Button>
+        </div>
+        {notice ? (
+          <Alert color="success" role="status">
+            {notice}
+          </Alert>
+        ) : null}
+        <AdminProblem error={error} shownFields={["roles"]} />
+        <div className="row g-4">
+          <div className="col-12 col-lg-6">
+            <form onSubmit={saveRoles} noValidate>
+              <RoleChoice
+                legend={t("admin.users.panelRoles")}
+                chosen={roles}
+                onChange={setRoles}
+                error={error instanceof ApiError ? error.problemWith("roles") : undefined}
+              />
+              <div className="d-flex flex-wrap gap-2">
+                <Button color="primary" type="submit" disabled={busy || roles.size === 0}>
+                  {t("admin.users.saveRoles")}
+                </Button>
+                {!isMe ? (
+                  <Button
+                    color="danger"
+                    outline
+                    type="button"
+                    disabled={busy}
+                    onClick={() => setPending("remove")}
+                  >
+                    {t("admin.users.remove")}
+                  </Button>
+                ) : null}
+              </div>
+            </form>
+          </div>
+          <div className="col-12 col-lg-6">
+            <h3 className="h6">{t("admin.users.account")}</h3>
+            {account ? (
+              <>
+                <StateBadges user={person} />
+                <div className="d-flex flex-column align-items-start gap-3 mt-3">
+                  {!account.disabled ? (
+                    <div>
+                      <Button
+                        color="primary"
+                        outline
+                        disabled={busy}
+                        onClick={() => void newLink()}
+                      >
+                        {t("admin.users.newLink")}
+                      </Button>
+                      <p className="small mb-0 mt-1">{t("admin.users.newLinkHelp")}</p>
+                    </div>
+                  ) : null}
+                  {account.twoFactor ? (
+                    <div>
+                      <Button
+                        color="danger"
+                        outline
+                        disabled={busy}
+                        onClick={() => setPending("twoFactor")}
+                      >
+                        {t("admin.users.resetTwoFactor")}
+                      </Button>
+                      <p className="small mb-0 mt-1">{t("admin.users.resetTwoFactorHelp")}</p>
+                    </div>
+                  ) : null}
+                  {account.disabled ? (
+                    <Button color="primary" disabled={busy} onClick={() => void setDisabled(false)}>
+                      {t("admin.users.enable")}
+                    </Button>
+                  ) : !isMe ? (
+                    <Button color="danger" disabled={busy} onClick={() => setPending("disable")}>
+                      {t("admin.users.disable")}
+                    </Button>
+                  ) : null}
+                </div>
+              </>
+            ) : (
+              <p
+                className="border-start border-4 border-secondary ps-3"
+                data-testid="managed-elsewhere"
+              >
+                {t("admin.users.elsewhere")}
+              </p>
+            )}
+          </div>
+        </div>
+      </div>
+      <AdminConfirm
+        open={open !== null}
+        title={open?.title ?? ""}
+        text={open?.text ?? ""}
+        confirmLabel={open?.label ?? ""}
+        busy={busy}
+        onConfirm={() => open?.run()}
+        onCancel={() => setPending(null)}
+      />
+    </section>
+  );
 }

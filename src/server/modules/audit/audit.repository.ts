@@ -136,11 +136,26 @@ function toRow(r: {
   };
 }
 
-/** A comune's entries, newest first, before an id (paging). */
+/** What a comune's listing may be narrowed to; every filter given must hold. */
+export interface AuditFilter {
+  /** Exactly this action ("user.disabled"). */
+  action?: string | undefined;
+  /** Actions of this kind: the part before the first dot ("user" for "user.disabled", …). */
+  kind?: string | undefined;
+  /** Who did it: the actor's type, and (optionally) its id. */
+  actorType?: string | undefined;
+  actorId?: string | undefined;
+  /** Recorded at or after `from`, and before `to` (epoch milliseconds). */
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+/** A comune's entries, newest first, before an id (paging), narrowed by `filter`. */
 export async function listAuditOfTenant(
   db: Kysely<DB>,
   tenantId: string,
   page: { before?: number | undefined; limit: number },
+  filter: AuditFilter = {},
 ): Promise<AuditRow[]> {
   let q = db
     .selectFrom("audit_log")
@@ -149,7 +164,43 @@ export async function listAuditOfTenant(
     .orderBy("id", "desc")
     .limit(page.limit);
   if (page.before !== undefined) q = q.where("id", "<", page.before);
+  if (filter.action !== undefined) q = q.where("action", "=", filter.action);
+  if (filter.kind !== undefined) {
+    // A prefix compared as text, not LIKE: "_" (as in "admin_token") is a LIKE wildcard, and
+    // SQLite's LIKE ignores case.
+    const prefix = `${filter.kind}.`;
+    q = q.where(sql<string>`substr(action, 1, ${prefix.length})`, "=", prefix);
+  }
+  if (filter.actorType !== undefined) q = q.where("actor_type", "=", filter.actorType);
+  if (filter.actorId !== undefined) q = q.where("actor_id", "=", filter.actorId);
+  if (filter.from !== undefined) q = q.where("created_at", ">=", filter.from);
+  if (filter.to !== undefined) q = q.where("created_at", "<", filter.to);
   return (await q.execute()).map(toRow);
+}
+
+/** How many of a comune's entries are in the chain up to `lastId` (those a check covered). */
+export async function countAuditOfTenant(
+  db: Kysely<DB>,
+  tenantId: string,
+  lastId: number,
+): Promise<number> {
+  const { n } = await db
+    .selectFrom("audit_log")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .where("tenant_id", "=", tenantId)
+    .where("id", "<=", lastId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** One entry by id, whatever its comune (the check names a broken one). */
+export async function findAuditEntry(db: Kysely<DB>, id: number): Promise<AuditRow | undefined> {
+  const r = await db
+    .selectFrom("audit_log")
+    .select(auditColumns)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return r && toRow(r);
 }
 
 /** The whole chain in id order, a page at a time (after an id). */

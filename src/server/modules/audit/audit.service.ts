@@ -4,12 +4,16 @@ import type { Actor } from "../../platform/http/access.js";
 import { GENESIS_HASH, HASH_SCHEME, keyedHash } from "./audit-chain.js";
 import { currentAuditKey, SANDBOX_AUDIT_KEY, type AuditKey } from "./audit-key.js";
 import { csvRow } from "../../platform/csv.js";
+import { verifyAuditChain } from "./audit-check.js";
 import {
   auditPage,
+  countAuditOfTenant,
+  findAuditEntry,
   insertUnsealedEntry,
   listAuditOfTenant,
   lockChainTail,
   setEntryHash,
+  type AuditFilter,
   type AuditRow,
 } from "./audit.repository.js";
 
@@ -18,6 +22,7 @@ import {
  * (`recordAudit`), list and export a comune's entries. See audit-chain.ts for the hash chain,
  * audit-key.ts for its key, audit-check.ts for the check and audit-anchor.ts for anchors.
  */
+export type { AuditFilter } from "./audit.repository.js";
 export { resolveAuditKeySecret, SANDBOX_AUDIT_KEY_SECRET, useAuditKey } from "./audit-key.js";
 export { formatAnchor, parseAnchors, type AnchorCheck, type AuditAnchor } from "./audit-anchor.js";
 export type { ChainBreak } from "./audit-chain.js";
@@ -153,16 +158,74 @@ function present(row: AuditRow): AuditEntryView {
   };
 }
 
-/** A comune's entries, newest first; `nextBefore` continues the list. */
+/** A comune's entries, newest first, narrowed by `filter`; `nextBefore` continues the list. */
 export async function listAudit(
   db: Kysely<DB>,
   tenantId: string,
   page: { before?: number | undefined; limit: number },
+  filter: AuditFilter = {},
 ): Promise<{ entries: AuditEntryView[]; nextBefore: number | null }> {
-  const rows = await listAuditOfTenant(db, tenantId, page);
+  const rows = await listAuditOfTenant(db, tenantId, page, filter);
   return {
     entries: rows.map(present),
     nextBefore: rows.length === page.limit ? (rows.at(-1)?.id ?? null) : null,
+  };
+}
+
+/** The chain check as a comune's owner sees it (`GET /api/tenants/:tenant/audit/verify`). */
+export interface TenantChainCheck {
+  ok: boolean;
+  /** Entries of the whole chain (every comune's and the instance's) that hold, from the first. */
+  entries: number;
+  /** Of those, the comune's own. */
+  entriesOfComune: number;
+  /** Entries in the chain, read or not. */
+  chainLength: number;
+  checkedAt: number;
+  /** The first entry that does not hold. Its time only when it is the comune's own entry. */
+  broken: {
+    id: number;
+    position: number;
+    code: string;
+    ofThisComune: boolean;
+    at: number | null;
+    action: string | null;
+  } | null;
+}
+
+/**
+ * The chain check of `banditore audit verify` (verifyAuditChain, the same walk from the first
+ * entry with the server's key), told to a comune: the chain is one for the whole deployment, so
+ * it holds or breaks for every comune at once, and a broken entry of another comune is named by
+ * its place only. Anchors are not checked here (they are kept off the host, see README.md).
+ */
+export async function verifyForTenant(
+  db: Kysely<DB>,
+  tenantId: string,
+  now: number,
+): Promise<TenantChainCheck> {
+  const check = await verifyAuditChain(db);
+  const entriesOfComune = await countAuditOfTenant(db, tenantId, check.lastId);
+  let broken: TenantChainCheck["broken"] = null;
+  if (check.broken) {
+    const row = await findAuditEntry(db, check.broken.id);
+    const ours = row?.tenantId === tenantId;
+    broken = {
+      id: check.broken.id,
+      position: check.broken.position,
+      code: check.broken.code,
+      ofThisComune: ours,
+      at: ours && row ? row.createdAt : null,
+      action: ours && row ? row.action : null,
+    };
+  }
+  return {
+    ok: !check.broken,
+    entries: check.entries,
+    entriesOfComune,
+    chainLength: check.chainLength,
+    checkedAt: now,
+    broken,
   };
 }
 

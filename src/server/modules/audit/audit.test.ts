@@ -337,6 +337,140 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
     expect(csv.body).toContain('"{""n"":3,""text"":""=HYPERLINK(\\""x\\""), \\""quoted\\""""}"');
     expect(csv.body).not.toContain("casale-marittimo");
   });
+
+  it("filters a comune's listing by action, kind, who and period, and refuses a bad filter", async () => {
+    const at = clock.now();
+    const entries: [string, { type: "user" | "system" | "api-key"; id?: string }, number][] = [
+      ["user.disabled", { type: "user", id: "7" }, at + 1_000],
+      ["user.enabled", { type: "user", id: "7" }, at + 2_000],
+      ["apikey.created", { type: "user", id: "8" }, at + 3_000],
+      ["admin_token.used", { type: "system" }, at + 4_000],
+      // "_" is not a wildcard: this is not of the kind admin_token.
+      ["adminxtoken.used", { type: "api-key", id: "3" }, at + 5_000],
+    ];
+    for (const [action, actor, when] of entries) {
+      await recordAudit(t.database.db, { tenantId: "concorezzo", actor, action }, when);
+    }
+    // Another comune's entry of the same kind never shows.
+    await recordAudit(
+      t.database.db,
+      { tenantId: "casale-marittimo", actor: { type: "user", id: "7" }, action: "user.disabled" },
+      at + 1_500,
+    );
+    const owner = await seedUser(t.database.db, clock, {
+      email: "sindaco@concorezzo.it",
+      roles: { concorezzo: ["owner"] },
+      totp: true,
+    });
+    const headers = await owner.session();
+    const actions = async (query: string) => {
+      const answer = await t.app.inject({
+        method: "GET",
+        url: `/api/tenants/concorezzo/audit?${query}`,
+        headers,
+      });
+      expect(answer.statusCode, answer.body).toBe(200);
+      return answer.json<{ entries: { action: string }[] }>().entries.map((e) => e.action);
+    };
+    expect(await actions("action=user.enabled")).toEqual(["user.enabled"]);
+    expect(await actions("kind=user")).toEqual(["user.enabled", "user.disabled"]);
+    expect(await actions("kind=admin_token")).toEqual(["admin_token.used"]);
+    expect(await actions("actorType=user&actorId=7")).toEqual(["user.enabled", "user.disabled"]);
+    expect(await actions("actorType=api-key")).toEqual(["adminxtoken.used"]);
+    expect(await actions(`from=${at + 2_000}&to=${at + 4_000}`)).toEqual([
+      "apikey.created",
+      "user.enabled",
+    ]);
+    expect(await actions(`kind=user&from=${at + 1_500}`)).toEqual(["user.enabled"]);
+    // Paging keeps the filter.
+    const first = await t.app.inject({
+      method: "GET",
+      url: "/api/tenants/concorezzo/audit?kind=user&limit=1",
+      headers,
+    });
+    const { nextBefore } = first.json<{ nextBefore: number }>();
+    expect(await actions(`kind=user&limit=1&before=${nextBefore}`)).toEqual(["user.disabled"]);
+
+    for (const [query, field] of [
+      ["kind=user%25", "querystring.kind"],
+      ["action=user", "querystring.action"],
+      ["actorType=robot", "querystring.actorType"],
+      [`from=${at + 2_000}&to=${at + 1_000}`, "querystring.to"],
+    ] as const) {
+      const refused = await t.app.inject({
+        method: "GET",
+        url: `/api/tenants/concorezzo/audit?${query}`,
+        headers: { ...headers, "accept-language": "it" },
+      });
+      expect(refused.statusCode, query).toBe(400);
+      expect(refused.json<{ error: { details: { field: string }[] } }>().error.details).toEqual([
+        expect.objectContaining({ field }),
+      ]);
+    }
+  });
+
+  it("tells a comune's owner whether the chain holds, and where it breaks, over HTTP", async () => {
+    await seed(4);
+    const owner = await seedUser(t.database.db, clock, {
+      email: "sindaco@concorezzo.it",
+      roles: { concorezzo: ["owner"] },
+      totp: true,
+    });
+    const editor = await seedUser(t.database.db, clock, {
+      email: "redazione@concorezzo.it",
+      roles: { concorezzo: ["editor"] },
+    });
+    const verify = async (headers: Record<string, string>, tenant = "concorezzo") =>
+      t.app.inject({ method: "GET", url: `/api/tenants/${tenant}/audit/verify`, headers });
+    const headers = await owner.session();
+    expect((await verify(await editor.session())).statusCode).toBe(403);
+
+    const total = await t.database.db.selectFrom("audit_log").select("id").execute();
+    const intact = await verify(headers);
+    expect(intact.statusCode, intact.body).toBe(200);
+    // The same walk as `audit verify`: every entry of the deployment, two of them concorezzo's.
+    const check = await verifyAuditChain(t.database.db);
+    expect(intact.json()).toMatchObject({
+      ok: true,
+      entries: check.entries,
+      chainLength: total.length,
+      entriesOfComune: 2,
+      broken: null,
+    });
+
+    // An entry of concorezzo changed: named with its time and action.
+    const all = await ids();
+    await t.database.db
+      .updateTable("audit_log")
+      .set({ summary: '{"n":3,"text":"rewritten"}' })
+      .where("id", "=", all[2] ?? 0)
+      .execute();
+    const broken = (await verify(headers)).json<unknown>();
+    expect(broken).toMatchObject({
+      ok: false,
+      entries: 2,
+      entriesOfComune: 1,
+      broken: {
+        id: all[2],
+        position: 3,
+        code: "content",
+        ofThisComune: true,
+        at: clock.now() + 3,
+        action: "test.entry",
+      },
+    });
+    // Casale sees the same break, by its place only: the entry is not Casale's.
+    const casaleOwner = await seedUser(t.database.db, clock, {
+      email: "sindaco@casale.it",
+      roles: { "casale-marittimo": ["owner"] },
+      totp: true,
+    });
+    const casale = (await verify(await casaleOwner.session(), "casale-marittimo")).json<unknown>();
+    expect(casale).toMatchObject({
+      ok: false,
+      broken: { id: all[2], position: 3, ofThisComune: false, at: null, action: null },
+    });
+  });
 });
 
 describe("the audit key and anchors", () => {

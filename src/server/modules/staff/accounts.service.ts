@@ -90,7 +90,12 @@ export class Accounts {
     displayName: string;
     roles: readonly Role[];
     actor: Actor;
-  }): Promise<{ userId: number; created: boolean; setupLink: string | null }> {
+  }): Promise<{
+    userId: number;
+    created: boolean;
+    setupLink: string | null;
+    setupLinkExpiresAt: number | null;
+  }> {
     const now = this.now();
     const email = normalizeEmail(input.email);
     const roles = [...new Set(input.roles)];
@@ -116,7 +121,12 @@ export class Accounts {
         summary: { roles, newAccount: !existing },
         now,
       });
-      return { userId, created: !existing, setupLink };
+      return {
+        userId,
+        created: !existing,
+        setupLink,
+        setupLinkExpiresAt: setupLink ? now + SETUP_LINK_MS : null,
+      };
     });
   }
 
@@ -204,10 +214,11 @@ export class Accounts {
    * A new setup link for the account (a forgotten password, or a first one); earlier links stop
    * working. `tenantId` is the comune of the route, undefined on the instance administrator's.
    */
-  async issueSetupLink(input: AccountAction): Promise<string> {
-    return this.onAccount(input, "user.setup_link_issued", {}, async (trx, { user }, now) =>
-      this.newSetupLink(trx, user.id, now),
-    );
+  async issueSetupLink(input: AccountAction): Promise<{ setupLink: string; expiresAt: number }> {
+    return this.onAccount(input, "user.setup_link_issued", {}, async (trx, { user }, now) => ({
+      setupLink: await this.newSetupLink(trx, user.id, now),
+      expiresAt: now + SETUP_LINK_MS,
+    }));
   }
 
   /** Turns two-factor off (a lost phone): the person enrols again at the next login. */

@@ -66,7 +66,12 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
       roles: ["viewer"],
     });
     expect(added.statusCode).toBe(201);
-    expect(added.json()).toEqual({ userId: victim.id, created: false, setupLink: null });
+    expect(added.json()).toEqual({
+      userId: victim.id,
+      created: false,
+      setupLink: null,
+      setupLinkExpiresAt: null,
+    });
     const fresh = await call("POST", `/api/tenants/${OTHER}/users`, headers, {
       email: "nuovo@casale.it",
       displayName: "Nuovo",

@@ -220,8 +220,14 @@ describe.each(testEngines())("staff access on %s", (engine) => {
       payload: { email: "Redazione@Concorezzo.it", displayName: "Redazione", roles: ["editor"] },
     });
     expect(add.statusCode).toBe(201);
-    const { userId, setupLink } = add.json<{ userId: number; setupLink: string }>();
+    const { userId, setupLink, setupLinkExpiresAt } = add.json<{
+      userId: number;
+      setupLink: string;
+      setupLinkExpiresAt: number;
+    }>();
     expect(setupLink).toMatch(/^http:\/\/localhost:8080\/console\/setup#token=/);
+    // The console tells how long the link lasts: 72 hours.
+    expect(setupLinkExpiresAt).toBe(clock.now() + 72 * 3_600_000);
     const token = setupLink.split("#token=")[1] ?? "";
     const tokens = await t.database.db.selectFrom("user_tokens").selectAll().execute();
     expect(JSON.stringify(tokens)).not.toContain(token);

@@ -78,6 +78,8 @@ export function usersRoutes(deps: { accounts: Accounts }) {
               userId: z.number(),
               created: z.boolean(),
               setupLink: z.string().nullable(),
+              /** When the setup link stops working (epoch ms); null with no link. */
+              setupLinkExpiresAt: z.number().nullable(),
             }),
           },
         },
@@ -154,10 +156,10 @@ export function accountRoutes(
         summary: "A new one-time link to set the password (earlier links stop working)",
         description: rule,
         params: mount.params,
-        response: { 200: z.object({ setupLink: z.string() }) },
+        response: { 200: z.object({ setupLink: z.string(), expiresAt: z.number() }) },
       },
     },
-    async (request) => ({ setupLink: await accounts.issueSetupLink(action(request)) }),
+    async (request) => accounts.issueSetupLink(action(request)),
   );
 
   t.delete(

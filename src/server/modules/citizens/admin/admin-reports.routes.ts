@@ -119,6 +119,55 @@ export function adminReportRoutes(deps: {
     );
 
     r.get(
+      "/api/tenants/:tenant/moderation/messages",
+      {
+        config: { permission: "moderation.read" },
+        schema: {
+          tags: ["moderation"],
+          summary:
+            "The moderation inbox: whether it is on, and the kept messages, newest first (masked)",
+          description:
+            "`inbox` is the comune's `moderation` settings: with `enabled` false nothing citizens write is kept (messages kept before it was turned off stay until their purge). Page with `?before=<nextBefore>`.",
+          params: tenantParams,
+          querystring: z.object({
+            before: z.coerce
+              .number("deve essere un numero intero positivo")
+              .int("deve essere un numero intero positivo")
+              .positive("deve essere un numero intero positivo")
+              .optional(),
+            limit: z.coerce
+              .number("deve essere un numero da 1 a 200")
+              .int("deve essere un numero da 1 a 200")
+              .min(1, "deve essere un numero da 1 a 200")
+              .max(200, "deve essere un numero da 1 a 200")
+              .default(50),
+          }),
+          response: {
+            200: z.object({
+              inbox: z.object({ enabled: z.boolean(), retentionDays: z.number() }),
+              messages: z.array(
+                z.object({
+                  id: z.number(),
+                  receivedAt: z.string(),
+                  purgeAfter: z.string(),
+                  subscriberId: z.number().nullable(),
+                  number: z.string().nullable(),
+                  type: z.string(),
+                  text: z.string().nullable(),
+                  hasMedia: z.boolean(),
+                  flagged: z.boolean(),
+                  flagReason: z.string().nullable(),
+                }),
+              ),
+              nextBefore: z.number().nullable(),
+            }),
+          },
+        },
+      },
+      async (request) => deps.admin.inbox(tenantOf(request.params.tenant), request.query),
+    );
+
+    r.get(
       "/api/tenants/:tenant/moderation/report",
       {
         config: { permission: "moderation.report" },

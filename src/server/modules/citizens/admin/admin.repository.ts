@@ -96,3 +96,57 @@ export function listReportMessages(
       : query.where("m.subscriber_key", "=", subscriberKey);
   return query.orderBy("m.received_at").orderBy("m.id").execute();
 }
+
+export interface InboxMessage {
+  id: number;
+  subscriberId: number | null;
+  waId: string | null;
+  type: string;
+  text: string | null;
+  mediaId: string | null;
+  receivedAt: number;
+  purgeAfter: number;
+  flaggedAt: number | null;
+  senderFlaggedAt: number | null;
+  flagReason: string | null;
+}
+
+/** The moderation inbox as the staff read it: every kept message, newest first, before an id. */
+export async function listInboxMessages(
+  db: Db,
+  tenantId: string,
+  page: { before?: number | undefined; limit: number },
+): Promise<InboxMessage[]> {
+  let query = db
+    .selectFrom("moderation_messages as m")
+    .leftJoin("subscribers as s", (join) =>
+      join.onRef("s.subscriber_key", "=", "m.subscriber_key").on("s.tenant_id", "=", tenantId),
+    )
+    .where("m.tenant_id", "=", tenantId)
+    .select([
+      "m.id",
+      "s.id as subscriberId",
+      "s.wa_id as waId",
+      "m.type",
+      "m.text",
+      "m.media_id as mediaId",
+      "m.received_at as receivedAt",
+      "m.purge_after as purgeAfter",
+      "m.flagged_at as flaggedAt",
+      "s.flagged_at as senderFlaggedAt",
+      "s.flag_reason as flagReason",
+    ])
+    .orderBy("m.id", "desc")
+    .limit(page.limit);
+  if (page.before !== undefined) query = query.where("m.id", "<", page.before);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    subscriberId: r.subscriberId === null ? null : Number(r.subscriberId),
+    receivedAt: Number(r.receivedAt),
+    purgeAfter: Number(r.purgeAfter),
+    flaggedAt: r.flaggedAt === null ? null : Number(r.flaggedAt),
+    senderFlaggedAt: r.senderFlaggedAt === null ? null : Number(r.senderFlaggedAt),
+  }));
+}

@@ -9,7 +9,7 @@ import { recordAudit } from "../../audit/audit.service.js";
 import type { WhatsAppClients } from "../../whatsapp/whatsapp.service.js";
 import { findSubscriber, findSubscriberByKey, type Subscriber } from "../citizens.repository.js";
 import { subscriberKey } from "../subscriber-key.js";
-import { listFlagged, listReportMessages } from "./admin.repository.js";
+import { listFlagged, listInboxMessages, listReportMessages } from "./admin.repository.js";
 import { blockSubscriber, unblockSubscriber } from "./blocks.js";
 import {
   auditTarget,
@@ -129,6 +129,31 @@ export class CitizensAdmin {
       flaggedMessages: r.flaggedMessages,
       lastFlaggedMessageAt: iso(r.lastFlaggedMessageAt),
     }));
+  }
+
+  /**
+   * The moderation inbox: whether the comune keeps what citizens write (its `moderation`
+   * settings), and the messages kept, newest first, numbers masked. Not audited, like the
+   * flagged list: the report (an export) is.
+   */
+  async inbox(tenant: Tenant, page: { before?: number | undefined; limit: number }) {
+    const rows = await listInboxMessages(this.deps.db, tenant.slug, page);
+    return {
+      inbox: { enabled: tenant.moderation.inbox, retentionDays: tenant.moderation.retentionDays },
+      messages: rows.map((r) => ({
+        id: r.id,
+        receivedAt: new Date(r.receivedAt).toISOString(),
+        purgeAfter: new Date(r.purgeAfter).toISOString(),
+        subscriberId: r.subscriberId,
+        number: r.waId === null ? null : maskPhone(r.waId),
+        type: r.type,
+        text: r.text,
+        hasMedia: r.mediaId !== null,
+        flagged: r.flaggedAt !== null || r.senderFlaggedAt !== null,
+        flagReason: r.flagReason,
+      })),
+      nextBefore: rows.length === page.limit ? (rows.at(-1)?.id ?? null) : null,
+    };
   }
 
   /**
