@@ -117,11 +117,11 @@ describe.each(testEngines())("the list of subscribers on %s", (engine) => {
     }>().error;
     expect(refusal.code).toBe("VALIDATION_FAILED");
     expect(refusal.details).toHaveLength(1);
-    expect(refusal.details[0]?.field).toBe("query.topic");
+    expect(refusal.details[0]?.field).toBe("querystring.topic");
     expect(refusal.details[0]?.problem).toContain("argomento sconosciuto: sagre");
     const status = (await list("?status=gone")).res;
     expect(status.statusCode).toBe(400);
-    expect(JSON.stringify(status.json())).toContain("query.status");
+    expect(JSON.stringify(status.json())).toContain("querystring.status");
   });
 
   it("is only for a role that may reveal numbers", async () => {

@@ -136,7 +136,7 @@ export class CitizensAdmin {
       const known = tenant.topics.map((t) => t.id).join(", ");
       throw invalid([
         {
-          field: "query.topic",
+          field: "querystring.topic",
           problem:
             currentLocale() === "en"
               ? `unknown topic: ${filter.topic} (the topics are: ${known})`
