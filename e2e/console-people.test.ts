@@ -157,19 +157,20 @@ describe("the dashboard and the subscribers on the real server", () => {
     expect(listed).not.toContain("Anna");
     await c.inspect(page, "subscribers-owner");
 
+    // A number that is not subscribed is said next to the field.
+    await page.getByLabel("Numero di telefono").fill("+39 347 999 0000");
+    await page.getByRole("button", { name: "Cerca", exact: true }).click();
+    await page.getByText("Nessun iscritto con questo numero.").waitFor();
+
     // Found by the full number, as a person would type it: masked still.
     await page.getByLabel("Numero di telefono").fill("+39 347 123 0001");
+    expect(await page.getByText("Nessun iscritto con questo numero.").count()).toBe(0);
     await page.getByRole("button", { name: "Cerca", exact: true }).click();
     const person = page.getByTestId("person");
     await person.waitFor();
     expect(await page.getByTestId("person-number").textContent()).toBe("+39 34•••••001");
     expect(await person.textContent()).not.toContain("Anna");
     await c.inspect(page, "person-masked");
-
-    // A number that is not subscribed is said next to the field.
-    await page.getByLabel("Numero di telefono").fill("+39 347 999 0000");
-    await page.getByRole("button", { name: "Cerca", exact: true }).click();
-    await page.getByText("Nessun iscritto con questo numero.").waitFor();
 
     await page.getByRole("button", { name: "Mostra numero" }).click();
     await waitForText(page, "person-number", "+39 347 123 0001");
@@ -202,6 +203,12 @@ describe("the dashboard and the subscribers on the real server", () => {
     expect(await page.getByTestId("person-number").textContent()).toBe("+39 34•••••001");
     await waitForText(page, "count-active", "1");
     await waitForText(page, "count-blocked", "1");
+    // The list filtered to the blocked people shows her alone.
+    await page.getByLabel("Stato").selectOption({ label: "Persone bloccate" });
+    await list.locator("tbody tr").nth(1).waitFor({ state: "detached" });
+    expect(await list.textContent()).toContain("+39 34•••••001");
+    await page.getByLabel("Stato").selectOption({ label: "Tutte le persone" });
+    await list.locator("tbody tr").nth(1).waitFor();
 
     await page.getByRole("button", { name: "Sblocca", exact: true }).click();
     const unblockDialog = await dialogShown(page, "Sbloccare questa persona?");

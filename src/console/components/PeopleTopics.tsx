@@ -48,9 +48,13 @@ export function PeopleTopics({ tenant, stats }: { tenant: string; stats: Subscri
           </tbody>
         </table>
       </div>
-      <p className="small text-secondary">
-        {t("people.topics.receivingHelp", { count: allTopics })}
-      </p>
+      {allTopics > 0 ? (
+        <p className="small text-secondary">
+          {allTopics === 1
+            ? t("people.topics.receivingHelpOne")
+            : t("people.topics.receivingHelp", { count: allTopics })}
+        </p>
+      ) : null}
     </>
   );
 }

@@ -66,7 +66,16 @@ function Counts({ tenant }: { tenant: string }) {
 }
 
 /** Finding one person by their full number (the audited lookup, exact match, masked answer). */
-function Search({ tenant, onFound }: { tenant: string; onFound: (id: number) => void }) {
+function Search({
+  tenant,
+  onSearch,
+  onFound,
+}: {
+  tenant: string;
+  /** A new search: the person shown so far is not its answer. */
+  onSearch: () => void;
+  onFound: (id: number) => void;
+}) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
   const [number, setNumber] = useState("");
@@ -93,6 +102,7 @@ function Search({ tenant, onFound }: { tenant: string; onFound: (id: number) => 
       : undefined;
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    onSearch();
     lookup.mutate();
   };
   return (
@@ -109,7 +119,11 @@ function Search({ tenant, onFound }: { tenant: string; onFound: (id: number) => 
             autoComplete="off"
             inputMode="tel"
             value={number}
-            onChange={(e) => setNumber(e.target.value)}
+            onChange={(e) => {
+              setNumber(e.target.value);
+              // The answer was about the number as it was.
+              if (lookup.error) lookup.reset();
+            }}
             error={fieldError}
           />
         </div>
@@ -320,7 +334,7 @@ export function SubscribersPage({ tenant, comune }: SectionProps) {
       {can(comune, "reports.read") ? <Counts tenant={tenant} /> : null}
       {mayReveal ? (
         <>
-          <Search tenant={tenant} onFound={open} />
+          <Search tenant={tenant} onSearch={() => setSelected(null)} onFound={open} />
           {selected !== null ? (
             <PeoplePerson
               key={selected}

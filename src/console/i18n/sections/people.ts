@@ -47,6 +47,7 @@ export const people = {
       chosen: "L'hanno scelto",
       receiving: "Lo ricevono",
       receivingHelp: "Lo ricevono anche i {count} iscritti che non hanno scelto argomenti.",
+      receivingHelpOne: "Lo riceve anche l'iscritto che non ha scelto argomenti.",
       none: "Questo Comune non ha argomenti: ogni iscritto riceve tutto.",
     },
     subscribers: {
@@ -203,6 +204,7 @@ export const people = {
       chosen: "Chose it",
       receiving: "Receive it",
       receivingHelp: "The {count} subscribers who chose no topic receive it too.",
+      receivingHelpOne: "The subscriber who chose no topic receives it too.",
       none: "This comune has no topics: every subscriber receives everything.",
     },
     subscribers: {
