@@ -78,6 +78,20 @@ async function subscribe(waId: string, first: string, last: string): Promise<voi
   expect(got[2]?.text).toContain("la tua iscrizione");
 }
 
+/** A call to the API as the person signed in on the page (their cookie and CSRF token). */
+async function asStaff<T>(page: Page, method: "GET" | "POST", path: string, body?: object) {
+  const me = (await (await page.request.get(`${c.baseUrl}/api/auth/me`)).json()) as {
+    csrfToken: string;
+  };
+  const response = await page.request.fetch(`${c.baseUrl}/api/tenants/${TENANT}${path}`, {
+    method,
+    headers: { "x-csrf-token": me.csrfToken },
+    ...(body ? { data: body } : {}),
+  });
+  expect(response.status(), `${method} ${path}: ${await response.text()}`).toBeLessThan(300);
+  return (await response.json()) as T;
+}
+
 /** A dialog open and done fading in (axe-core would judge its colours half-faded). */
 async function dialogShown(page: Page, name: string) {
   const dialog = page.getByRole("dialog", { name });
@@ -103,6 +117,33 @@ describe("the dashboard and the subscribers on the real server", () => {
     const { context, page } = await c.signedIn("sindaco@casale.example.it", {
       [TENANT]: ["owner"],
     });
+    // The office writes a broadcast and the owner approves it: it reaches both phones.
+    const office = await c.signedIn("redazione@casale.example.it", { [TENANT]: ["editor"] });
+    const { broadcast } = await asStaff<{ broadcast: { id: number } }>(
+      office.page,
+      "POST",
+      "/broadcasts",
+      {
+        title: "Biblioteca",
+        text: "Da lunedì la biblioteca comunale apre anche il sabato mattina.",
+        topics: "all",
+      },
+    );
+    await asStaff(office.page, "POST", `/broadcasts/${broadcast.id}/submit`);
+    await office.context.close();
+    await asStaff(page, "POST", `/broadcasts/${broadcast.id}/approve`, { acknowledged: [] });
+    for (const waId of [ANNA, BRUNO]) await replies(waId, 4);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { broadcast: now } = await asStaff<{ broadcast: { status: string } }>(
+        page,
+        "GET",
+        `/broadcasts/${broadcast.id}`,
+      );
+      if (now.status === "sent") break;
+      if (Date.now() > deadline) throw new Error(`broadcast still ${now.status}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     // Who reads the figures starts from the dashboard.
     await page.goto(`${c.baseUrl}/console/`);
     await page.getByRole("heading", { level: 1, name: "Riepilogo" }).waitFor();
@@ -130,9 +171,17 @@ describe("the dashboard and the subscribers on the real server", () => {
     const topics = page.getByRole("table", { name: "Iscritti attivi per argomento" });
     const culture = topics.getByRole("row", { name: /Eventi culturali/ });
     expect(await culture.getByRole("cell").allTextContents()).toEqual(["0", "2"]);
-    await page.getByText("Nessuna comunicazione inviata finora.").waitFor();
-    // This month's messages are the automatic replies the two phones received.
+    // The broadcast, delivered to both phones.
+    const recent = page.getByRole("table", { name: /Le ultime comunicazioni partite/ });
+    const row = recent.getByRole("row", { name: /Biblioteca/ });
+    await row.waitFor();
+    const cells = await row.getByRole("cell").allTextContents();
+    expect(cells[0]).toBe("inviata");
+    expect(cells).toContain("2");
+    expect(cells).toContain("100%");
+    // This month's messages: what the two phones received (replies and the broadcast).
     const sent = (await replies(ANNA, 0)).length + (await replies(BRUNO, 0)).length;
+    expect(sent).toBe(8);
     await waitForText(page, "messages-month", String(sent));
     await waitForText(page, "budget-today", "");
     await c.inspect(page, "dashboard-owner");
@@ -267,6 +316,14 @@ describe("the dashboard and the subscribers on the real server", () => {
     for (const name of ["Mostra numero", "Cancella i suoi dati", "Blocca", "Apri"]) {
       expect(await page.getByRole("button", { name, exact: true }).count(), name).toBe(0);
     }
+    // In English too.
+    await page.getByRole("button", { name: "English" }).click();
+    await page.getByRole("heading", { level: 1, name: "Subscribers" }).waitFor();
+    await page.getByRole("heading", { name: "How many" }).waitFor();
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+    await page.getByText("+1 in the last 30 days").waitFor();
+    await c.inspect(page, "dashboard-editor-en");
     // The API refuses it anyway.
     const refused = await page.request.get(`${c.baseUrl}/api/tenants/${TENANT}/subscribers`);
     expect(refused.status()).toBe(403);

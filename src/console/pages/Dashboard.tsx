@@ -28,7 +28,7 @@ function Figure({
 }) {
   return (
     <div className="col-12 col-sm-6 col-xl-3">
-      <div className="card card-bg shadow-sm h-100 rounded">
+      <div className="card card-bg no-after shadow-sm h-100 rounded">
         {/* While loading, "…" stands on each line the figure will take: nothing moves. */}
         <div className="card-body">
           <h2 className="h6 text-secondary fw-semibold mb-2">{label}</h2>

@@ -51,6 +51,7 @@ function Counts({ tenant }: { tenant: string }) {
           </div>
         ))}
       </div>
+      <p className="small text-secondary">{t("people.subscribers.erasedNote")}</p>
       {s && s.marketingStopped > 0 ? (
         <p className="small">
           {t("people.subscribers.states.marketingStopped")}: {f.count(s.marketingStopped)}

@@ -11,7 +11,7 @@ export const people = {
       changeDown: "−{count} negli ultimi 30 giorni",
       changeNone: "Nessuna variazione negli ultimi 30 giorni",
       messagesMonth: "Messaggi inviati nel mese",
-      messagesSplit: "{broadcasts} di comunicazioni, {replies} risposte automatiche",
+      messagesSplit: "{broadcasts} per le comunicazioni e {replies} risposte automatiche",
       costMonth: "Spesa stimata del mese",
       costNote: "Tariffe WhatsApp, IVA esclusa",
       budgetToday: "Persone raggiungibili ancora oggi",
@@ -62,6 +62,8 @@ export const people = {
         marketingStopped: "Hanno fermato i messaggi promozionali su WhatsApp",
         flagged: "Segnalati, da controllare",
       },
+      erasedNote:
+        "Chi ha fatto cancellare i propri dati resta contato tra le iscrizioni chiuse, ma non compare nell'elenco: di lui non resta né il numero né il nome.",
       search: "Cerca per numero",
       searchHelp:
         "Il numero completo, con il prefisso internazionale: per esempio +39 347 123 4567. La ricerca resta nel registro delle attività.",
@@ -168,7 +170,7 @@ export const people = {
       changeDown: "−{count} in the last 30 days",
       changeNone: "No change in the last 30 days",
       messagesMonth: "Messages sent this month",
-      messagesSplit: "{broadcasts} in broadcasts, {replies} automatic replies",
+      messagesSplit: "{broadcasts} for broadcasts and {replies} automatic replies",
       costMonth: "Estimated cost this month",
       costNote: "WhatsApp's rates, VAT excluded",
       budgetToday: "People still reachable today",
@@ -219,6 +221,8 @@ export const people = {
         marketingStopped: "Stopped promotional messages on WhatsApp",
         flagged: "Flagged, to review",
       },
+      erasedNote:
+        "People whose data was erased are still counted among the closed subscriptions, but are not in the list: neither their number nor their name is left.",
       search: "Find by number",
       searchHelp:
         "The full number, with the country code: for example +39 347 123 4567. The search is kept in the activity log.",
