@@ -186,7 +186,7 @@ function List({
         {t("people.subscribers.list")}
       </h2>
       <p className="small text-secondary">{t("people.subscribers.listIntro")}</p>
-      <div className="row g-3 mb-2 mt-2">
+      <div className="row gx-3 gy-4 mb-2 mt-2">
         <div className="col-12 col-md-5 col-lg-4">
           <div className="select-wrapper">
             <label htmlFor="people-status">{t("people.subscribers.filterStatus")}</label>

@@ -63,7 +63,7 @@ export const people = {
         flagged: "Segnalati, da controllare",
       },
       erasedNote:
-        "Chi ha fatto cancellare i propri dati resta contato tra le iscrizioni chiuse, ma non compare nell'elenco: di lui non resta né il numero né il nome.",
+        "Chi ha fatto cancellare i propri dati resta contato tra le iscrizioni chiuse, ma non compare nell'elenco: non ne restano né il numero né il nome.",
       search: "Cerca per numero",
       searchHelp:
         "Il numero completo, con il prefisso internazionale: per esempio +39 347 123 4567. La ricerca resta nel registro delle attività.",
