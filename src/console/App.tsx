@@ -33,7 +33,11 @@ function NotFound() {
 function Start({ me }: { me: Me }) {
   const { t } = useI18n();
   const first = me.comuni[0];
-  if (first) return <Navigate to={`/${first.tenant}/broadcasts`} replace />;
+  // Who reads the figures starts from the dashboard; the others from the broadcasts.
+  if (first) {
+    const home = first.permissions.includes("reports.read") ? "dashboard" : "broadcasts";
+    return <Navigate to={`/${first.tenant}/${home}`} replace />;
+  }
   return (
     <Layout me={me}>
       <p>{t("login.noComune")}</p>

@@ -10,6 +10,7 @@ import { instanceRoutes } from "./modules/staff/instance.routes.js";
 import { usersRoutes } from "./modules/staff/users.routes.js";
 import { settingsRoutes } from "./modules/tenants/settings.routes.js";
 import { broadcastsRoutes } from "./modules/broadcasts/broadcasts.routes.js";
+import { overviewRoutes } from "./modules/broadcasts/overview.routes.js";
 import { mediaRoutes } from "./modules/broadcasts/media.routes.js";
 import { templatesRoutes } from "./modules/broadcasts/templates.routes.js";
 import { templatePreviewRoutes } from "./modules/broadcasts/template-preview.routes.js";
@@ -167,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       whatsapp: deps.services.whatsapp,
     }),
   );
+  await app.register(overviewRoutes({ db, clock: deps.clock, tenants: deps.tenants }));
   await app.register(
     mediaRoutes({ db: deps.database.db, clock: deps.clock, tenants: deps.tenants }),
   );

@@ -2676,6 +2676,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenants/{tenant}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dashboard: the latest broadcasts' delivered and read rates, this month's messages and cost, the messaging limit left today
+         * @description Counts only. `recentBroadcasts`: the 5 that started sending last, newest first; `deliveredRate` is delivered of the deliveries meant to go (not skipped or cancelled), `readRate` read of delivered. `month`: the comune's calendar month so far (its time zone), broadcasts that started in it and automatic replies accepted in it, priced as their reports price them. `messagingLimit`: unique people the comune's numbers may still reach with templates in the rolling day (null when unlimited or not known).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant: string;
+                            timeZone: string;
+                            generatedAt: string;
+                            recentBroadcasts: {
+                                id: number;
+                                title: string;
+                                status: string;
+                                statusLabel: string;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                recipients: number;
+                                delivered: number;
+                                read: number;
+                                failed: number;
+                                deliveredRate: number | null;
+                                readRate: number | null;
+                            }[];
+                            month: {
+                                from: string;
+                                to: string;
+                                broadcasts: number;
+                                broadcastMessages: number;
+                                replies: number;
+                                messages: number;
+                                currency: string;
+                                costMicros: number;
+                                cost: {
+                                    it: string;
+                                    en: string;
+                                };
+                            };
+                            messagingLimit: {
+                                limit: number | null;
+                                spentToday: number;
+                                left: number | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenants/{tenant}/media": {
         parameters: {
             query?: never;
@@ -2923,6 +3001,81 @@ export interface paths {
                             body: string;
                             footer: string | null;
                             buttons: string[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The comune's people, newest first, numbers masked and no names
+         * @description `status` as the statistics count them (a state leaves out blocked people; `blocked` is every blocked person); `topic`: who receives it (chose it, or chose no topic). People erased (no number left) are not listed. Page with `before` = the last id shown.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "active" | "pending" | "unsubscribed" | "contact" | "blocked";
+                    topic?: string;
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscribers: {
+                                id: number;
+                                status: string;
+                                number: string | null;
+                                revealed: boolean;
+                                personal?: {
+                                    firstName: string | null;
+                                    lastName: string | null;
+                                    profileName: string | null;
+                                    userId: string | null;
+                                    topics: string[];
+                                };
+                                block: {
+                                    /** @enum {string} */
+                                    state: "none" | "pending" | "applied";
+                                    blockedAt: string | null;
+                                    appliedOnWhatsAppAt: string | null;
+                                };
+                                flag: {
+                                    flaggedAt: string;
+                                    reason: string | null;
+                                } | null;
+                                marketingStoppedAt: string | null;
+                                subscribedAt: string | null;
+                                unsubscribedAt: string | null;
+                                lastMessageAt: string | null;
+                                createdAt: string;
+                            }[];
                         };
                     };
                 };

@@ -6,9 +6,11 @@ import type { Clock } from "../../../platform/clock.js";
 import type { Kysely } from "kysely";
 import type { DB } from "../../../platform/db/schema.js";
 import { actorOf } from "../../../platform/http/access.js";
-import { tenantParams } from "../../../platform/http/params.js";
+import { localized } from "../../../platform/http/locale.js";
+import { idSchema, tenantParams } from "../../../platform/http/params.js";
 import { normaliseNumber } from "../../../platform/phone-number.js";
 import { revealQuery, subscriberParams, subscriberView } from "./admin-schemas.js";
+import { LIST_STATUSES } from "./admin.repository.js";
 import type { CitizensAdmin } from "./admin.service.js";
 import { exportCitizenData } from "../citizen-data.js";
 import { eraseCitizen } from "../erasure.js";
@@ -43,6 +45,45 @@ export function adminSubscriberRoutes(deps: {
   const tenantOf = tenantFinder(deps.tenants);
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.get(
+      "/api/tenants/:tenant/subscribers",
+      {
+        config: { permission: "subscribers.reveal" },
+        schema: {
+          tags,
+          summary: "The comune's people, newest first, numbers masked and no names",
+          description:
+            "`status` as the statistics count them (a state leaves out blocked people; `blocked` is every blocked person); `topic`: who receives it (chose it, or chose no topic). People erased (no number left) are not listed. Page with `before` = the last id shown.",
+          params: tenantParams,
+          querystring: z.object({
+            status: z
+              .enum(
+                LIST_STATUSES,
+                localized({
+                  it: `deve essere uno di: ${LIST_STATUSES.join(", ")}`,
+                  en: `must be one of: ${LIST_STATUSES.join(", ")}`,
+                }),
+              )
+              .optional(),
+            topic: z.string().max(100).optional(),
+            before: idSchema.optional(),
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+          response: { 200: z.object({ subscribers: z.array(subscriberView) }) },
+        },
+      },
+      async (request) => {
+        const { status, topic, before, limit } = request.query;
+        const subscribers = await deps.admin.list(tenantOf(request.params.tenant), {
+          ...(status ? { status } : {}),
+          ...(topic ? { topic } : {}),
+          ...(before !== undefined ? { before } : {}),
+          limit,
+        });
+        return { subscribers };
+      },
+    );
 
     r.post(
       "/api/tenants/:tenant/subscribers/lookup",

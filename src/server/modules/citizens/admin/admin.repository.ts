@@ -150,3 +150,56 @@ export async function listInboxMessages(
     senderFlaggedAt: r.senderFlaggedAt === null ? null : Number(r.senderFlaggedAt),
   }));
 }
+
+/** How the staff's list filters people: a subscription state, or blocked (across states). */
+export const LIST_STATUSES = ["active", "pending", "unsubscribed", "contact", "blocked"] as const;
+export type ListStatus = (typeof LIST_STATUSES)[number];
+
+export interface ListFilter {
+  /** As the statistics count them: a state leaves out blocked people, "blocked" is every one. */
+  status?: ListStatus;
+  /** People who receive this topic: who chose it, and who chose none (they receive all). */
+  topic?: string;
+  /** Paging: rows with a smaller id (newest first). */
+  before?: number;
+  limit: number;
+}
+
+/** `topic` as a LIKE pattern matching it quoted inside the stored JSON list, wildcards escaped. */
+const topicPattern = (topic: string) => `%${JSON.stringify(topic).replace(/[\\%_]/g, "\\$&")}%`;
+
+/**
+ * A comune's people, newest first, for the staff's list. Rows that identify nobody any more
+ * (erased: no number, no user id) are left out: they are bookkeeping, not people.
+ */
+export async function listSubscribersOf(
+  db: Db,
+  tenantId: string,
+  filter: ListFilter,
+): Promise<Subscriber[]> {
+  const { status, topic, before } = filter;
+  const rows = await db
+    .selectFrom("subscribers")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where((eb) => eb.or([eb("wa_id", "is not", null), eb("user_id", "is not", null)]))
+    .$if(status === "blocked", (q) => q.where("blocked_at", "is not", null))
+    .$if(status !== undefined && status !== "blocked", (q) =>
+      q
+        .where("status", "=", status as Exclude<ListStatus, "blocked">)
+        .where("blocked_at", "is", null),
+    )
+    .$if(topic !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb("topics", "=", "[]"),
+          sql<boolean>`topics like ${topicPattern(topic ?? "")} escape '\\'`,
+        ]),
+      ),
+    )
+    .$if(before !== undefined, (q) => q.where("id", "<", before ?? 0))
+    .orderBy("id", "desc")
+    .limit(filter.limit)
+    .execute();
+  return rows.map(toSubscriber);
+}

@@ -2,14 +2,21 @@ import type { Kysely } from "kysely";
 import type { Tenant } from "../../../config/tenants.js";
 import type { Clock } from "../../../platform/clock.js";
 import type { DB } from "../../../platform/db/schema.js";
-import { AppError, notFound } from "../../../platform/errors.js";
+import { AppError, invalid, notFound } from "../../../platform/errors.js";
 import type { Actor } from "../../../platform/http/access.js";
+import { currentLocale } from "../../../platform/http/locale.js";
 import { maskPhone, type Logger } from "../../../platform/log.js";
 import { recordAudit } from "../../audit/audit.service.js";
 import type { WhatsAppClients } from "../../whatsapp/whatsapp.service.js";
 import { findSubscriber, findSubscriberByKey, type Subscriber } from "../citizens.repository.js";
 import { subscriberKey } from "../subscriber-key.js";
-import { listFlagged, listInboxMessages, listReportMessages } from "./admin.repository.js";
+import {
+  listFlagged,
+  listInboxMessages,
+  listReportMessages,
+  listSubscribersOf,
+  type ListFilter,
+} from "./admin.repository.js";
 import { blockSubscriber, unblockSubscriber } from "./blocks.js";
 import {
   auditTarget,
@@ -119,6 +126,27 @@ export class CitizensAdmin {
   /** Lifts a block, on WhatsApp first when it reached it (blocks.ts). */
   unblock(tenant: Tenant, input: { id: number; actor: Actor }) {
     return unblockSubscriber(this.deps, tenant, input, (id) => this.subscriber(tenant, id));
+  }
+
+  /**
+   * The comune's people for the staff's list, newest first: masked numbers, no names (like the
+   * flagged list, not audited: nothing in it identifies a person without a reveal, which is).
+   */
+  async list(tenant: Tenant, filter: ListFilter): Promise<SubscriberView[]> {
+    if (filter.topic !== undefined && !tenant.topics.some((t) => t.id === filter.topic)) {
+      const known = tenant.topics.map((t) => t.id).join(", ");
+      throw invalid([
+        {
+          field: "querystring.topic",
+          problem:
+            currentLocale() === "en"
+              ? `unknown topic: ${filter.topic} (the topics are: ${known})`
+              : `argomento sconosciuto: ${filter.topic} (sono: ${known})`,
+        },
+      ]);
+    }
+    const rows = await listSubscribersOf(this.deps.db, tenant.slug, filter);
+    return rows.map((row) => presentSubscriber(row, false));
   }
 
   /** People to review, masked. */

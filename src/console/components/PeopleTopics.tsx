@@ -1,0 +1,60 @@
+import { useI18n } from "../i18n";
+import { useTenants } from "../lib/session";
+import type { SubscriberStats } from "./PeopleData";
+
+/** Active subscribers per topic: who chose it, and who receives it (they and those who chose none). */
+export function PeopleTopics({ tenant, stats }: { tenant: string; stats: SubscriberStats }) {
+  const { t } = useI18n();
+  const tenants = useTenants();
+  const info = tenants.data?.tenants.find((x) => x.slug === tenant);
+  const { byTopic, allTopics } = stats.topics;
+  if (byTopic.length === 0) return <p>{t("people.topics.none")}</p>;
+  const labelOf = (id: string, fallback: string) =>
+    info?.topics.find((x) => x.id === id)?.label ?? fallback;
+  const most = Math.max(1, ...byTopic.map((x) => x.receiving));
+  return (
+    <>
+      <div className="table-responsive">
+        <table className="table table-sm align-middle">
+          <caption className="visually-hidden">{t("people.topics.caption")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("people.topics.topic")}</th>
+              <th scope="col" className="text-end">
+                {t("people.topics.chosen")}
+              </th>
+              <th scope="col" className="text-end">
+                {t("people.topics.receiving")}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {byTopic.map((x) => (
+              <tr key={x.id}>
+                <th scope="row" className="fw-normal">
+                  {labelOf(x.id, x.label)}
+                  {/* The bar repeats the number beside it: decoration for the eye only. */}
+                  <div className="progress mt-1" style={{ height: "6px" }} aria-hidden="true">
+                    <div
+                      className="progress-bar"
+                      style={{ width: `${Math.round((x.receiving / most) * 100)}%` }}
+                    />
+                  </div>
+                </th>
+                <td className="text-end">{x.chosen}</td>
+                <td className="text-end fw-semibold">{x.receiving}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {allTopics > 0 ? (
+        <p className="small text-secondary">
+          {allTopics === 1
+            ? t("people.topics.receivingHelpOne")
+            : t("people.topics.receivingHelp", { count: allTopics })}
+        </p>
+      ) : null}
+    </>
+  );
+}

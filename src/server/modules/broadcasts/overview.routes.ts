@@ -1,0 +1,79 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { tenantFinder, type Tenant } from "../../config/tenants.js";
+import { requestLocale } from "../../platform/http/locale.js";
+import { tenantParams } from "../../platform/http/params.js";
+import type { BroadcastsDeps } from "./broadcasts.service.js";
+import { overviewOf, RECENT } from "./overview.service.js";
+
+const count = z.number().int().nonnegative();
+const share = z.number().min(0).max(1).nullable();
+const instant = z.string().nullable();
+
+const overviewOut = z.object({
+  tenant: z.string(),
+  timeZone: z.string(),
+  generatedAt: z.string(),
+  recentBroadcasts: z.array(
+    z.object({
+      id: z.number(),
+      title: z.string(),
+      status: z.string(),
+      statusLabel: z.string(),
+      startedAt: instant,
+      finishedAt: instant,
+      recipients: count,
+      delivered: count,
+      read: count,
+      failed: count,
+      deliveredRate: share,
+      readRate: share,
+    }),
+  ),
+  month: z.object({
+    from: z.string(),
+    to: z.string(),
+    broadcasts: count,
+    broadcastMessages: count,
+    replies: count,
+    messages: count,
+    currency: z.string(),
+    costMicros: count,
+    cost: z.object({ it: z.string(), en: z.string() }),
+  }),
+  messagingLimit: z.object({
+    limit: count.nullable(),
+    spentToday: count,
+    left: count.nullable(),
+  }),
+});
+
+/** The console's dashboard figures that no other route gives (overview.service.ts). */
+export function overviewRoutes(deps: BroadcastsDeps & { tenants: readonly Tenant[] }) {
+  const tenantOf = tenantFinder(deps.tenants);
+  return (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get(
+      "/api/tenants/:tenant/overview",
+      {
+        // Figures, not content or people: every role's `reports.read`, like a broadcast's report.
+        config: { permission: "reports.read" },
+        schema: {
+          tags: ["statistics"],
+          summary:
+            "The dashboard: the latest broadcasts' delivered and read rates, this month's messages and cost, the messaging limit left today",
+          description: `Counts only. \`recentBroadcasts\`: the ${RECENT} that started sending last, newest first; \`deliveredRate\` is delivered of the deliveries meant to go (not skipped or cancelled), \`readRate\` read of delivered. \`month\`: the comune's calendar month so far (its time zone), broadcasts that started in it and automatic replies accepted in it, priced as their reports price them. \`messagingLimit\`: unique people the comune's numbers may still reach with templates in the rolling day (null when unlimited or not known).`,
+          params: tenantParams,
+          response: { 200: overviewOut },
+        },
+      },
+      async (request) =>
+        overviewOf(
+          deps,
+          tenantOf(request.params.tenant),
+          requestLocale(request.headers["accept-language"]),
+        ),
+    );
+  };
+}

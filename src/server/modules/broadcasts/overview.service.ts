@@ -1,0 +1,159 @@
+import type { Tenant } from "../../config/tenants.js";
+import type { Locale } from "../../platform/http/locale.js";
+import { localDay, startOfLocalDay } from "../../platform/local-days.js";
+import { replyStats, timeZoneOf } from "../citizens/admin/admin-stats.service.js";
+import { messagingLimitPlan } from "../dispatch/dispatch.service.js";
+import { listBroadcasts, type BroadcastsDeps } from "./broadcasts.service.js";
+import { formatMoney, type Localized } from "./policy/index.js";
+import { broadcastReport, type BroadcastReport } from "./report.js";
+
+/**
+ * The figures of the console's dashboard that no other route gives in one answer: the latest
+ * broadcasts with their delivered and read rates, the messages sent this month and what they
+ * cost, and the messaging limit left today. Counts only: no phone number, no text.
+ */
+
+/** The broadcasts that have started sending (and so have deliveries to count). */
+const STARTED = ["sending", "paused", "needs_attention", "sent", "cancelled"] as const;
+const PAGE = 100;
+/** How many of the latest broadcasts the dashboard lists. */
+export const RECENT = 5;
+
+export interface RecentBroadcast {
+  id: number;
+  title: string;
+  status: string;
+  statusLabel: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Deliveries of the broadcast (one per person reached). */
+  recipients: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  /** delivered ÷ deliveries meant to go (not skipped or cancelled), 0 to 1; null for none. */
+  deliveredRate: number | null;
+  /** read ÷ delivered, 0 to 1; null while nothing is delivered (the report's). */
+  readRate: number | null;
+}
+
+export interface Overview {
+  tenant: string;
+  timeZone: string;
+  generatedAt: string;
+  recentBroadcasts: RecentBroadcast[];
+  /** The comune's calendar month so far, `from` its first day and `to` today. */
+  month: {
+    from: string;
+    to: string;
+    /** Broadcasts that started sending this month. */
+    broadcasts: number;
+    /** Their messages WhatsApp accepted. */
+    broadcastMessages: number;
+    /** Automatic replies accepted this month. */
+    replies: number;
+    messages: number;
+    currency: string;
+    /** What Meta's statuses say they cost, those not priced yet at the comune's rates. */
+    costMicros: number;
+    cost: Localized;
+  };
+  /** Meta's messaging limit: unique people reachable with templates in a rolling day. */
+  messagingLimit: {
+    /** null: unlimited or not known yet. */
+    limit: number | null;
+    spentToday: number;
+    left: number | null;
+  };
+}
+
+const rate = (part: number, whole: number) =>
+  whole === 0 ? null : Math.round((part / whole) * 1e4) / 1e4;
+
+function recentOf(report: BroadcastReport): RecentBroadcast {
+  const c = report.counts;
+  return {
+    ...report.broadcast,
+    recipients: c.total,
+    delivered: c.delivered,
+    read: c.read,
+    failed: c.failed,
+    deliveredRate: rate(c.delivered, c.total - c.skipped - c.cancelled),
+    readRate: report.readRate,
+  };
+}
+
+export async function overviewOf(
+  deps: BroadcastsDeps,
+  tenant: Tenant,
+  lang: Locale,
+): Promise<Overview> {
+  const now = deps.clock.now();
+  const zone = timeZoneOf(tenant);
+  const today = localDay(now, zone);
+  const firstDay = `${today.slice(0, 8)}01`;
+  const monthStart = startOfLocalDay(firstDay, zone);
+
+  // Every broadcast that ever started, newest first by id; a comune sends a few a week, and
+  // one scheduled long ago may start this month, so the pages are read to the end.
+  const started = [];
+  for (let before: number | undefined; ;) {
+    const page = await listBroadcasts(deps, tenant, {
+      statuses: STARTED,
+      limit: PAGE,
+      ...(before !== undefined ? { before } : {}),
+    });
+    started.push(...page.filter((b) => b.startedAt !== null));
+    if (page.length < PAGE) break;
+    before = page[page.length - 1]?.id;
+  }
+  started.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || b.id - a.id);
+  const wanted = started.filter((b, i) => i < RECENT || (b.startedAt ?? 0) >= monthStart);
+  const reports = new Map<number, BroadcastReport>();
+  for (const b of wanted) reports.set(b.id, await broadcastReport(deps, tenant, b.id, lang));
+
+  let broadcastMessages = 0;
+  let costMicros = 0;
+  let broadcasts = 0;
+  for (const b of started) {
+    const report = reports.get(b.id);
+    if (!report || (b.startedAt ?? 0) < monthStart) continue;
+    broadcasts += 1;
+    broadcastMessages += report.cost.accepted;
+    costMicros += report.cost.totalMicros;
+  }
+  const replies = await replyStats(deps.db, tenant, firstDay, today);
+  costMicros += Math.round(replies.cost * 1_000_000);
+  const plan = await messagingLimitPlan(deps.db, { tenantId: tenant.slug, recipients: 0, now });
+  const currency = tenant.pricing.currency;
+
+  return {
+    tenant: tenant.slug,
+    timeZone: zone,
+    generatedAt: new Date(now).toISOString(),
+    recentBroadcasts: started
+      .slice(0, RECENT)
+      .map((b) => reports.get(b.id))
+      .filter((r): r is BroadcastReport => r !== undefined)
+      .map(recentOf),
+    month: {
+      from: firstDay,
+      to: today,
+      broadcasts,
+      broadcastMessages,
+      replies: replies.replies,
+      messages: broadcastMessages + replies.replies,
+      currency,
+      costMicros,
+      cost: {
+        it: formatMoney(costMicros, currency, "it"),
+        en: formatMoney(costMicros, currency, "en"),
+      },
+    },
+    messagingLimit: {
+      limit: plan.limit,
+      spentToday: plan.spentToday,
+      left: plan.limit === null ? null : Math.max(0, plan.limit - plan.spentToday),
+    },
+  };
+}
