@@ -103,9 +103,9 @@ export async function overviewOf(
       limit: PAGE,
       ...(before !== undefined ? { before } : {}),
     });
-    started.push(...page.filter((b) => b.startedAt !== null));
-    if (page.length < PAGE) break;
-    before = page[page.length - 1]?.id;
+    started.push(...page.broadcasts.filter((b) => b.startedAt !== null));
+    if (page.next === null) break;
+    before = page.next;
   }
   started.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || b.id - a.id);
   const wanted = started.filter((b, i) => i < RECENT || (b.startedAt ?? 0) >= monthStart);
