@@ -139,7 +139,7 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
   });
 
   it("reads a sentence as the citizens' grammar does, with the keywords in force or unsaved ones", async () => {
-    const subscribe = await call("POST", "/settings/try-keyword", viewer, {
+    const subscribe = await call("POST", "/settings/try-keyword", technician, {
       text: "Anna, Bianchi + ATTIVA",
     });
     expect(subscribe.status).toBe(200);
@@ -152,7 +152,7 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
     });
     expect(subscribe.body.reply).toContain("conferma");
 
-    const sentence = await call("POST", "/settings/try-keyword", viewer, {
+    const sentence = await call("POST", "/settings/try-keyword", technician, {
       text: "la carta è attiva?",
     });
     expect(sentence.body).toMatchObject({
@@ -161,16 +161,16 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
     });
     expect(sentence.body.reply).toContain("messaggio automatico");
 
-    const english = await call("POST", "/settings/try-keyword", viewer, { text: "STOP" }, "en");
+    const english = await call("POST", "/settings/try-keyword", technician, { text: "STOP" }, "en");
     expect(english.body).toMatchObject({ action: "unsubscribe", reading: "Unsubscribing" });
 
-    const draft = await call("POST", "/settings/try-keyword", viewer, {
+    const draft = await call("POST", "/settings/try-keyword", technician, {
       text: "Anna Bianchi ISCRIVIMI",
       keywords: { subscribe: ["ISCRIVIMI"], unsubscribe: ["DISATTIVA"] },
     });
     expect(draft.body).toMatchObject({ action: "subscribe", firstName: "Anna" });
 
-    const badDraft = await call("POST", "/settings/try-keyword", viewer, {
+    const badDraft = await call("POST", "/settings/try-keyword", technician, {
       text: "ciao",
       keywords: { subscribe: [], unsubscribe: ["DISATTIVA"] },
     });
@@ -349,6 +349,9 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
     }
     expect((await call("GET", "/settings", editor)).status).toBe(403);
     expect((await call("GET", "/settings", viewer)).status).toBe(403);
+    expect((await call("POST", "/settings/try-keyword", viewer, { text: "STOP" })).status).toBe(
+      403,
+    );
     // The owner holds every permission of the comune.
     expect((await call("GET", "/settings", owner)).status).toBe(200);
   });
