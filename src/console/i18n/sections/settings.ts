@@ -113,7 +113,8 @@ export const settings = {
         sat: "Sabato",
         sun: "Domenica",
       },
-      dayHelp: "Fasce orarie separate da una virgola, per esempio 09:00-13:00, 14:30-17:00. Vuoto: chiuso.",
+      dayHelp:
+        "Fasce orarie separate da una virgola, per esempio 09:00-13:00, 14:30-17:00. Vuoto: chiuso.",
       descriptionIt: "Come si leggono gli orari, in italiano",
       descriptionEn: "Come si leggono gli orari, in inglese (facoltativo)",
       descriptionHelp:
@@ -135,7 +136,8 @@ export const settings = {
     topics: {
       legend: "Argomento {n}",
       id: "Codice",
-      idHelp: "Lettere minuscole, cifre e trattini, per esempio protezione-civile. Non cambiarlo per un argomento già scelto dai cittadini.",
+      idHelp:
+        "Lettere minuscole, cifre e trattini, per esempio protezione-civile. Non cambiarlo per un argomento già scelto dai cittadini.",
       labelIt: "Nome in italiano",
       labelEn: "Nome in inglese (facoltativo)",
       add: "Aggiungi un argomento",
@@ -144,9 +146,11 @@ export const settings = {
     },
     contentWords: {
       administrators: "Nomi del sindaco e dei consiglieri",
-      administratorsHelp: "Segnalati in una comunicazione durante un periodo elettorale. Uno per riga.",
+      administratorsHelp:
+        "Segnalati in una comunicazione durante un periodo elettorale. Uno per riga.",
       allowedLinkDomains: "Siti a cui i collegamenti possono puntare senza avviso",
-      allowedLinkDomainsHelp: "Uno per riga, per esempio comune.esempio.it (vale anche per i sottodomini).",
+      allowedLinkDomainsHelp:
+        "Uno per riga, per esempio comune.esempio.it (vale anche per i sottodomini).",
       lists: "Elenchi di parole",
       listsHelp:
         "Ogni elenco ha già le sue parole predefinite: qui ne aggiungi o ne togli. Un asterisco finale vale per ogni finale (candidat* vale per candidato, candidata…).",
@@ -353,7 +357,8 @@ export const settings = {
         sat: "Saturday",
         sun: "Sunday",
       },
-      dayHelp: "Time ranges separated by a comma, for example 09:00-13:00, 14:30-17:00. Empty: closed.",
+      dayHelp:
+        "Time ranges separated by a comma, for example 09:00-13:00, 14:30-17:00. Empty: closed.",
       descriptionIt: "How the hours read, in Italian",
       descriptionEn: "How the hours read, in English (optional)",
       descriptionHelp:
@@ -375,7 +380,8 @@ export const settings = {
     topics: {
       legend: "Topic {n}",
       id: "Code",
-      idHelp: "Lower-case letters, digits and dashes, for example civil-protection. Do not change it for a topic citizens already chose.",
+      idHelp:
+        "Lower-case letters, digits and dashes, for example civil-protection. Do not change it for a topic citizens already chose.",
       labelIt: "Name in Italian",
       labelEn: "Name in English (optional)",
       add: "Add a topic",
