@@ -39,10 +39,51 @@ export function SettingsHistory({
       <h2 id="history-title" className="h4">
         {t("settings.history.title")}
       </h2>
-      {versions.length === 0 ? (
-        <p>{t("settings.history.none")}</p>
-      ) : (
-        <div className="table-responsive">
+      {versions.length === 0 ? <p>{t("settings.history.none")}</p> : null}
+      {/* On a phone, one block per version instead of a table six columns wide. */}
+      {versions.length ? (
+        <ol className="list-unstyled d-md-none" aria-label={t("settings.history.caption")}>
+          {versions.map((v) => (
+            <li key={v.version} className="border-bottom py-3">
+              <p className="fw-semibold mb-1">
+                {t("settings.history.version")} {v.version}
+                {v.version === inForce ? (
+                  <Badge color="success" className="ms-2">
+                    {t("settings.history.inForce")}
+                  </Badge>
+                ) : null}
+              </p>
+              <p className="small mb-1">
+                {date(v.savedAt)} · {who(v)}
+              </p>
+              <p className="mb-1">{v.note}</p>
+              {v.restoredFrom !== null ? (
+                <p className="small text-secondary mb-1">
+                  {t("settings.history.restoredFrom", { version: v.restoredFrom })}
+                </p>
+              ) : null}
+              <p className="small mb-2">
+                {t("settings.history.changed")}:{" "}
+                {v.changed.map((s) => t(`settings.sections.${s}`)).join(", ")}
+              </p>
+              {mayRestore && v.version !== inForce ? (
+                <Button
+                  color="primary"
+                  outline
+                  size="sm"
+                  disabled={busy}
+                  aria-label={t("settings.history.restoreLabel", { version: v.version })}
+                  onClick={() => setAsked(v.version)}
+                >
+                  {t("settings.history.restore")}
+                </Button>
+              ) : null}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {versions.length === 0 ? null : (
+        <div className="table-responsive d-none d-md-block">
           <table className="table align-middle">
             <caption className="caption-top">{t("settings.history.caption")}</caption>
             <thead>

@@ -64,9 +64,9 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
                 <thead>
                   <tr>
                     <th scope="col">{t("settings.templates.kind")}</th>
+                    <th scope="col">{t("settings.templates.status")}</th>
                     <th scope="col">{t("settings.templates.name")}</th>
                     <th scope="col">{t("settings.templates.language")}</th>
-                    <th scope="col">{t("settings.templates.status")}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -76,14 +76,14 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
                         {t(`settings.templates.kinds.${c.kind}`)}
                       </th>
                       <td>
-                        <code>{c.name}</code>
-                      </td>
-                      <td>{c.language}</td>
-                      <td>
                         <Badge color={STATUS_COLORS[c.status] ?? "danger"}>
                           {statusText(c.status)}
                         </Badge>
                       </td>
+                      <td>
+                        <code>{c.name}</code>
+                      </td>
+                      <td>{c.language}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -46,7 +46,7 @@ export function SettingsTry({ tenant, keywords }: { tenant: string; keywords: un
           <h2 id="try-title" className="h4">
             {t("settings.try.title")}
           </h2>
-          <p>{t("settings.try.intro")}</p>
+          <p className="mb-4">{t("settings.try.intro")}</p>
           <form onSubmit={submit} noValidate className="row g-2 align-items-start">
             <div className="col-12 col-md-8">
               <TextField

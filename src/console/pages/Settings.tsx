@@ -216,7 +216,7 @@ function SettingsForm({
                 className={`accordion-collapse collapse${open.has(s) ? " show" : ""}`}
               >
                 <div className="accordion-body">
-                  <p className="text-secondary">{t(`settings.sectionHelp.${s}`)}</p>
+                  <p className="text-secondary mb-4">{t(`settings.sectionHelp.${s}`)}</p>
                   <fieldset disabled={!mayWrite}>
                     <legend className="visually-hidden">{t(`settings.sections.${s}`)}</legend>
                     {bodies[s]}
@@ -438,12 +438,14 @@ function serviceHoursBody({ t, draft, edit, problems }: Ctx) {
       </div>
       {h.on ? (
         <>
+          <p id="settings-day-help" className="small">
+            {t("settings.serviceHours.dayHelp")}
+          </p>
           <div className="row">
             {DAYS.map((day) => (
               <div key={day} className="col-12 col-md-6 col-xl-4">
                 <TextField
                   label={t(`settings.serviceHours.days.${day}`)}
-                  help={t("settings.serviceHours.dayHelp")}
                   value={h.weekly[day]}
                   error={problems.at(`serviceHours.weekly.${day}`, range)}
                   onChange={(e) => set((x) => void (x.weekly[day] = e.target.value))}
@@ -490,20 +492,24 @@ function serviceHoursBody({ t, draft, edit, problems }: Ctx) {
 
 function closedDaysBody({ t, draft, edit, problems }: Ctx) {
   return (
-    <TextField
-      label={t("settings.closedDays.patronDay")}
-      help={t("settings.closedDays.patronDayHelp")}
-      value={draft.closedDays.patronDay}
-      maxLength={5}
-      inputMode="numeric"
-      error={problems.at("closedDays.patronDay")}
-      onChange={(e) =>
-        edit((d) => {
-          d.closedDays.patronDay = e.target.value;
-          return d;
-        })
-      }
-    />
+    <div className="row">
+      <div className="col-12 col-md-6">
+        <TextField
+          label={t("settings.closedDays.patronDay")}
+          help={t("settings.closedDays.patronDayHelp")}
+          value={draft.closedDays.patronDay}
+          maxLength={5}
+          inputMode="numeric"
+          error={problems.at("closedDays.patronDay")}
+          onChange={(e) =>
+            edit((d) => {
+              d.closedDays.patronDay = e.target.value;
+              return d;
+            })
+          }
+        />
+      </div>
+    </div>
   );
 }
 
