@@ -81,6 +81,9 @@ describe("the settings page", () => {
     await expect
       .poll(() => problemOf(page, "Martedì"))
       .toBe("Fascia 1: deve essere un orario come 09:00-13:00 (ore da 00 a 23, minuti da 00 a 59)");
+    // The focus went to the field at fault.
+    const tuesday = await page.getByLabel("Martedì", { exact: true }).getAttribute("id");
+    expect(await page.evaluate<string>("document.activeElement.id")).toBe(tuesday);
     await c.inspect(page, "settings-invalid");
 
     await page.getByLabel("Martedì", { exact: true }).fill("09:00-13:00");
@@ -130,7 +133,7 @@ describe("the settings page", () => {
     await page.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
     await c.inspect(page, "settings-en");
     await context.close();
-  });
+  }, 240_000);
 
   it("is not open to a viewer", async () => {
     const { page, context } = await c.signedIn("consultazione@casale.example.it", {

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Accordion, AccordionItem, Alert, Badge, Button } from "design-react-kit";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { api, ApiError, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -91,6 +91,13 @@ function SettingsForm({
   const [open, setOpen] = useState<Set<Section>>(new Set());
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  // A refused save: the first field at fault gets the focus (its section was opened for it).
+  useEffect(() => {
+    if (error instanceof ApiError && error.details.length) {
+      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    }
+  }, [error]);
   const edit = (change: (d: Draft) => Draft) => {
     setDraft((d) => change(structuredClone(d)));
     setNotice("");
@@ -182,7 +189,7 @@ function SettingsForm({
   return (
     <>
       <SettingsTry tenant={tenant} keywords={fromDraft(draft).keywords} />
-      <form onSubmit={save} noValidate aria-labelledby="settings-form-title">
+      <form ref={formRef} onSubmit={save} noValidate aria-labelledby="settings-form-title">
         <h2 id="settings-form-title" className="visually-hidden">
           {t("settings.title")}
         </h2>
