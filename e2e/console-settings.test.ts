@@ -31,6 +31,12 @@ async function openSection(page: Page, name: string) {
   await expect.poll(() => header.getAttribute("aria-expanded")).toBe("true");
 }
 
+async function closeSection(page: Page, name: string) {
+  const header = page.getByRole("button", { name: new RegExp(`^${name}`) });
+  if ((await header.getAttribute("aria-expanded")) === "true") await header.click();
+  await expect.poll(() => header.getAttribute("aria-expanded")).toBe("false");
+}
+
 /** The problem shown under a field, read through the field's own aria-describedby. */
 async function problemOf(page: Page, label: string): Promise<string> {
   const field = page.getByLabel(label, { exact: true });
@@ -127,6 +133,23 @@ describe("the settings page", () => {
       "Ultima verifica con WhatsApp",
     );
     await c.inspect(page, "settings-templates");
+
+    // The other sections, open, for axe-core and the screenshots (texts and hours closed).
+    await closeSection(page, "Testi per i cittadini");
+    await closeSection(page, "Orari del servizio");
+    for (const name of [
+      "Parole chiave",
+      "Periodi elettorali",
+      "Argomenti",
+      "Parole controllate nelle comunicazioni",
+      "Prezzi dei messaggi",
+    ]) {
+      await openSection(page, name);
+    }
+    await page.getByRole("button", { name: "Aggiungi un periodo" }).click();
+    await page.getByLabel("Nome", { exact: true }).fill("Elezioni comunali 2027");
+    expect(await page.getByLabel("Parole per iscriversi").inputValue()).toBe("ATTIVA");
+    await c.inspect(page, "settings-sections");
 
     // English, for the record.
     await page.getByRole("button", { name: "English" }).click();
