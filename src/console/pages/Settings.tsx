@@ -366,7 +366,7 @@ function keywordsBody({ t, draft, edit, problems }: Ctx, form: string) {
   );
   return (
     <>
-      <p className="small">
+      <p className="small mb-4">
         {t("settings.keywords.form", {
           form: t(
             form === "phrase"
@@ -585,6 +585,7 @@ function electionPeriodsBody({ t, draft, edit, problems, disabled }: Ctx) {
 function topicsBody({ t, draft, edit, problems, disabled }: Ctx) {
   return (
     <>
+      <p className="small">{t("settings.topics.idHelp")}</p>
       {draft.topics.length === 0 ? <p>{t("settings.topics.none")}</p> : null}
       {draft.topics.map((topic, i) => (
         <fieldset key={i} className="border rounded p-3 mb-3">
@@ -595,7 +596,6 @@ function topicsBody({ t, draft, edit, problems, disabled }: Ctx) {
             <div className="col-12 col-md-4">
               <TextField
                 label={t("settings.topics.id")}
-                help={t("settings.topics.idHelp")}
                 value={topic.id}
                 error={problems.at(`topics.${i}.id`)}
                 onChange={(e) =>
