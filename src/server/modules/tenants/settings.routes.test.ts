@@ -447,4 +447,24 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
     expect(facts.subscribeKeywords).toEqual(["ISCRIVIMI"]);
     expect(facts.serviceHours).toBe("ogni giorno dalle 3 alle 3 e un minuto");
   });
+
+  it("numbers two saves made at the same moment one after the other", async () => {
+    const prices = { currency: "EUR", marketing: 0.07, utility: 0.03, authentication: 0.03 };
+    const [a, b] = await Promise.all([
+      call("PUT", "/settings", technician, {
+        note: "Prezzi",
+        sections: { pricing: { ...prices, service: 0.03 } },
+      }),
+      call("PUT", "/settings", owner, {
+        note: "Patrono",
+        sections: { closedDays: { patronDay: "06-24" } },
+      }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.body.version, b.body.version].sort()).toEqual([4, 5]);
+    const now = (await settings()).editable;
+    expect(now.version).toBe(5);
+    // Each kept what the other saved: the later one was made over the earlier.
+    expect(now.sources).toMatchObject({ pricing: "saved", closedDays: "saved" });
+  });
 });
