@@ -467,4 +467,21 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
     // Each kept what the other saved: the later one was made over the earlier.
     expect(now.sources).toMatchObject({ pricing: "saved", closedDays: "saved" });
   });
+
+  it("puts a word added to a content list in the broadcasts' check at once", async () => {
+    const words = (await settings()).editable.sections.contentWords as Record<string, unknown>;
+    const saved = await call("PUT", "/settings", technician, {
+      note: "La sagra è pubblicità",
+      sections: { contentWords: { ...words, wordLists: { commercial: { add: ["sagra"] } } } },
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const draft = await call("POST", "/broadcasts", editor, {
+      title: "Sagra",
+      text: "Domenica in piazza la sagra del paese.",
+    });
+    const warnings = (draft.body.check as { warnings: { rule: string; term: string }[] }).warnings;
+    expect(warnings).toContainEqual(
+      expect.objectContaining({ rule: "content.commercial", term: "sagra" }),
+    );
+  });
 });
