@@ -294,7 +294,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The comune's settings */
+        /** The comune's settings, where each comes from, and the versions saved */
         get: {
             parameters: {
                 query?: never;
@@ -321,8 +321,229 @@ export interface paths {
                             ratePerSecond: number;
                             messagingLimitTier: string | null;
                             defaultLocale: string;
+                            keywordForm: string;
                             /** @enum {string} */
                             twoFactor: "required" | "off";
+                            editable: {
+                                version: number;
+                                sections: {
+                                    /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                    texts: unknown;
+                                    /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                    keywords: unknown;
+                                    /** @description serviceHours: timeZone, weekly, description; null for none */
+                                    serviceHours: unknown;
+                                    /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                    closedDays: unknown;
+                                    /** @description electionPeriods: [{ name, from, to }] */
+                                    electionPeriods: unknown;
+                                    /** @description topics: [{ id, label: { it, en } }] */
+                                    topics: unknown;
+                                    /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                    contentWords: unknown;
+                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    pricing: unknown;
+                                };
+                                fileSections: {
+                                    /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                    texts: unknown;
+                                    /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                    keywords: unknown;
+                                    /** @description serviceHours: timeZone, weekly, description; null for none */
+                                    serviceHours: unknown;
+                                    /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                    closedDays: unknown;
+                                    /** @description electionPeriods: [{ name, from, to }] */
+                                    electionPeriods: unknown;
+                                    /** @description topics: [{ id, label: { it, en } }] */
+                                    topics: unknown;
+                                    /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                    contentWords: unknown;
+                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    pricing: unknown;
+                                };
+                                sources: {
+                                    [key: string]: "file" | "saved";
+                                };
+                                versions: {
+                                    version: number;
+                                    savedAt: string;
+                                    savedBy: {
+                                        type: string;
+                                        name: string | null;
+                                    };
+                                    note: string;
+                                    changed: ("texts" | "keywords" | "serviceHours" | "closedDays" | "electionPeriods" | "topics" | "contentWords" | "pricing")[];
+                                    restoredFrom: number | null;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Save sections of the comune's settings over its file: a new version, validated and audited, in force at once */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note: string;
+                        baseVersion?: number;
+                        sections: {
+                            /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                            texts?: unknown;
+                            /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                            keywords?: unknown;
+                            /** @description serviceHours: timeZone, weekly, description; null for none */
+                            serviceHours?: unknown;
+                            /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                            closedDays?: unknown;
+                            /** @description electionPeriods: [{ name, from, to }] */
+                            electionPeriods?: unknown;
+                            /** @description topics: [{ id, label: { it, en } }] */
+                            topics?: unknown;
+                            /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                            contentWords?: unknown;
+                            /** @description pricing: currency, marketing, utility, authentication, service */
+                            pricing?: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            settings: {
+                                tenant: string;
+                                name: string;
+                                serviceName: string;
+                                displayNumber: string;
+                                phoneNumberId: string;
+                                ratePerSecond: number;
+                                messagingLimitTier: string | null;
+                                defaultLocale: string;
+                                keywordForm: string;
+                                /** @enum {string} */
+                                twoFactor: "required" | "off";
+                                editable: {
+                                    version: number;
+                                    sections: {
+                                        /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                        texts: unknown;
+                                        /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                        keywords: unknown;
+                                        /** @description serviceHours: timeZone, weekly, description; null for none */
+                                        serviceHours: unknown;
+                                        /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                        closedDays: unknown;
+                                        /** @description electionPeriods: [{ name, from, to }] */
+                                        electionPeriods: unknown;
+                                        /** @description topics: [{ id, label: { it, en } }] */
+                                        topics: unknown;
+                                        /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                        contentWords: unknown;
+                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        pricing: unknown;
+                                    };
+                                    fileSections: {
+                                        /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                        texts: unknown;
+                                        /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                        keywords: unknown;
+                                        /** @description serviceHours: timeZone, weekly, description; null for none */
+                                        serviceHours: unknown;
+                                        /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                        closedDays: unknown;
+                                        /** @description electionPeriods: [{ name, from, to }] */
+                                        electionPeriods: unknown;
+                                        /** @description topics: [{ id, label: { it, en } }] */
+                                        topics: unknown;
+                                        /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                        contentWords: unknown;
+                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        pricing: unknown;
+                                    };
+                                    sources: {
+                                        [key: string]: "file" | "saved";
+                                    };
+                                    versions: {
+                                        version: number;
+                                        savedAt: string;
+                                        savedBy: {
+                                            type: string;
+                                            name: string | null;
+                                        };
+                                        note: string;
+                                        changed: ("texts" | "keywords" | "serviceHours" | "closedDays" | "electionPeriods" | "topics" | "contentWords" | "pricing")[];
+                                        restoredFrom: number | null;
+                                    }[];
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/settings/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved version: the sections it held over the file */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            savedAt: string;
+                            savedBy: {
+                                type: string;
+                                name: string | null;
+                            };
+                            note: string;
+                            changed: ("texts" | "keywords" | "serviceHours" | "closedDays" | "electionPeriods" | "topics" | "contentWords" | "pricing")[];
+                            restoredFrom: number | null;
+                            sections: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -330,6 +551,175 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/settings/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put an earlier version back in force (as a new version with its content; 0 is the file alone) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            settings: {
+                                tenant: string;
+                                name: string;
+                                serviceName: string;
+                                displayNumber: string;
+                                phoneNumberId: string;
+                                ratePerSecond: number;
+                                messagingLimitTier: string | null;
+                                defaultLocale: string;
+                                keywordForm: string;
+                                /** @enum {string} */
+                                twoFactor: "required" | "off";
+                                editable: {
+                                    version: number;
+                                    sections: {
+                                        /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                        texts: unknown;
+                                        /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                        keywords: unknown;
+                                        /** @description serviceHours: timeZone, weekly, description; null for none */
+                                        serviceHours: unknown;
+                                        /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                        closedDays: unknown;
+                                        /** @description electionPeriods: [{ name, from, to }] */
+                                        electionPeriods: unknown;
+                                        /** @description topics: [{ id, label: { it, en } }] */
+                                        topics: unknown;
+                                        /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                        contentWords: unknown;
+                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        pricing: unknown;
+                                    };
+                                    fileSections: {
+                                        /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                        texts: unknown;
+                                        /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                        keywords: unknown;
+                                        /** @description serviceHours: timeZone, weekly, description; null for none */
+                                        serviceHours: unknown;
+                                        /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                        closedDays: unknown;
+                                        /** @description electionPeriods: [{ name, from, to }] */
+                                        electionPeriods: unknown;
+                                        /** @description topics: [{ id, label: { it, en } }] */
+                                        topics: unknown;
+                                        /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                        contentWords: unknown;
+                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        pricing: unknown;
+                                    };
+                                    sources: {
+                                        [key: string]: "file" | "saved";
+                                    };
+                                    versions: {
+                                        version: number;
+                                        savedAt: string;
+                                        savedBy: {
+                                            type: string;
+                                            name: string | null;
+                                        };
+                                        note: string;
+                                        changed: ("texts" | "keywords" | "serviceHours" | "closedDays" | "electionPeriods" | "topics" | "contentWords" | "pricing")[];
+                                        restoredFrom: number | null;
+                                    }[];
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/settings/try-keyword": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What the citizens' grammar reads in a message, with the keywords in force or the ones given (not saved) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        text: string;
+                        /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                        keywords?: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            action: "subscribe" | "unsubscribe" | "command" | "other";
+                            /** @enum {string} */
+                            command?: "help" | "topics" | "data" | "erase";
+                            firstName?: string;
+                            lastName?: string;
+                            keyword?: string;
+                            reading: string;
+                            reply: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -377,8 +767,62 @@ export interface paths {
                             ratePerSecond: number;
                             messagingLimitTier: string | null;
                             defaultLocale: string;
+                            keywordForm: string;
                             /** @enum {string} */
                             twoFactor: "required" | "off";
+                            editable: {
+                                version: number;
+                                sections: {
+                                    /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                    texts: unknown;
+                                    /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                    keywords: unknown;
+                                    /** @description serviceHours: timeZone, weekly, description; null for none */
+                                    serviceHours: unknown;
+                                    /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                    closedDays: unknown;
+                                    /** @description electionPeriods: [{ name, from, to }] */
+                                    electionPeriods: unknown;
+                                    /** @description topics: [{ id, label: { it, en } }] */
+                                    topics: unknown;
+                                    /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                    contentWords: unknown;
+                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    pricing: unknown;
+                                };
+                                fileSections: {
+                                    /** @description texts: the replies citizens read, `it` and optional `en` (the file's `texts`) */
+                                    texts: unknown;
+                                    /** @description keywords: subscribe, unsubscribe, extraOptOut, commonSynonyms, commands (the file's `keywords` but its `form`) */
+                                    keywords: unknown;
+                                    /** @description serviceHours: timeZone, weekly, description; null for none */
+                                    serviceHours: unknown;
+                                    /** @description closedDays: { patronDay: MM-DD or null } (the public holidays always count) */
+                                    closedDays: unknown;
+                                    /** @description electionPeriods: [{ name, from, to }] */
+                                    electionPeriods: unknown;
+                                    /** @description topics: [{ id, label: { it, en } }] */
+                                    topics: unknown;
+                                    /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
+                                    contentWords: unknown;
+                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    pricing: unknown;
+                                };
+                                sources: {
+                                    [key: string]: "file" | "saved";
+                                };
+                                versions: {
+                                    version: number;
+                                    savedAt: string;
+                                    savedBy: {
+                                        type: string;
+                                        name: string | null;
+                                    };
+                                    note: string;
+                                    changed: ("texts" | "keywords" | "serviceHours" | "closedDays" | "electionPeriods" | "topics" | "contentWords" | "pricing")[];
+                                    restoredFrom: number | null;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -2901,6 +3345,122 @@ export interface paths {
         trace?: never;
     };
     "/api/tenants/{tenant}/templates/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List the comune's templates on WhatsApp again now, and keep what it says */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            templates: {
+                                name: string;
+                                language: string;
+                                category: string;
+                                status: string;
+                                reason: string | null;
+                                syncedAt: string;
+                                kinds: ("text" | "image" | "video" | "document" | "alert" | "alertImage" | "alertVideo" | "alertDocument")[];
+                                components: unknown[];
+                            }[];
+                            configured: {
+                                /** @enum {string} */
+                                kind: "text" | "image" | "video" | "document" | "alert" | "alertImage" | "alertVideo" | "alertDocument";
+                                name: string;
+                                language: string;
+                                status: string;
+                                usable: boolean;
+                            }[];
+                            syncedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/settings/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The comune's WhatsApp templates as last synced, and the one its file names for each kind of broadcast */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            templates: {
+                                name: string;
+                                language: string;
+                                category: string;
+                                status: string;
+                                reason: string | null;
+                                syncedAt: string;
+                                kinds: ("text" | "image" | "video" | "document" | "alert" | "alertImage" | "alertVideo" | "alertDocument")[];
+                                components: unknown[];
+                            }[];
+                            configured: {
+                                /** @enum {string} */
+                                kind: "text" | "image" | "video" | "document" | "alert" | "alertImage" | "alertVideo" | "alertDocument";
+                                name: string;
+                                language: string;
+                                status: string;
+                                usable: boolean;
+                            }[];
+                            syncedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant}/settings/templates/sync": {
         parameters: {
             query?: never;
             header?: never;

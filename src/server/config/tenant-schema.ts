@@ -32,6 +32,22 @@ export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 
+/** The rules of the broadcasts' content check that have a word list. */
+export const WORD_RULES = [
+  "propaganda",
+  "party",
+  "profanity",
+  "commercial",
+  "event-promotion",
+] as const;
+export type WordRule = (typeof WORD_RULES)[number];
+
+/** A word list as the comune edits it: words added to the default list, words taken out. */
+const wordListEdit = z.strictObject({
+  add: z.array(nonEmpty).default([]),
+  remove: z.array(nonEmpty).default([]),
+});
+
 /** A keyword or command word as the grammar reads it: it needs a letter or digit to match. */
 const keywordPhrase = nonEmpty.refine(
   (s) => keywordWords(s).length > 0,
@@ -397,6 +413,18 @@ export const tenantFileSchema = z.strictObject({
       administrators: z.array(nonEmpty).default([]),
       /** Where links in a broadcast may point without a warning (subdomains included). */
       allowedLinkDomains: z.array(nonEmpty).default([]),
+      /**
+       * The content check's word lists (broadcasts/policy/content-words.ts), each rule's default
+       * list with the comune's own words added and some removed.
+       */
+      wordLists: z
+        .strictObject(
+          Object.fromEntries(WORD_RULES.map((rule) => [rule, wordListEdit.optional()])) as Record<
+            WordRule,
+            z.ZodOptional<typeof wordListEdit>
+          >,
+        )
+        .prefault({}),
       /**
        * The comune's WhatsApp templates by kind: outside a person's 24-hour window WhatsApp
        * delivers only an approved template. Each takes the broadcast's text as its one body

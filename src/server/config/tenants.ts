@@ -66,7 +66,9 @@ export async function loadTenants(env: Env): Promise<{ tenants: Tenant[]; mode: 
         );
       }
     }
-    return Object.freeze({ ...data, file, secrets });
+    // Not frozen: the settings saved from the console replace some sections of this object in
+    // place (modules/tenants/settings.service.ts), so every part holding it reads them at once.
+    return { ...data, file, secrets };
   });
   if (secretProblems.length) throw new ConfigError("Missing secrets:", secretProblems);
   return { tenants, mode };

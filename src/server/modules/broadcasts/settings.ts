@@ -23,7 +23,7 @@ export function policySettingsOf(tenant: Tenant): PolicySettings {
       : {}),
     ...(b.patronDay !== undefined ? { patronDay: b.patronDay } : {}),
     electionPeriods: b.electionPeriods,
-    content: { people: b.administrators, allowedDomains: b.allowedLinkDomains },
+    content: { people: b.administrators, allowedDomains: b.allowedLinkDomains, lists: b.wordLists },
     priceLists: [{ validFrom: "1970-01-01", ...tenant.pricing }],
     freeFormInWindow: b.freeFormInWindow,
     regulation: tenant.documents.regulation.title,

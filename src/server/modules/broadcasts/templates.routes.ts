@@ -82,53 +82,63 @@ export function templatesRoutes(
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.get(
-      "/api/tenants/:tenant/templates",
-      {
-        config: { permission: "broadcasts.read" },
-        schema: {
-          tags: ["broadcasts"],
-          summary:
-            "The comune's WhatsApp templates as last synced, and the one its file names for each kind of broadcast",
-          params: tenantParams,
-          response: { 200: answerSchema },
-        },
-      },
-      async (request) => {
-        const tenant = tenantOf(request.params.tenant);
-        return answerOf(tenant, await storedTemplatesOf(deps.db, tenant.slug));
-      },
-    );
-
-    r.post(
-      "/api/tenants/:tenant/templates/sync",
-      {
-        config: { permission: "broadcasts.write" },
-        schema: {
-          tags: ["broadcasts"],
-          summary: "List the comune's templates on WhatsApp again now, and keep what it says",
-          params: tenantParams,
-          response: { 200: answerSchema },
-        },
-      },
-      async (request) => {
-        const tenant = tenantOf(request.params.tenant);
-        const synced = await syncTemplatesOf(deps, tenant, () =>
-          deps.whatsapp.forTenant(tenant.slug).listTemplates(),
+    const list = async (request: { params: { tenant: string } }) => {
+      const tenant = tenantOf(request.params.tenant);
+      return answerOf(tenant, await storedTemplatesOf(deps.db, tenant.slug));
+    };
+    const sync = async (request: { params: { tenant: string } }) => {
+      const tenant = tenantOf(request.params.tenant);
+      const synced = await syncTemplatesOf(deps, tenant, () =>
+        deps.whatsapp.forTenant(tenant.slug).listTemplates(),
+      );
+      if (!synced.ok) {
+        throw new AppError(
+          503,
+          "WHATSAPP_UNAVAILABLE",
+          "WhatsApp non ha elencato i modelli del Comune: riprova tra qualche minuto. Restano quelli dell'ultima verifica",
+          undefined,
+          {
+            en: "WhatsApp did not list the comune's templates: try again in a few minutes. The last ones listed stay",
+          },
         );
-        if (!synced.ok) {
-          throw new AppError(
-            503,
-            "WHATSAPP_UNAVAILABLE",
-            "WhatsApp non ha elencato i modelli del Comune: riprova tra qualche minuto. Restano quelli dell'ultima verifica",
-            undefined,
-            {
-              en: "WhatsApp did not list the comune's templates: try again in a few minutes. The last ones listed stay",
-            },
-          );
-        }
-        return answerOf(tenant, await storedTemplatesOf(deps.db, tenant.slug));
-      },
-    );
+      }
+      return answerOf(tenant, await storedTemplatesOf(deps.db, tenant.slug));
+    };
+
+    // The same two answers for the office (the broadcasts' permissions) and, on the settings
+    // page, for the technician, who looks after the templates but not the broadcasts.
+    for (const [base, read, write] of [
+      ["/api/tenants/:tenant/templates", "broadcasts.read", "broadcasts.write"],
+      ["/api/tenants/:tenant/settings/templates", "settings.read", "settings.write"],
+    ] as const) {
+      r.get(
+        base,
+        {
+          config: { permission: read },
+          schema: {
+            tags: ["broadcasts"],
+            summary:
+              "The comune's WhatsApp templates as last synced, and the one its file names for each kind of broadcast",
+            params: tenantParams,
+            response: { 200: answerSchema },
+          },
+        },
+        list,
+      );
+
+      r.post(
+        `${base}/sync`,
+        {
+          config: { permission: write },
+          schema: {
+            tags: ["broadcasts"],
+            summary: "List the comune's templates on WhatsApp again now, and keep what it says",
+            params: tenantParams,
+            response: { 200: answerSchema },
+          },
+        },
+        sync,
+      );
+    }
   };
 }

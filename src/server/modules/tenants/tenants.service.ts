@@ -7,6 +7,7 @@ import { ConfigError } from "../../platform/errors.js";
 import type { Actor } from "../../platform/http/access.js";
 import { maskPhone, type Logger } from "../../platform/log.js";
 import { recordAudit } from "../audit/audit.service.js";
+import { applySavedSettings } from "./settings.service.js";
 import {
   findSenderNumberOwner,
   findTwoFactorSetting,
@@ -17,9 +18,10 @@ import {
 } from "./tenants.repository.js";
 
 /**
- * The tenant files are the source of truth for a comune's settings; the database keeps the
- * rows that its data hangs from. At start each comune and its number are written (or updated);
- * a comune whose file was removed keeps its data and is reported, never deleted.
+ * The tenant files are the source of a comune's settings; the database keeps the rows that its
+ * data hangs from, and the sections staff saved from the console over the file. At start each
+ * comune and its number are written (or updated), then its saved settings applied; a comune
+ * whose file was removed keeps its data and is reported, never deleted.
  */
 export async function syncTenants(
   db: Kysely<DB>,
@@ -73,6 +75,8 @@ export async function syncTenants(
       );
     }
   });
+  // The settings saved from the console, over the files just loaded (settings.service.ts).
+  await applySavedSettings(db, tenants, log);
   const configured = new Set(tenants.map((t) => t.slug));
   for (const id of await listTenantIds(db)) {
     if (!configured.has(id)) {

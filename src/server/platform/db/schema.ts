@@ -345,6 +345,24 @@ export interface TenantSettingsTable {
   updated_at: number;
 }
 
+/** A save of the comune's settings from the console (migration 0017); the latest is in force. */
+export interface TenantSettingVersionsTable {
+  tenant_id: string;
+  /** 1, 2, 3… per comune. */
+  version: number;
+  /** JSON: every section overridden over the tenant file as of this save. */
+  settings: string;
+  /** JSON list of the sections this save changed. */
+  changed: string;
+  /** Who saved it: the audit actor's type and id ("user", "12"). */
+  saved_by_type: string;
+  saved_by_id: string | null;
+  saved_at: number;
+  note: string;
+  /** A restore: the version whose content it took. */
+  restored_from: number | null;
+}
+
 export interface AuditLogTable {
   id: Id;
   /** Null for instance-level actions (a comune added by the hosting provider). */
@@ -382,6 +400,7 @@ export interface DB {
   user_tokens: UserTokensTable;
   api_keys: ApiKeysTable;
   tenant_settings: TenantSettingsTable;
+  tenant_setting_versions: TenantSettingVersionsTable;
   moderation_messages: ModerationMessagesTable;
   media_files: MediaFilesTable;
   media_uploads: MediaUploadsTable;

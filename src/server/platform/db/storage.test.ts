@@ -67,6 +67,7 @@ describe.each(testEngines())("storage on %s", (engine) => {
         "sender_numbers",
         "sessions",
         "subscribers",
+        "tenant_setting_versions",
         "tenant_settings",
         "tenants",
         "user_roles",

@@ -15,6 +15,7 @@ import * as broadcastApprovalCheck from "./0013-broadcast-approval-check.js";
 import * as media from "./0014-media.js";
 import * as templates from "./0015-templates.js";
 import * as freeFormWindow from "./0016-free-form-window.js";
+import * as tenantSettingVersions from "./0017-tenant-setting-versions.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   "0014-media": media,
   "0015-templates": templates,
   "0016-free-form-window": freeFormWindow,
+  "0017-tenant-setting-versions": tenantSettingVersions,
 };

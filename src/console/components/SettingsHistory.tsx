@@ -1,0 +1,175 @@
+import { Badge, Button, Modal, ModalBody, ModalFooter, ModalHeader } from "design-react-kit";
+import { useState } from "react";
+import { useI18n, type MessageKey } from "../i18n";
+import type { Section } from "./SettingsDraft";
+
+export interface VersionRow {
+  version: number;
+  savedAt: string;
+  savedBy: { type: string; name: string | null };
+  note: string;
+  changed: Section[];
+  restoredFrom: number | null;
+}
+
+/**
+ * The saved versions, newest first: who, when, why, what changed; each earlier one (and the
+ * file's values) can be put back in force, after a confirmation dialog.
+ */
+export function SettingsHistory({
+  versions,
+  inForce,
+  mayRestore,
+  busy,
+  onRestore,
+}: {
+  versions: readonly VersionRow[];
+  inForce: number;
+  mayRestore: boolean;
+  busy: boolean;
+  onRestore: (version: number) => Promise<boolean>;
+}) {
+  const { t, date } = useI18n();
+  const [asked, setAsked] = useState<number | null>(null);
+  const who = (v: VersionRow) =>
+    v.savedBy.name ?? t(`settings.history.people.${v.savedBy.type}` as MessageKey);
+  const close = () => setAsked(null);
+  return (
+    <section aria-labelledby="history-title" className="mb-5">
+      <h2 id="history-title" className="h4">
+        {t("settings.history.title")}
+      </h2>
+      {versions.length === 0 ? <p>{t("settings.history.none")}</p> : null}
+      {/* On a phone, one block per version instead of a table six columns wide. */}
+      {versions.length ? (
+        <ol className="list-unstyled d-md-none" aria-label={t("settings.history.caption")}>
+          {versions.map((v) => (
+            <li key={v.version} className="border-bottom py-3">
+              <p className="fw-semibold mb-1">
+                {t("settings.history.version")} {v.version}
+                {v.version === inForce ? (
+                  <Badge color="success" className="ms-2">
+                    {t("settings.history.inForce")}
+                  </Badge>
+                ) : null}
+              </p>
+              <p className="small mb-1">
+                {date(v.savedAt)} · {who(v)}
+              </p>
+              <p className="mb-1">{v.note}</p>
+              {v.restoredFrom !== null ? (
+                <p className="small text-secondary mb-1">
+                  {t("settings.history.restoredFrom", { version: v.restoredFrom })}
+                </p>
+              ) : null}
+              <p className="small mb-2">
+                {t("settings.history.changed")}:{" "}
+                {v.changed.map((s) => t(`settings.sections.${s}`)).join(", ")}
+              </p>
+              {mayRestore && v.version !== inForce ? (
+                <Button
+                  color="primary"
+                  outline
+                  size="sm"
+                  disabled={busy}
+                  aria-label={t("settings.history.restoreLabel", { version: v.version })}
+                  onClick={() => setAsked(v.version)}
+                >
+                  {t("settings.history.restore")}
+                </Button>
+              ) : null}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {versions.length === 0 ? null : (
+        <div className="table-responsive d-none d-md-block">
+          <table className="table align-middle">
+            <caption className="caption-top">{t("settings.history.caption")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("settings.history.version")}</th>
+                <th scope="col">{t("settings.history.when")}</th>
+                <th scope="col">{t("settings.history.who")}</th>
+                <th scope="col">{t("settings.history.note")}</th>
+                <th scope="col">{t("settings.history.changed")}</th>
+                {mayRestore ? <th scope="col">{t("settings.history.actions")}</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {versions.map((v) => (
+                <tr key={v.version} data-testid={`version-${v.version}`}>
+                  <th scope="row">
+                    {v.version}
+                    {v.version === inForce ? (
+                      <Badge color="success" className="ms-2">
+                        {t("settings.history.inForce")}
+                      </Badge>
+                    ) : null}
+                  </th>
+                  <td>{date(v.savedAt)}</td>
+                  <td>{who(v)}</td>
+                  <td>
+                    {v.note}
+                    {v.restoredFrom !== null ? (
+                      <span className="d-block small text-secondary">
+                        {t("settings.history.restoredFrom", { version: v.restoredFrom })}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td>{v.changed.map((s) => t(`settings.sections.${s}`)).join(", ")}</td>
+                  {mayRestore ? (
+                    <td>
+                      {v.version !== inForce ? (
+                        <Button
+                          color="primary"
+                          outline
+                          size="sm"
+                          disabled={busy}
+                          aria-label={t("settings.history.restoreLabel", { version: v.version })}
+                          onClick={() => setAsked(v.version)}
+                        >
+                          {t("settings.history.restore")}
+                        </Button>
+                      ) : null}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {mayRestore && inForce !== 0 ? (
+        <Button color="secondary" outline disabled={busy} onClick={() => setAsked(0)}>
+          {t("settings.history.backToFile")}
+        </Button>
+      ) : null}
+      <Modal isOpen={asked !== null} toggle={close} labelledBy="restore-title">
+        <ModalHeader toggle={close} id="restore-title">
+          {asked === 0
+            ? t("settings.history.backToFileTitle")
+            : t("settings.history.restoreTitle", { version: asked ?? 0 })}
+        </ModalHeader>
+        <ModalBody>
+          <p>{t("settings.history.restoreText")}</p>
+        </ModalBody>
+        <ModalFooter>
+          <Button color="secondary" outline onClick={close}>
+            {t("settings.history.keep")}
+          </Button>
+          <Button
+            color="primary"
+            disabled={busy}
+            onClick={() => {
+              if (asked === null) return;
+              void onRestore(asked).then(close);
+            }}
+          >
+            {t("settings.history.confirm")}
+          </Button>
+        </ModalFooter>
+      </Modal>
+    </section>
+  );
+}

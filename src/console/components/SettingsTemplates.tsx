@@ -1,0 +1,115 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Badge, Button } from "design-react-kit";
+import { useState } from "react";
+import { api, call } from "../api/client";
+import { useI18n, type MessageKey } from "../i18n";
+import { ErrorAlert } from "./ErrorAlert";
+import { Loading } from "./Loading";
+
+const STATUS_COLORS: Record<string, string> = {
+  APPROVED: "success",
+  PENDING: "secondary",
+  IN_APPEAL: "secondary",
+  PAUSED: "warning",
+};
+
+/** The comune's WhatsApp templates by kind of broadcast, their status, and a sync on demand. */
+export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync: boolean }) {
+  const { t, date } = useI18n();
+  const queryClient = useQueryClient();
+  const key = ["settings-templates", tenant];
+  const templates = useQuery({
+    queryKey: key,
+    queryFn: () =>
+      call(api.GET("/api/tenants/{tenant}/settings/templates", { params: { path: { tenant } } })),
+  });
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const sync = () => {
+    setBusy(true);
+    setError(null);
+    setDone(false);
+    call(
+      api.POST("/api/tenants/{tenant}/settings/templates/sync", { params: { path: { tenant } } }),
+    )
+      .then((answer) => {
+        queryClient.setQueryData(key, answer);
+        setDone(true);
+      })
+      .catch((caught: unknown) => setError(caught))
+      .finally(() => setBusy(false));
+  };
+  const statusText = (status: string) =>
+    t(`settings.templates.statuses.${status}` as MessageKey) ===
+    `settings.templates.statuses.${status}`
+      ? status
+      : t(`settings.templates.statuses.${status}` as MessageKey);
+  return (
+    <section aria-labelledby="templates-title" className="mb-5">
+      <h2 id="templates-title" className="h4">
+        {t("settings.templates.title")}
+      </h2>
+      <p>{t("settings.templates.intro")}</p>
+      {templates.isPending ? <Loading minHeight="12rem" /> : null}
+      {templates.error ? <ErrorAlert error={templates.error} /> : null}
+      {templates.data ? (
+        <>
+          {templates.data.configured.length === 0 ? (
+            <p>{t("settings.templates.none")}</p>
+          ) : (
+            <div className="table-responsive">
+              <table className="table">
+                <caption className="caption-top">{t("settings.templates.caption")}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("settings.templates.kind")}</th>
+                    <th scope="col">{t("settings.templates.status")}</th>
+                    <th scope="col">{t("settings.templates.name")}</th>
+                    <th scope="col">{t("settings.templates.language")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {templates.data.configured.map((c) => (
+                    <tr key={c.kind} data-testid={`template-${c.kind}`}>
+                      <th scope="row" className="fw-normal">
+                        {t(`settings.templates.kinds.${c.kind}`)}
+                      </th>
+                      <td>
+                        <Badge color={STATUS_COLORS[c.status] ?? "danger"}>
+                          {statusText(c.status)}
+                        </Badge>
+                      </td>
+                      <td>
+                        <code>{c.name}</code>
+                      </td>
+                      <td>{c.language}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <p className="small" data-testid="templates-synced">
+            {templates.data.syncedAt
+              ? t("settings.templates.syncedAt", { when: date(templates.data.syncedAt) })
+              : t("settings.templates.never")}
+          </p>
+        </>
+      ) : null}
+      {maySync ? (
+        <Button color="primary" outline disabled={busy} onClick={sync}>
+          {t("settings.templates.sync")}
+        </Button>
+      ) : null}
+      <div aria-live="polite" className="mt-3">
+        {done ? (
+          <Alert color="success" role="status">
+            {t("settings.templates.synced")}
+          </Alert>
+        ) : null}
+        <ErrorAlert error={error} />
+      </div>
+    </section>
+  );
+}
