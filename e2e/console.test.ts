@@ -183,7 +183,17 @@ async function logIn(
     await page.getByLabel("Codice di verifica").fill(await totpCode(secret, Date.now() + 30_000));
     await page.getByRole("button", { name: "Verifica" }).click();
   }
-  await page.getByRole("heading", { name: "Comunicazioni" }).waitFor();
+  await toBroadcasts(page);
+}
+
+/** A login lands on the comune's overview; the broadcasts are one menu entry away. */
+async function toBroadcasts(page: Page): Promise<void> {
+  await page.getByRole("heading", { name: "Riepilogo", level: 1 }).waitFor();
+  await page
+    .getByRole("navigation", { name: "Menu principale" })
+    .getByRole("link", { name: "Comunicazioni" })
+    .click();
+  await page.getByRole("heading", { name: "Comunicazioni", level: 1 }).waitFor();
 }
 
 async function logOut(page: Page): Promise<void> {
@@ -257,8 +267,8 @@ describe("the staff console on the real server", () => {
     );
 
     annaSecret = await setUp(page, undefined, "setup");
-    await page.getByRole("heading", { name: "Comunicazioni" }).waitFor();
-    expect(page.url()).toBe(`${running.baseUrl}/console/${TENANT}/broadcasts`);
+    await page.getByRole("heading", { name: "Riepilogo", level: 1 }).waitFor();
+    expect(page.url()).toBe(`${running.baseUrl}/console/${TENANT}/dashboard`);
     await logOut(page);
     await inspect(page, "login");
     await logIn(page, "anna@comune.casale-marittimo.pi.it", annaSecret);
@@ -351,7 +361,7 @@ describe("the staff console on the real server", () => {
     });
     const { context, page } = await newPage();
     brunoSecret = await setUp(page, String(added.setupLink), "");
-    await page.getByRole("heading", { name: "Comunicazioni" }).waitFor();
+    await toBroadcasts(page);
     await logOut(page);
     await logIn(page, "bruno@comune.casale-marittimo.pi.it", brunoSecret);
 
