@@ -187,6 +187,15 @@ describe("the HTTP app", () => {
         "/api/tenants/{tenant}/stats/subscribers",
         "/api/tenants/{tenant}/stats/subscriptions",
         "/api/tenants/{tenant}/stats/replies",
+        "/api/tenants/{tenant}/audit/verify",
+        "/api/tenants/{tenant}/moderation/messages",
+        "/api/tenants/{tenant}/overview",
+        "/api/tenants/{tenant}/settings/templates",
+        "/api/tenants/{tenant}/settings/templates/sync",
+        "/api/tenants/{tenant}/settings/try-keyword",
+        "/api/tenants/{tenant}/settings/versions/{version}",
+        "/api/tenants/{tenant}/settings/versions/{version}/restore",
+        "/api/tenants/{tenant}/subscribers",
       ].sort(),
     );
     expect(JSON.stringify(doc.paths["/api/tenants/{slug}"])).toContain(
