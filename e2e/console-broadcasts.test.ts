@@ -5,7 +5,7 @@ import { crc32, deflateSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
-import { ConsoleBrowser } from "./console-kit.js";
+import { adminApi, ConsoleBrowser } from "./console-kit.js";
 
 /**
  * The broadcasts pages of the console, end to end on the real server (sandbox mode, SQLite): an
@@ -93,19 +93,8 @@ afterAll(async () => {
   if (tenantsDir) await rm(tenantsDir, { recursive: true, force: true });
 });
 
-async function api(method: string, url: string, body?: unknown) {
-  const response = await fetch(`${c.baseUrl}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-}
+const api = (method: string, url: string, body?: unknown) =>
+  adminApi(c.baseUrl, ADMIN_TOKEN, method, url, body);
 
 /** A citizen subscribes to Casale Marittimo on a simulated phone, «Confermo» included. */
 async function subscribe(waId: string, name: string): Promise<void> {

@@ -13,6 +13,7 @@ import {
 import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
 import { totpCode } from "../src/server/test/staff-kit.js";
 import { launchChromium } from "./browser.js";
+import { adminApi } from "./console-kit.js";
 
 /**
  * The staff console in a real browser against the real server (sandbox mode, SQLite): an editor
@@ -94,19 +95,8 @@ async function inspect(page: Page, name: string): Promise<void> {
   await page.setViewportSize(size);
 }
 
-async function api(method: string, url: string, body?: unknown) {
-  const response = await fetch(`${running.baseUrl}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-}
+const api = (method: string, url: string, body?: unknown) =>
+  adminApi(running.baseUrl, ADMIN_TOKEN, method, url, body);
 
 /** The link as the server prints it, pointed at this test's server. */
 const local = (link: string) => link.replace(/^https?:\/\/[^/]+/, running.baseUrl);

@@ -2527,7 +2527,7 @@ export interface paths {
                          *           "recipients": 120,
                          *           "category": "marketing",
                          *           "currency": "EUR",
-                         *           "priceListFrom": "1970-01-01",
+                         *           "priceListFrom": "2026-07-01",
                          *           "totalMicros": 7896000,
                          *           "total": {
                          *             "it": "€ 7,90",

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button } from "design-react-kit";
+import { MoreButton } from "../components/MoreButton";
 import { useSearchParams } from "react-router";
 import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
@@ -333,16 +334,7 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
               </tbody>
             </table>
           </div>
-          {list.hasNextPage ? (
-            <Button
-              color="primary"
-              outline
-              disabled={list.isFetchingNextPage}
-              onClick={() => void list.fetchNextPage()}
-            >
-              {t("admin.common.more")}
-            </Button>
-          ) : null}
+          <MoreButton list={list} label={t("admin.common.more")} />
         </>
       )}
     </>

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Badge, Button } from "design-react-kit";
+import { MoreButton } from "../components/MoreButton";
 import { useId } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, ApiError, call } from "../api/client";
@@ -311,16 +312,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
               </tbody>
             </table>
           </div>
-          {list.hasNextPage ? (
-            <Button
-              color="primary"
-              outline
-              disabled={list.isFetchingNextPage}
-              onClick={() => void list.fetchNextPage()}
-            >
-              {t("broadcasts.more")}
-            </Button>
-          ) : null}
+          <MoreButton list={list} label={t("broadcasts.more")} />
         </>
       )}
     </>

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Badge, Button } from "design-react-kit";
+import { Badge } from "design-react-kit";
+import { MoreButton } from "../components/MoreButton";
 import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
@@ -84,16 +85,7 @@ export function ModerationPage({ tenant, comune }: SectionProps) {
                 ) : (
                   <MessagesTable rows={rows} />
                 )}
-                {messages.hasNextPage ? (
-                  <Button
-                    color="primary"
-                    outline
-                    disabled={messages.isFetchingNextPage}
-                    onClick={() => void messages.fetchNextPage()}
-                  >
-                    {t("admin.common.more")}
-                  </Button>
-                ) : null}
+                <MoreButton list={messages} label={t("admin.common.more")} />
               </section>
             </>
           ) : null}

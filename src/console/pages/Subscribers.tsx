@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button } from "design-react-kit";
+import { MoreButton } from "../components/MoreButton";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -288,16 +289,7 @@ function List({
               </tbody>
             </table>
           </div>
-          {list.hasNextPage ? (
-            <Button
-              color="primary"
-              outline
-              disabled={list.isFetchingNextPage}
-              onClick={() => void list.fetchNextPage()}
-            >
-              {t("people.subscribers.more")}
-            </Button>
-          ) : null}
+          <MoreButton list={list} label={t("people.subscribers.more")} />
         </>
       )}
     </section>

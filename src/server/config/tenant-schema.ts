@@ -455,6 +455,8 @@ export const tenantFileSchema = z.strictObject({
       utility: z.number().nonnegative(),
       authentication: z.number().nonnegative(),
       service: z.number().nonnegative(),
+      /** The day these rates took effect, shown with every estimate; absent: not stated. */
+      validFrom: isoDate.optional(),
     })
     .default({
       currency: "EUR",

@@ -108,7 +108,7 @@ export const reportOut = z
             recipients: 120,
             category: "marketing",
             currency: "EUR",
-            priceListFrom: "1970-01-01",
+            priceListFrom: "2026-07-01",
             totalMicros: 7_896_000,
             total: { it: "€ 7,90", en: "€ 7.90" },
           },

@@ -24,7 +24,7 @@ export function policySettingsOf(tenant: Tenant): PolicySettings {
     ...(b.patronDay !== undefined ? { patronDay: b.patronDay } : {}),
     electionPeriods: b.electionPeriods,
     content: { people: b.administrators, allowedDomains: b.allowedLinkDomains, lists: b.wordLists },
-    priceLists: [{ validFrom: "1970-01-01", ...tenant.pricing }],
+    priceLists: [{ ...tenant.pricing, validFrom: tenant.pricing.validFrom ?? "" }],
     freeFormInWindow: b.freeFormInWindow,
     regulation: tenant.documents.regulation.title,
   };

@@ -32,6 +32,30 @@ describe("cost estimate", () => {
     );
   });
 
+  it("names no date for a comune's rates that state none", () => {
+    const estimate = estimateCost({
+      recipients: 10,
+      category: "utility",
+      at: november,
+      priceLists: [
+        {
+          validFrom: "",
+          currency: "EUR",
+          marketing: 0.0658,
+          utility: 0.0248,
+          authentication: 0.0248,
+          service: 0.0248,
+        },
+      ],
+    });
+    expect(estimate.display.it).toBe(
+      "Tariffe del Comune: 10 × € 0,0248 (modello utility) = € 0,25",
+    );
+    expect(estimate.display.en).toBe(
+      "The comune's rates: 10 × € 0.0248 (utility template) = € 0.25",
+    );
+  });
+
   it("splits the recipients inside their window at the service rate when the comune sends free-form", () => {
     const estimate = estimateCost({
       recipients: 1234,

@@ -15,7 +15,10 @@ import type { Lang, Localized } from "./types.js";
 
 export type TemplateCategory = "marketing" | "utility" | "authentication";
 
-/** A price list and the first day it applies (YYYY-MM-DD, UTC: Meta's rates change at midnight UTC). */
+/**
+ * A price list and the first day it applies (YYYY-MM-DD, UTC: Meta's rates change at midnight
+ * UTC); "" for a comune's list that states no date (it applies on every day).
+ */
 export interface DatedPriceList extends PriceList {
   validFrom: string;
   /** A utility template to someone inside their window; when absent, `utility` (since 2026-10-01). */
@@ -227,9 +230,14 @@ export function estimateCost(input: {
       (l) =>
         `${countIn(l.recipients)[lang]} × ${formatUnitPrice(l.unitMicros, list.currency, lang)} (${LINE_LABEL[l.kind](input.category)[lang]})`,
     );
-    const from = formatDay(list.validFrom)[lang];
-    const head =
-      lang === "it" ? `Listino in vigore dal ${from}` : `Price list in force from ${from}`;
+    const from = list.validFrom ? formatDay(list.validFrom)[lang] : undefined;
+    const head = from
+      ? lang === "it"
+        ? `Listino in vigore dal ${from}`
+        : `Price list in force from ${from}`
+      : lang === "it"
+        ? "Tariffe del Comune"
+        : "The comune's rates";
     return `${head}: ${parts.join(" + ")} = ${formatMoney(totalMicros, list.currency, lang)}`;
   };
   return {
