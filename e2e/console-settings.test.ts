@@ -146,6 +146,16 @@ describe("the settings page", () => {
     ]) {
       await openSection(page, name);
     }
+    // The price list's date, which the estimates quote, kept by a save.
+    await page.getByLabel("Listino in vigore dal").fill("2026-10-01");
+    await page.getByLabel("Nota sul salvataggio").fill("Listino di ottobre");
+    await page.getByRole("button", { name: "Salva le modifiche" }).click();
+    await page.getByText("Salvata la versione 4: vale da subito.").waitFor();
+    expect(await page.getByTestId("version-4").textContent()).toContain("Prezzi dei messaggi");
+    for (const name of ["Parole chiave", "Periodi elettorali", "Prezzi dei messaggi"]) {
+      await openSection(page, name);
+    }
+    expect(await page.getByLabel("Listino in vigore dal").inputValue()).toBe("2026-10-01");
     await page.getByRole("button", { name: "Aggiungi un periodo" }).click();
     await page.getByLabel("Nome", { exact: true }).fill("Elezioni comunali 2027");
     expect(await page.getByLabel("Parole per iscriversi").inputValue()).toBe("ATTIVA");

@@ -44,6 +44,25 @@ describe.each(testEngines())("the HTTP app on %s", (engine) => {
     ]);
     expect(JSON.stringify(body)).not.toMatch(/sandbox-(app-secret|access-token|verify-token)/);
   });
+
+  it("names a comune's topics in the reader's language, Italian by default", async () => {
+    const topicsIn = async (language?: string) => {
+      const res = await t.app.inject({
+        method: "GET",
+        url: "/api/tenants/casale-marittimo",
+        headers: language ? { "accept-language": language } : {},
+      });
+      return res.json<{ topics: { id: string; label: string }[] }>().topics.slice(0, 2);
+    };
+    expect(await topicsIn()).toEqual([
+      { id: "news", label: "News dal Comune" },
+      { id: "eventi-culturali", label: "Eventi culturali" },
+    ]);
+    expect(await topicsIn("en-GB,en;q=0.9")).toEqual([
+      { id: "news", label: "News from the Comune" },
+      { id: "eventi-culturali", label: "Cultural events" },
+    ]);
+  });
 });
 
 describe("the HTTP app", () => {

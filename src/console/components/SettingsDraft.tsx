@@ -92,7 +92,7 @@ export interface SectionValues {
     allowedLinkDomains: string[];
     wordLists: Partial<Record<WordRule, { add: string[]; remove: string[] }>>;
   };
-  pricing: { currency: string } & Record<Price, number>;
+  pricing: { currency: string; validFrom?: string } & Record<Price, number>;
 }
 
 export interface Draft {
@@ -119,7 +119,8 @@ export interface Draft {
     allowedLinkDomains: string;
     wordLists: Record<WordRule, { add: string; remove: string }>;
   };
-  pricing: { currency: string } & Record<Price, string>;
+  /** `validFrom` empty: the comune gives no date for its price list. */
+  pricing: { currency: string; validFrom: string } & Record<Price, string>;
 }
 
 const ALL_TEXTS: readonly TextKey[] = [...REQUIRED_TEXTS, ...OPTIONAL_TEXTS];
@@ -166,6 +167,7 @@ export function toDraft(s: SectionValues): Draft {
     },
     pricing: {
       currency: s.pricing.currency,
+      validFrom: s.pricing.validFrom ?? "",
       ...each(PRICES, (p) => String(s.pricing[p])),
     },
   };
@@ -240,6 +242,7 @@ export function fromDraft(d: Draft): Record<Section, unknown> {
     },
     pricing: {
       currency: d.pricing.currency.trim(),
+      ...(d.pricing.validFrom.trim() ? { validFrom: d.pricing.validFrom.trim() } : {}),
       ...each(PRICES, (p) => amount(d.pricing[p])),
     },
   };

@@ -4,6 +4,7 @@ import { Navigate, useLocation, useNavigate } from "react-router";
 import { api, ApiError, call, setCsrfToken, whenSessionEnds } from "../api/client";
 import type { paths } from "../api/schema";
 import { Loading } from "../components/Loading";
+import { useI18n } from "../i18n";
 
 export type Me = paths["/api/auth/me"]["get"]["responses"]["200"]["content"]["application/json"];
 export type Comune = Me["comuni"][number];
@@ -28,10 +29,11 @@ export function useMe() {
   });
 }
 
-/** The comuni served here, by slug, for their names. */
+/** The comuni served here, by slug, for their names; their topics in the console's language. */
 export function useTenants() {
+  const { lang } = useI18n();
   return useQuery({
-    queryKey: ["tenants"],
+    queryKey: ["tenants", lang],
     queryFn: () => call(api.GET("/api/tenants")),
     staleTime: Infinity,
   });

@@ -730,6 +730,21 @@ function pricingBody({ t, draft, edit, problems }: Ctx) {
           }
         />
       </div>
+      <div className="col-12 col-md-6 col-xl-4">
+        <TextField
+          label={t("settings.pricing.validFrom")}
+          help={t("settings.pricing.validFromHelp")}
+          type="date"
+          value={draft.pricing.validFrom}
+          error={problems.at("pricing.validFrom")}
+          onChange={(e) =>
+            edit((d) => {
+              d.pricing.validFrom = e.target.value;
+              return d;
+            })
+          }
+        />
+      </div>
       {PRICES.map((p) => (
         <div key={p} className="col-12 col-md-6 col-xl-4">
           <TextField

@@ -167,6 +167,9 @@ export const settings = {
     pricing: {
       currency: "Valuta",
       currencyHelp: "Il codice di tre lettere, per esempio EUR.",
+      validFrom: "Listino in vigore dal",
+      validFromHelp:
+        "Il giorno da cui valgono questi prezzi: le stime lo citano. Vuoto: dicono «Tariffe del Comune».",
       marketing: "Notizie",
       utility: "Avvisi di servizio",
       authentication: "Codici di accesso",
@@ -409,6 +412,9 @@ export const settings = {
     pricing: {
       currency: "Currency",
       currencyHelp: "The three-letter code, for example EUR.",
+      validFrom: "Price list in force from",
+      validFromHelp:
+        "The day these prices took effect: estimates quote it. Empty: they say “The comune's rates”.",
       marketing: "News",
       utility: "Service notices",
       authentication: "Access codes",

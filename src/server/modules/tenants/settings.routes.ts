@@ -29,7 +29,7 @@ const SECTION_HELP: Record<(typeof SECTION_NAMES)[number], string> = {
   topics: "topics: [{ id, label: { it, en } }]",
   contentWords:
     "contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } })",
-  pricing: "pricing: currency, marketing, utility, authentication, service",
+  pricing: "pricing: currency, marketing, utility, authentication, service, validFrom (optional)",
 };
 
 /** Each section whole, shaped as the tenant file writes it (tenant-schema.ts). */

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Tenant } from "../../config/tenants.js";
 import { notFound } from "../../platform/errors.js";
+import { requestLocale } from "../../platform/http/locale.js";
 import { slugSchema } from "../../platform/http/params.js";
 import { publicTenantInfo } from "./tenants.service.js";
 
@@ -48,7 +49,10 @@ export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
           response: { 200: z.object({ tenants: z.array(tenantInfo) }) },
         },
       },
-      () => ({ tenants: deps.tenants.map(publicTenantInfo) }),
+      (request) => {
+        const locale = requestLocale(request.headers["accept-language"]);
+        return { tenants: deps.tenants.map((t) => publicTenantInfo(t, locale)) };
+      },
     );
     r.get(
       "/api/tenants/:slug",
@@ -64,7 +68,7 @@ export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
       (request) => {
         const tenant = bySlug.get(request.params.slug);
         if (!tenant) throw notFound("Comune non trovato", "Comune not found");
-        return publicTenantInfo(tenant);
+        return publicTenantInfo(tenant, requestLocale(request.headers["accept-language"]));
       },
     );
   };

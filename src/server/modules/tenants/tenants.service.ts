@@ -5,6 +5,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { ConfigError } from "../../platform/errors.js";
 import type { Actor } from "../../platform/http/access.js";
+import type { Locale } from "../../platform/http/locale.js";
 import { maskPhone, type Logger } from "../../platform/log.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { applySavedSettings } from "./settings.service.js";
@@ -94,8 +95,13 @@ function configHash(tenant: Tenant): string {
   return createHash("sha256").update(JSON.stringify(config)).digest("hex");
 }
 
-/** What anyone may know about a comune's channel: all of it is printed in its regulation. */
-export function publicTenantInfo(tenant: Tenant) {
+/**
+ * What anyone may know about a comune's channel: all of it is printed in its regulation. The
+ * topics and the hours in the reader's language, Italian where the comune gave no English.
+ */
+export function publicTenantInfo(tenant: Tenant, locale: Locale = "it") {
+  const inLocale = (label: { it: string; en?: string }) =>
+    (locale === "en" ? label.en : undefined) ?? label.it;
   return {
     slug: tenant.slug,
     name: tenant.name,
@@ -105,8 +111,8 @@ export function publicTenantInfo(tenant: Tenant) {
     unsubscribeKeywords: tenant.keywords.unsubscribe,
     keywordForm: tenant.keywords.form,
     minimumAge: tenant.subscription.minimumAge,
-    serviceHours: tenant.serviceHours?.description.it ?? null,
-    topics: tenant.topics.map((t) => ({ id: t.id, label: t.label.it })),
+    serviceHours: tenant.serviceHours ? inLocale(tenant.serviceHours.description) : null,
+    topics: tenant.topics.map((t) => ({ id: t.id, label: inLocale(t.label) })),
     contacts: tenant.contacts,
     documents: {
       regulation: documentInfo(tenant.documents.regulation),
