@@ -341,7 +341,7 @@ export interface paths {
                                     topics: unknown;
                                     /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                     contentWords: unknown;
-                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                     pricing: unknown;
                                 };
                                 fileSections: {
@@ -359,7 +359,7 @@ export interface paths {
                                     topics: unknown;
                                     /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                     contentWords: unknown;
-                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                     pricing: unknown;
                                 };
                                 sources: {
@@ -412,7 +412,7 @@ export interface paths {
                             topics?: unknown;
                             /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                             contentWords?: unknown;
-                            /** @description pricing: currency, marketing, utility, authentication, service */
+                            /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                             pricing?: unknown;
                         };
                     };
@@ -456,7 +456,7 @@ export interface paths {
                                         topics: unknown;
                                         /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                         contentWords: unknown;
-                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                         pricing: unknown;
                                     };
                                     fileSections: {
@@ -474,7 +474,7 @@ export interface paths {
                                         topics: unknown;
                                         /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                         contentWords: unknown;
-                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                         pricing: unknown;
                                     };
                                     sources: {
@@ -622,7 +622,7 @@ export interface paths {
                                         topics: unknown;
                                         /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                         contentWords: unknown;
-                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                         pricing: unknown;
                                     };
                                     fileSections: {
@@ -640,7 +640,7 @@ export interface paths {
                                         topics: unknown;
                                         /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                         contentWords: unknown;
-                                        /** @description pricing: currency, marketing, utility, authentication, service */
+                                        /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                         pricing: unknown;
                                     };
                                     sources: {
@@ -787,7 +787,7 @@ export interface paths {
                                     topics: unknown;
                                     /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                     contentWords: unknown;
-                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                     pricing: unknown;
                                 };
                                 fileSections: {
@@ -805,7 +805,7 @@ export interface paths {
                                     topics: unknown;
                                     /** @description contentWords: administrators, allowedLinkDomains, wordLists ({ rule: { add, remove } }) */
                                     contentWords: unknown;
-                                    /** @description pricing: currency, marketing, utility, authentication, service */
+                                    /** @description pricing: currency, marketing, utility, authentication, service, validFrom (optional) */
                                     pricing: unknown;
                                 };
                                 sources: {
