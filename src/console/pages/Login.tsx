@@ -31,7 +31,9 @@ export function LoginPage() {
 
   const finish = async (csrfToken: string | undefined) => {
     setCsrfToken(csrfToken);
-    await queryClient.invalidateQueries({ queryKey: ME_KEY });
+    // Also when no page watches it: a person who opened a console page first was sent here with
+    // "nobody" cached, and the page they go back to must not read that again.
+    await queryClient.invalidateQueries({ queryKey: ME_KEY, refetchType: "all" });
     void navigate(safeNext(params.get("next")), { replace: true });
   };
 

@@ -111,7 +111,7 @@ export function SetupPage() {
   };
 
   const done = async () => {
-    await queryClient.invalidateQueries({ queryKey: ME_KEY });
+    await queryClient.invalidateQueries({ queryKey: ME_KEY, refetchType: "all" });
     void navigate("/", { replace: true });
   };
 
