@@ -125,7 +125,9 @@ export function CheckPanel({
                     })}
               {check.audience.inWindow > 0 ? (
                 <span className="d-block text-secondary">
-                  {t("check.inWindow", { count: check.audience.inWindow })}
+                  {check.audience.inWindow === 1
+                    ? t("check.inWindowOne")
+                    : t("check.inWindow", { count: number(check.audience.inWindow) })}
                 </span>
               ) : null}
             </dd>

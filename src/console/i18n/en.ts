@@ -202,7 +202,9 @@ export const en: Messages = {
     limitLater:
       "{now} people get it today, the other {later} in the following days, the last by {when} (the limit is {limit} people a day).",
     inWindow:
-      "{count} wrote to the comune in the last 24 hours: the limit does not count for them.",
+      "{count} people wrote to the comune in the last 24 hours: the limit does not count for them.",
+    inWindowOne:
+      "1 person wrote to the comune in the last 24 hours: the limit does not count for them.",
     schedule: "Start",
     election: "Election period",
     source: "Source: {source}",

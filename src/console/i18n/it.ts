@@ -204,7 +204,9 @@ export const it = {
       "Partono tutti oggi: {now} persone (il limite è di {limit} persone al giorno; {spent} già raggiunte nelle ultime 24 ore).",
     limitLater:
       "Oggi partono {now} persone, le altre {later} nei giorni seguenti, le ultime entro il {when} (il limite è di {limit} persone al giorno).",
-    inWindow: "{count} hanno scritto al Comune nelle ultime 24 ore: per loro il limite non conta.",
+    inWindow:
+      "{count} persone hanno scritto al Comune nelle ultime 24 ore: per loro il limite non conta.",
+    inWindowOne: "1 persona ha scritto al Comune nelle ultime 24 ore: per lei il limite non conta.",
     schedule: "Partenza",
     election: "Periodo elettorale",
     source: "Fonte: {source}",
