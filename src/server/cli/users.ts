@@ -70,8 +70,8 @@ export async function addUser(
         result.setupLink,
         ...setupLinkNote(env),
         "",
-        "The console page reads the token after #token= and sends it with the new password to",
-        "POST /api/auth/setup; then POST /api/auth/totp/enrol and /api/auth/totp/confirm enable TOTP.",
+        "Opened in a browser, the link lets the person choose a password, set up an authenticator",
+        "app (two-factor login) and save the recovery codes; then they log in at /console/.",
       );
     } else {
       lines.push("The account already has a password: no setup link was made.");
