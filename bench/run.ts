@@ -547,14 +547,15 @@ interface DispatchResults {
 }
 
 let compiled: CompiledBench | undefined;
-/** The dispatching process's entry point, compiled once per bench (bench/lib/build.ts). */
-async function compiledWorker(): Promise<string> {
+/** A bench server's entry point, compiled once per bench (bench/lib/build.ts). */
+async function compiledEntry(name: string): Promise<string> {
   if (!compiled) {
-    progress("compiling the dispatching process (plain node, as in production)");
+    progress("compiling the dispatching process and the sandbox (plain node, as in production)");
     compiled = await compileForBench();
   }
-  return compiled.entry("dispatch-worker.ts");
+  return compiled.entry(name);
 }
+const compiledWorker = () => compiledEntry("dispatch-worker.ts");
 
 function placement(scratch: string): Placement {
   return {
@@ -578,7 +579,12 @@ async function benchDispatch(): Promise<DispatchResults> {
   const sink = await startWebhookSink();
   sinks.push(sink);
   progress("starting the sandbox and the fake Graph API");
-  const sandbox = await startSandbox(place, tenantsDir, sink.url);
+  const sandbox = await startSandbox(
+    place,
+    tenantsDir,
+    sink.url,
+    await compiledEntry("sandbox.ts"),
+  );
   const graphUrl = `${sandbox.baseUrl}/sandbox/graph`;
   const profile = options.profile
     ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] }
@@ -614,7 +620,7 @@ async function benchDispatch(): Promise<DispatchResults> {
     unthrottled.redone += redone;
     progress(
       `${label}: raw ${si(perSecond(result.raw))} msg/s, ours ${si(perSecond(result.ours))} ` +
-        `msg/s (${pct(perSecond(result.ours) / perSecond(result.raw))}), ` +
+        `msg/s, CPU per message bare / ours ${pct(cpuPerMessageRatio(result))}, ` +
         `other CPU ${pct(result.otherCpu)}`,
     );
   }
@@ -645,7 +651,9 @@ async function benchDispatch(): Promise<DispatchResults> {
       progress(
         `${name}: ${int(run.accepted)} accepted at ${si(run.achievedPerSecond)}/s ` +
           `(${pct(run.achievedPerSecond / CAP)} of the cap), busiest second ${run.maxWindow}, ` +
-          `130429 × ${run.throttled}, dispatcher CPU ${pct(run.workerCpu)}, peak RSS ` +
+          `130429 × ${run.throttled}, event-loop delay max: sandbox ` +
+          `${ms(run.sandboxLoop.maxMs)}, dispatcher ${ms(run.worker.loopDelay.maxMs)}, ` +
+          `dispatcher CPU ${pct(run.workerCpu)}, peak RSS ` +
           `${Math.round(run.worker.peakRss / MB)} MB, other CPU ${pct(run.otherCpu)}`,
       );
       return run;
@@ -672,6 +680,7 @@ function heldRow(label: string, run: HeldRun): string[] {
     `**${si(run.achievedPerSecond)}/s (${((run.achievedPerSecond / CAP) * 100).toFixed(1)}%)**`,
     `${run.maxWindow}`,
     `${run.throttled}`,
+    `${ms(run.sandboxLoop.maxMs)} / ${ms(run.worker.loopDelay.maxMs)}`,
     `${run.otherErrors}`,
     `**${pct(run.workerCpu)}**`,
     pct(run.sandboxCpu),
@@ -698,6 +707,7 @@ function dispatchSection(results: DispatchResults): string {
           "achieved rate (of the cap)",
           "busiest 1-s window",
           "130429",
+          "longest event-loop delay, sandbox / dispatcher",
           "other errors",
           "dispatcher CPU",
           "sandbox CPU",
@@ -721,14 +731,17 @@ function dispatchSection(results: DispatchResults): string {
       "The dispatching process is `banditore worker` (startWorker: SQLite, the tenant file at " +
         `ratePerSecond ${CAP}, the Cloud API client over loopback HTTP), one fresh process per run. ` +
         "Rate, busiest window and errors come from the sandbox's send log (arrival times). " +
-        "Achieved rate = (accepted − 1) ÷ (last − first arrival). CPU is the share of one core over " +
+        "Achieved rate = sends accepted from one second after the first on ÷ the time from then " +
+        "to the last (the start-up ramp left out); the busiest window counts every request that " +
+        "arrived, accepted or refused. The event-loop delays are each process's longest over the " +
+        "run (perf_hooks, 10 ms resolution). CPU is the share of one core over " +
         "the sending (after the expansion); peak RSS is the kernel's high-water mark (VmHWM) over " +
         "the expansion and the sending; the heap after a forced GC at the end tells what stays.",
       "",
     );
   }
   if (unthrottled && unthrottled.rounds.length > 0) {
-    const ratios = unthrottled.rounds.map((r) => perSecond(r.ours) / perSecond(r.raw));
+    const ratios = unthrottled.rounds.map(cpuPerMessageRatio);
     const perMessage = (r: { cpuSeconds: number; rows: number }) =>
       `${((r.cpuSeconds / r.rows) * 1e6).toFixed(1)} µs`;
     out.push(
@@ -742,7 +755,8 @@ function dispatchSection(results: DispatchResults): string {
           "CPU per message",
           "NumberDispatcher (claim, send, record)",
           "CPU per message",
-          "ours / bare",
+          "msg/s, ours / bare",
+          "CPU per message, bare / ours",
           "other CPU",
         ],
         unthrottled.rounds.map((r, i) => [
@@ -751,12 +765,15 @@ function dispatchSection(results: DispatchResults): string {
           perMessage(r.raw),
           `${si(perSecond(r.ours))} msg/s`,
           perMessage(r.ours),
-          `**${pct(perSecond(r.ours) / perSecond(r.raw))}**`,
+          pct(perSecond(r.ours) / perSecond(r.raw)),
+          `**${pct(cpuPerMessageRatio(r))}**`,
           pct(r.otherCpu),
         ]),
       ),
       "",
-      `Median ours / bare: **${pct(median(ratios))}**. Both sides run in the same pinned ` +
+      `Median CPU per message, bare / ours: **${pct(median(ratios))}** (the goal's figure: the ` +
+        "msg/s ratio swings with the fake API's share of the other CPU, the CPU a message costs " +
+        "does not). Both sides run in the same pinned " +
         "process against the same fake Graph API (`bench/servers/fake-graph.ts`, node:http " +
         "answering the success JSON, on the other CPU); the dispatcher runs with ratePerSecond " +
         "50,000 (no limit) on SQLite and is timed until no row is queued or in flight. " +
@@ -765,6 +782,11 @@ function dispatchSection(results: DispatchResults): string {
     );
   }
   return out.join("\n");
+}
+
+/** (b)'s figure: the CPU one message costs the bare loop, over what it costs the dispatcher. */
+function cpuPerMessageRatio(r: UnthrottledRound): number {
+  return r.raw.cpuSeconds / r.raw.rows / (r.ours.cpuSeconds / r.ours.rows);
 }
 
 // --- webhook ingest (c) ----------------------------------------------------------------------------
@@ -1209,13 +1231,13 @@ function goalRows(
       measured: held
         ? `${((held.achievedPerSecond / CAP) * 100).toFixed(1)}% of the cap (${si(held.achievedPerSecond)}/s)`
         : "–",
-      goal: "≥ 97% of the cap",
-      pass: held ? held.achievedPerSecond >= 0.97 * CAP : undefined,
+      goal: "≥ 99% of the cap",
+      pass: held ? held.achievedPerSecond >= 0.99 * CAP : undefined,
     },
     {
       id: "(a) D2",
-      what: "busiest one-second window (sandbox's send log)",
-      measured: held ? `${held.maxWindow} sends` : "–",
+      what: "busiest one-second window, every request that arrived (sandbox's send log)",
+      measured: held ? `${held.maxWindow} requests` : "–",
       goal: `≤ ${int(CAP)}`,
       pass: held ? held.maxWindow <= CAP : undefined,
     },
@@ -1230,20 +1252,20 @@ function goalRows(
       id: "(a) D3",
       what: "CPU of the dispatching process at the cap",
       measured: held ? `${pct(held.workerCpu)} of a core` : "–",
-      goal: "≤ 15% of a core",
-      pass: held ? held.workerCpu <= 0.15 : undefined,
+      goal: "≤ 10% of a core",
+      pass: held ? held.workerCpu <= 0.1 : undefined,
     },
   );
   const u = dispatch?.unthrottled;
-  const uRatio = u?.rounds.length
-    ? median(u.rounds.map((r) => perSecond(r.ours) / perSecond(r.raw)))
-    : undefined;
+  const uRatio = u?.rounds.length ? median(u.rounds.map(cpuPerMessageRatio)) : undefined;
   rows.push({
     id: "(b) D1",
-    what: `unthrottled dispatcher ÷ bare undici loop, ${UNTHROTTLED_CONCURRENCY} in flight`,
+    what:
+      `unthrottled, CPU per message: bare undici loop ÷ the whole dispatcher, ` +
+      `${UNTHROTTLED_CONCURRENCY} in flight`,
     measured: uRatio === undefined ? "–" : pct(uRatio),
-    goal: "≥ 60%",
-    pass: uRatio === undefined ? undefined : uRatio >= 0.6,
+    goal: "≥ 75%",
+    pass: uRatio === undefined ? undefined : uRatio >= 0.75,
   });
   const oursCase = webhook?.cases.find((c) => c.spec.env?.LOG_LEVEL === "info");
   const wRatio =
@@ -1255,16 +1277,16 @@ function goalRows(
       id: "(c) W1",
       what: "webhook ingest (stored before the 200) ÷ bare Fastify + HMAC, req/s",
       measured: wRatio === undefined ? "–" : pct(wRatio),
-      goal: "≥ 30%",
-      pass: wRatio === undefined ? undefined : wRatio >= 0.3,
+      goal: "≥ 40%",
+      pass: wRatio === undefined ? undefined : wRatio >= 0.4,
     },
     {
       id: "(c) W3",
       what: `webhook p99 at ${int(OFFERED_RATE)} req/s offered`,
       measured: webhook?.latency ? ms(webhook.latency.p99) : "–",
-      goal: "≤ 25 ms",
+      goal: "≤ 10 ms",
       pass: webhook?.latency
-        ? webhook.latency.p99 <= 25 && webhook.latency.failures === 0
+        ? webhook.latency.p99 <= 10 && webhook.latency.failures === 0
         : undefined,
     },
   );
@@ -1275,8 +1297,8 @@ function goalRows(
       id: "(d) E1",
       what: `expansion of ${int(options.recipients)} deliveries ÷ raw \`INSERT … SELECT\`, ${engineName(engine)}`,
       measured: value === undefined ? "–" : `${ratio(value)} the time`,
-      goal: "≤ 2×",
-      pass: value === undefined ? undefined : value <= 2,
+      goal: "≤ 1.5×",
+      pass: value === undefined ? undefined : value <= 1.5,
     });
   }
   const rss: [string, number | undefined][] = [
@@ -1295,8 +1317,8 @@ function goalRows(
       id: "(e)",
       what: `peak RSS of the dispatching process, ${what}`,
       measured: bytes === undefined ? "–" : mb(bytes),
-      goal: "≤ 200 MB",
-      pass: bytes === undefined ? undefined : bytes <= 200 * MB,
+      goal: "≤ 150 MB",
+      pass: bytes === undefined ? undefined : bytes <= 150 * MB,
     });
   }
   for (const r of flood) {
@@ -1380,7 +1402,7 @@ const out = [
 ];
 if (runs("dispatch") || runs("webhook") || runs("expansion") || runs("flood")) {
   out.push(
-    "### Goals (issue #4 item 9, issue #9 point 4)",
+    "### Goals (issue #14; the flood case from issue #9 point 4)",
     "",
     goalsSection(goalRows(dispatchResults, webhookResults, expansionResults, floodResults)),
     "",

@@ -1,6 +1,7 @@
 // The child side of `callServer` (bench/http.ts): a bench process that serves requests from the
 // bench over its IPC channel, one operation at a time, and stops when the channel closes.
 import { readFileSync, writeFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 export type Operations = Record<string, (args: Record<string, unknown>) => Promise<unknown>>;
 
@@ -68,4 +69,29 @@ export function resetPeakRss(): boolean {
 export function cpuSecondsSince(from: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(from);
   return (used.user + used.system) / 1e6;
+}
+
+/** Event-loop delay over a stretch of a bench process's life, milliseconds. */
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * Watches this process's event-loop delay (node:perf_hooks, 10 ms resolution): `take()` answers
+ * what it saw since the last take and starts again. A stall of S ms shows as a max of ≈ S.
+ */
+export function loopDelayMeter(): { take(): LoopDelay } {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return {
+    take() {
+      const seen = {
+        p99Ms: histogram.percentile(99) / 1e6,
+        maxMs: histogram.max / 1e6,
+      };
+      histogram.reset();
+      return seen;
+    },
+  };
 }

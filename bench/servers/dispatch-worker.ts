@@ -35,7 +35,13 @@ import { createLogger } from "../../src/server/platform/log.js";
 import { startWorker } from "../../src/server/server.js";
 import { openTestDatabase } from "../../src/server/test/engines.js";
 import { buildBroadcast } from "../../src/server/test/factories.js";
-import { cpuSecondsSince, PeakRss, serveOperations } from "../lib/ipc-server.js";
+import {
+  cpuSecondsSince,
+  loopDelayMeter,
+  PeakRss,
+  serveOperations,
+  type LoopDelay,
+} from "../lib/ipc-server.js";
 
 const TENANT = "concorezzo";
 const API_VERSION = "v25.0";
@@ -170,6 +176,8 @@ export interface HeldResult {
   /** Peak RSS over the expansion and the sending, bytes. */
   peakRss: number;
   peakRssResettable: boolean;
+  /** This process's event-loop delay over the sending. */
+  loopDelay: LoopDelay;
   /** JS heap in use after a full GC at the end (run with --expose-gc), bytes: what is kept. */
   heapAfterGc: number | null;
   accepted: number;
@@ -234,6 +242,7 @@ const operations = {
       );
       const expandedAt = performance.now();
       const cpu = process.cpuUsage();
+      const loop = loopDelayMeter();
       let finished = false;
       while (performance.now() - expandedAt < stopAfterMs) {
         await sleep(100);
@@ -248,6 +257,7 @@ const operations = {
         }
       }
       const cpuSeconds = cpuSecondsSince(cpu);
+      const loopDelay = loop.take();
       const sendingSeconds = (performance.now() - expandedAt) / 1000;
       const counters = await worker.dispatch.counters(broadcastId);
       await worker.close();
@@ -262,6 +272,7 @@ const operations = {
         cpuSeconds,
         peakRss: peak.read(),
         peakRssResettable: peak.resettable,
+        loopDelay,
         accepted: counters.accepted,
         failed: counters.failed,
         finished,

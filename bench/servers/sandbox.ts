@@ -1,6 +1,6 @@
 // The standalone sandbox (Meta's side) for the dispatch bench, as `banditore sandbox` starts it,
 // in its own process so that it counts requests as they arrive, not as a shared event loop
-// gets to them. SANDBOX_WEBHOOK_URL: where status webhooks go; SANDBOX_SETTINGS: JSON settings.
+// gets to them; compiled like the dispatching process (bench/lib/build.ts). SANDBOX_WEBHOOK_URL: where status webhooks go; SANDBOX_SETTINGS: JSON settings.
 import { parseEnv } from "../../src/server/config/env.js";
 import { loadTenants } from "../../src/server/config/tenants.js";
 import {
@@ -9,6 +9,7 @@ import {
   type SandboxSettingsUpdate,
 } from "../../src/server/modules/sandbox/sandbox.js";
 import { createLogger } from "../../src/server/platform/log.js";
+import { loopDelayMeter, serveOperations } from "../lib/ipc-server.js";
 
 const env = parseEnv(process.env);
 const { tenants } = await loadTenants(env);
@@ -20,6 +21,7 @@ const sandbox = await startStandaloneSandbox({
   settings: JSON.parse(process.env.SANDBOX_SETTINGS ?? "{}") as SandboxSettingsUpdate,
 });
 process.send?.({ port: Number(new URL(sandbox.url).port) });
-process.once("disconnect", () => {
-  void sandbox.close().finally(() => process.exit(0));
-});
+// The bench asks for the event-loop delay around each held-rate run: a stall here bunches the
+// requests that arrive during it, which the next one-second window then counts together.
+const loop = loopDelayMeter();
+serveOperations({ loopDelay: () => Promise.resolve(loop.take()) }, () => sandbox.close());

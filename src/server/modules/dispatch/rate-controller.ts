@@ -1,6 +1,10 @@
 /**
  * The send rate of one number, adapted to what Meta lets through (AIMD, as TCP does): 130429
- * (throughput exceeded) halves it, error-free sending wins it back a little each second.
+ * (throughput exceeded) lowers it, error-free sending wins it back a little each second. An
+ * isolated 130429 (none for a while before it) lowers the rate by a tenth only: one bunched
+ * second (a jittery network, a stall at Meta's end) says little about the number's real rate,
+ * and halving for it costs seconds of sending. A second one soon after halves it, and each
+ * further one halves again: the number really is slower than its configured rate.
  *
  * Why adapt at all when the token bucket already keeps to the configured rate: Meta counts inbound
  * messages against the same cap (docs/whatsapp-cloud-api.md §5), measures at its end after network
@@ -18,8 +22,12 @@ export interface AdaptiveRateOptions {
   ceiling: number;
   /** Never below this, however many 130429 arrive. Default 1. */
   floor?: number;
-  /** Factor applied on a 130429. Default 0.5. */
+  /** Factor applied on a 130429 that follows another decrease closely. Default 0.5. */
   decrease?: number;
+  /** Factor applied on an isolated 130429 (see isolatedAfterMs). Default 0.9. */
+  firstDecrease?: number;
+  /** A 130429 this long after the last decrease (or with none before) is isolated. Default 10 s. */
+  isolatedAfterMs?: number;
   /** Recovery per second of error-free sending. Default ceiling / 20 (floor to ceiling in ~20 s). */
   increasePerSecond?: number;
   /**
@@ -34,6 +42,8 @@ export class AdaptiveRate {
   readonly #ceiling: number;
   readonly #floor: number;
   readonly #decrease: number;
+  readonly #firstDecrease: number;
+  readonly #isolatedAfterMs: number;
   readonly #increasePerSecond: number;
   readonly #quietMs: number;
   /** The rate right after the last decrease (the ceiling before any). */
@@ -47,21 +57,30 @@ export class AdaptiveRate {
   #recoveringSince: number | undefined;
 
   constructor(options: AdaptiveRateOptions) {
-    const { ceiling, floor = 1, decrease = 0.5 } = options;
+    const { ceiling, floor = 1, decrease = 0.5, firstDecrease = 0.9 } = options;
+    const isolatedAfterMs = options.isolatedAfterMs ?? 10 * SECOND_MS;
     const increasePerSecond = options.increasePerSecond ?? ceiling / 20;
     const quietMs = options.quietMs ?? SECOND_MS;
     if (!(Number.isFinite(ceiling) && floor > 0 && floor <= ceiling)) {
       throw new RangeError(`need 0 < floor ≤ ceiling, got floor ${floor}, ceiling ${ceiling}`);
     }
-    if (!(decrease > 0 && decrease < 1)) {
-      throw new RangeError(`decrease must be in (0, 1), got ${decrease}`);
+    for (const [name, factor] of [
+      ["decrease", decrease],
+      ["firstDecrease", firstDecrease],
+    ] as const) {
+      if (!(factor > 0 && factor < 1)) {
+        throw new RangeError(`${name} must be in (0, 1), got ${factor}`);
+      }
     }
+    if (!(isolatedAfterMs >= 0)) throw new RangeError("isolatedAfterMs must be ≥ 0");
     if (!(increasePerSecond > 0 && quietMs >= 0)) {
       throw new RangeError("increasePerSecond must be > 0 and quietMs ≥ 0");
     }
     this.#ceiling = ceiling;
     this.#floor = floor;
     this.#decrease = decrease;
+    this.#firstDecrease = firstDecrease;
+    this.#isolatedAfterMs = isolatedAfterMs;
     this.#increasePerSecond = increasePerSecond;
     this.#quietMs = quietMs;
     this.#base = ceiling;
@@ -69,8 +88,10 @@ export class AdaptiveRate {
 
   /** A 130429: multiplicative decrease from the current rate, at most once per quiet period. */
   onThrottled(now: number): void {
-    if (this.#decreasedAt !== undefined && now - this.#decreasedAt < this.#quietMs) return;
-    this.#base = Math.max(this.#floor, this.current(now) * this.#decrease);
+    const since = this.#decreasedAt === undefined ? Infinity : now - this.#decreasedAt;
+    if (since < this.#quietMs) return;
+    const factor = since >= this.#isolatedAfterMs ? this.#firstDecrease : this.#decrease;
+    this.#base = Math.max(this.#floor, this.current(now) * factor);
     this.#decreasedAt = now;
     this.#recoveringSince = undefined;
   }
