@@ -5,7 +5,8 @@
 // - held: `banditore worker` (startWorker) sends one broadcast to them through the sandbox;
 // - raw / ours: a bare undici Pool.request loop, then the whole NumberDispatcher, against the
 //   same fake Graph API, at the same concurrency (unthrottled);
-// - expansion: insertDeliveriesForBroadcast against a raw INSERT … SELECT into a bare table.
+// - expansion: insertDeliveriesForBroadcast against a raw INSERT … SELECT into a table with the
+//   same primary and unique keys and nothing else.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -196,7 +197,7 @@ export interface ExpansionRound {
   /** insertDeliveriesForBroadcast in a transaction, as startBroadcast runs it. */
   oursMs: number;
   oursStallMs: number;
-  /** The same rows, INSERT … SELECT into a table without indexes or constraints. */
+  /** The same rows, INSERT … SELECT into a table with only the same primary and unique keys. */
   rawMs: number;
   rawStallMs: number;
   peakRss: number;
@@ -206,7 +207,7 @@ export interface ExpansionResult {
   engine: Engine;
   seedMs: number;
   rounds: ExpansionRound[];
-  /** Bytes of outbound_messages and its indexes after the rounds, and of the bare table. */
+  /** Bytes of outbound_messages and its indexes after the rounds, and of the keys-only table. */
   oursBytes: number | null;
   rawBytes: number | null;
   /** Filled in by the bench: CPU of every other process during the run (cores). */
@@ -398,7 +399,8 @@ const operations = {
 
   /**
    * Broadcast expansion on `engine` (a SQLite file in a temporary directory, or a throw-away
-   * PostgreSQL schema): `rounds` × (raw INSERT … SELECT into a bare table, then ours), each ours
+   * PostgreSQL schema): `rounds` × (raw INSERT … SELECT into a table with only the same keys,
+   * then ours), each ours
    * round a new broadcast into the same, growing outbound_messages.
    */
   async expansion(args: Record<string, unknown>): Promise<ExpansionResult> {
@@ -468,14 +470,20 @@ const operations = {
   },
 };
 
-/** Same columns as outbound_messages, no key, index, constraint or foreign key. */
+/**
+ * Same columns as outbound_messages with the same primary key and the same one-delivery-per-
+ * subscriber unique key, and nothing else: no other index, constraint or foreign key. What ours
+ * costs beyond it is the rest of its indexes and the expansion's own work.
+ */
 async function createBareTable(db: Kysely<DB>, engine: Engine): Promise<void> {
   await sql`drop table if exists bench_bare_deliveries`.execute(db);
   if (engine === "postgres") {
-    // Column types, NOT NULLs, defaults and the identity column, nothing else.
+    // Column types, NOT NULLs, defaults and the identity column, then the two keys.
     await sql`create table bench_bare_deliveries (like outbound_messages including defaults including identity)`.execute(
       db,
     );
+    await sql`alter table bench_bare_deliveries add primary key (id),
+      add unique (broadcast_id, subscriber_id)`.execute(db);
     return;
   }
   // INTEGER PRIMARY KEY is SQLite's rowid itself: no index of its own.
@@ -485,12 +493,11 @@ async function createBareTable(db: Kysely<DB>, engine: Engine): Promise<void> {
     payload text, priority integer not null default 0, state text not null, status text,
     attempts integer not null default 0, next_attempt_at bigint not null, wa_message_id text,
     error_code integer, error_reason text, accepted_at bigint, created_at bigint not null,
-    updated_at bigint not null, in_flight_since bigint, spends_tier integer not null default 0)`.execute(
-    db,
-  );
+    updated_at bigint not null, in_flight_since bigint, spends_tier integer not null default 0,
+    unique (broadcast_id, subscriber_id))`.execute(db);
 }
 
-/** The rows insertDeliveriesForBroadcast makes, with the same SELECT, into the bare table. */
+/** The rows insertDeliveriesForBroadcast makes, with the same SELECT, into the keys-only table. */
 async function rawExpansion(
   db: Kysely<DB>,
   input: { broadcastId: number; senderId: number; now: number },
