@@ -1,6 +1,7 @@
-import { Agent, FormData, errors as undiciErrors, request, type Dispatcher } from "undici";
+import { Agent, FormData, errors as undiciErrors, type Dispatcher } from "undici";
 import { buildBlockBody, buildMarkAsReadBody, buildMessageBody } from "./graph-payloads.js";
 import type { JsonObject } from "./graph-payloads.js";
+import { SharedDeadlines } from "./deadlines.js";
 import { invalidRequest } from "./payload-checks.js";
 import {
   parseBlockAnswer,
@@ -84,6 +85,7 @@ export class CloudApiClient implements WhatsAppClient {
   readonly #phoneRoot: string;
   readonly #wabaId: string | undefined;
   readonly #authorization: string;
+  readonly #deadlines = new SharedDeadlines();
 
   constructor(options: CloudApiClientOptions) {
     const base = new URL(options.baseUrl); // throws at start-up on a malformed base URL
@@ -203,9 +205,11 @@ export class CloudApiClient implements WhatsAppClient {
   }
 
   /**
-   * One HTTP exchange, body read to the end so the socket returns to the pool. The timeout is
-   * a timer plus our own AbortController rather than `AbortSignal.any`, which keeps listeners
-   * on a long-lived caller signal on Node 20.
+   * One HTTP exchange, body read to the end so the socket returns to the pool, straight to the
+   * dispatcher with the origin and path already known (undici's `request(url)` parses the URL
+   * again on every call). The timeout is a shared deadline (deadlines.ts); with a caller's signal
+   * it is a timer plus our own AbortController rather than `AbortSignal.any`, which keeps
+   * listeners on a long-lived caller signal on Node 20.
    */
   async #call(
     method: "GET" | "POST" | "DELETE",
@@ -215,29 +219,40 @@ export class CloudApiClient implements WhatsAppClient {
     timeoutMs = this.#timeoutMs,
     signal?: AbortSignal,
   ): Promise<CallResult> {
+    if (!url.startsWith(`${this.#origin}/`)) throw new Error("a Graph call outside the base URL");
     if (signal?.aborted) return { ok: false, error: networkError("aborted", "before sending") };
-    const controller = new AbortController();
     let stoppedBy: "timeout" | "aborted" | undefined;
-    const timer = setTimeout(() => {
-      stoppedBy = "timeout";
-      controller.abort();
-    }, timeoutMs);
+    let stop: AbortSignal;
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       stoppedBy ??= "aborted";
-      controller.abort();
+      controller?.abort();
     };
-    signal?.addEventListener("abort", onAbort, { once: true });
+    let controller: AbortController | undefined;
+    if (signal) {
+      controller = new AbortController();
+      stop = controller.signal;
+      timer = setTimeout(() => {
+        stoppedBy = "timeout";
+        controller?.abort();
+      }, timeoutMs);
+      signal.addEventListener("abort", onAbort, { once: true });
+    } else {
+      stop = this.#deadlines.signal(timeoutMs);
+    }
     try {
-      const response = await request(url, {
-        dispatcher: this.#dispatcher,
+      const response = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: url.slice(this.#origin.length),
         method,
         headers,
         body: body ?? null,
-        signal: controller.signal,
+        signal: stop,
       });
       const text = await response.body.text();
       return { ok: true, value: { status: response.statusCode, text } };
     } catch (error) {
+      if (!controller && stop.aborted) stoppedBy = "timeout";
       if (stoppedBy === "timeout") {
         return { ok: false, error: networkError("timeout", `no answer within ${timeoutMs} ms`) };
       }
@@ -248,7 +263,7 @@ export class CloudApiClient implements WhatsAppClient {
       if (error instanceof undiciErrors.InvalidArgumentError) throw error;
       return { ok: false, error: networkError("connection", describe(error)) };
     } finally {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
   }
