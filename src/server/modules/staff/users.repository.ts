@@ -1,4 +1,5 @@
-import type { Db } from "../../platform/db/schema.js";
+import type { Selectable } from "kysely";
+import type { Db, UsersTable } from "../../platform/db/schema.js";
 
 /**
  * The `users` table: one row per staff account (an e-mail address), with its password hash,
@@ -31,18 +32,7 @@ export const userColumns = [
 ] as const;
 
 /** A `users` row as the database returns it, into the account the services use. */
-export function toUser(r: {
-  id: number;
-  email: string;
-  display_name: string;
-  password_hash: string | null;
-  totp_secret: string | null;
-  totp_confirmed_at: number | null;
-  totp_last_step: number | null;
-  recovery_codes: string | null;
-  instance_role: string | null;
-  disabled_at: number | null;
-}): UserRow {
+export function toUser(r: Pick<Selectable<UsersTable>, (typeof userColumns)[number]>): UserRow {
   return {
     id: Number(r.id),
     email: r.email,
