@@ -32,7 +32,7 @@ import {
 import { mediaFileOf } from "../media/media.service.js";
 import { broadcastReport, reportCsv } from "./report.js";
 import { reportOut } from "./report.schemas.js";
-import { syncTemplatesOf } from "./template-sync.js";
+import { syncFromWhatsApp } from "./template-sync.js";
 import {
   approveBroadcast,
   cancelBroadcastAs,
@@ -79,8 +79,7 @@ export function broadcastsRoutes(
     const approvalDeps = {
       ...deps,
       // Approval lists the templates afresh, and keeps what WhatsApp says (the templates API).
-      listTemplates: (slug: string) =>
-        syncTemplatesOf(deps, tenantOf(slug), () => deps.whatsapp.forTenant(slug).listTemplates()),
+      listTemplates: (slug: string) => syncFromWhatsApp(deps, tenantOf(slug)),
       startDue: () => deps.dispatch.startDueBroadcasts(),
     };
     const mediaInfoOf = async (tenant: Tenant, id: number) => {

@@ -7,7 +7,7 @@ import { AppError } from "../../platform/errors.js";
 import { tenantParams } from "../../platform/http/params.js";
 import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
-import { syncTemplatesOf } from "./template-sync.js";
+import { syncFromWhatsApp } from "./template-sync.js";
 import { storedTemplatesOf, type StoredTemplate } from "./templates.repository.js";
 
 /**
@@ -72,12 +72,13 @@ function answerOf(tenant: Tenant, stored: readonly StoredTemplate[]): z.infer<ty
   };
 }
 
-export function templatesRoutes(
-  deps: BroadcastsDeps & {
-    tenants: readonly Tenant[];
-    whatsapp: Pick<WhatsAppClients, "forTenant">;
-  },
-) {
+/** What the template routes read: the stored templates, and WhatsApp to list them afresh. */
+export type TemplateRoutesDeps = BroadcastsDeps & {
+  tenants: readonly Tenant[];
+  whatsapp: Pick<WhatsAppClients, "forTenant">;
+};
+
+export function templatesRoutes(deps: TemplateRoutesDeps) {
   const tenantOf = tenantFinder(deps.tenants);
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -88,9 +89,7 @@ export function templatesRoutes(
     };
     const sync = async (request: { params: { tenant: string } }) => {
       const tenant = tenantOf(request.params.tenant);
-      const synced = await syncTemplatesOf(deps, tenant, () =>
-        deps.whatsapp.forTenant(tenant.slug).listTemplates(),
-      );
+      const synced = await syncFromWhatsApp(deps, tenant);
       if (!synced.ok) {
         throw new AppError(
           503,
