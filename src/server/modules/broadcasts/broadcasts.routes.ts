@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { actorOf } from "../../platform/http/access.js";
 import { requestLocale } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import {
   broadcastAuthors,
   checkOf,
@@ -65,8 +65,7 @@ export function broadcastsRoutes(
   },
 ) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     const callerOf = (request: FastifyRequest & { params: { tenant: string } }): Caller => {
       const principal = request.principal;
       const userId = principal?.userId;
@@ -369,5 +368,5 @@ export function broadcastsRoutes(
           caller,
         ),
     );
-  };
+  });
 }

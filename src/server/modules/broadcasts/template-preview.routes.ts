@@ -1,11 +1,10 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TEMPLATE_KINDS } from "../../config/tenant-schema.js";
 import { tenantFinder } from "../../config/tenants.js";
 import { AppError } from "../../platform/errors.js";
 import { localized } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import { syncFromWhatsApp } from "./template-sync.js";
 import { configuredTemplateOf, isNotice, templateKindsFor } from "./templates.js";
 import { storedTemplatesOf } from "./templates.repository.js";
@@ -60,8 +59,8 @@ interface Component {
  */
 export function templatePreviewRoutes(deps: TemplateRoutesDeps) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    app.withTypeProvider<ZodTypeProvider>().get(
+  return zodRoutes((r) => {
+    r.get(
       "/api/tenants/:tenant/broadcast-template",
       {
         config: { permission: "broadcasts.read" },
@@ -143,5 +142,5 @@ export function templatePreviewRoutes(deps: TemplateRoutesDeps) {
         };
       },
     );
-  };
+  });
 }

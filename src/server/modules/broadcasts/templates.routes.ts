@@ -1,10 +1,9 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TEMPLATE_KINDS, type TemplateKind } from "../../config/tenant-schema.js";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { AppError } from "../../platform/errors.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
 import { syncFromWhatsApp } from "./template-sync.js";
@@ -80,9 +79,7 @@ export type TemplateRoutesDeps = BroadcastsDeps & {
 
 export function templatesRoutes(deps: TemplateRoutesDeps) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     const list = async (request: { params: { tenant: string } }) => {
       const tenant = tenantOf(request.params.tenant);
       return answerOf(tenant, await storedTemplatesOf(deps.db, tenant.slug));
@@ -139,5 +136,5 @@ export function templatesRoutes(deps: TemplateRoutesDeps) {
         sync,
       );
     }
-  };
+  });
 }
