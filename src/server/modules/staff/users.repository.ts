@@ -47,22 +47,26 @@ export function toUser(r: Pick<Selectable<UsersTable>, (typeof userColumns)[numb
   };
 }
 
-export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+/** The account whose unique `column` (its id or e-mail address) holds `value`. */
+async function findUserWhere(
+  db: Db,
+  column: "id" | "email",
+  value: number | string,
+): Promise<UserRow | undefined> {
   const r = await db
     .selectFrom("users")
     .select(userColumns)
-    .where("email", "=", email)
+    .where(column, "=", value)
     .executeTakeFirst();
   return r && toUser(r);
 }
 
-export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  const r = await db
-    .selectFrom("users")
-    .select(userColumns)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  return r && toUser(r);
+export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return findUserWhere(db, "email", email);
+}
+
+export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return findUserWhere(db, "id", id);
 }
 
 export async function insertUser(
