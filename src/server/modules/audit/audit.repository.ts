@@ -1,6 +1,6 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { engineOf } from "../../platform/db/dialect.js";
-import type { DB } from "../../platform/db/schema.js";
+import type { AuditLogTable, DB } from "../../platform/db/schema.js";
 
 /**
  * The `audit_log` table: append-only, one chain for the whole deployment. What an entry's hash
@@ -104,21 +104,7 @@ const auditColumns = [
   "key_id",
 ] as const;
 
-function toRow(r: {
-  id: number;
-  tenant_id: string | null;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  summary: string | null;
-  created_at: number;
-  prev_hash: string | null;
-  hash: string;
-  hash_scheme: number;
-  key_id: string | null;
-}): AuditRow {
+function toRow(r: Pick<Selectable<AuditLogTable>, (typeof auditColumns)[number]>): AuditRow {
   return {
     id: Number(r.id),
     tenantId: r.tenant_id,

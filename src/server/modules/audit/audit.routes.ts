@@ -1,11 +1,10 @@
 import { Readable } from "node:stream";
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import { auditCsv, listAudit, recordAudit, verifyForTenant } from "./audit.service.js";
 import { actorOf } from "../../platform/http/access.js";
 import { localized } from "../../platform/http/locale.js";
@@ -39,8 +38,7 @@ const instant = z.coerce
 
 /** A comune's audit log: listed for the owner, exported as CSV (the export is audited too). */
 export function auditRoutes(deps: { db: Kysely<DB>; clock: Clock }) {
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/audit",
       {
@@ -139,5 +137,5 @@ export function auditRoutes(deps: { db: Kysely<DB>; clock: Clock }) {
           .send(Readable.from(auditCsv(deps.db, tenant)));
       },
     );
-  };
+  });
 }

@@ -7,11 +7,10 @@ import { FIRST_BROADCAST_STATUS } from "../dispatch/broadcast-status.js";
  * `Broadcast` (camelCase, topics and text parsed). The status is written here only at creation
  * (`draft`); every later change goes through the lifecycle's guarded update.
  */
-export interface Broadcast {
-  id: number;
-  tenantId: string;
+
+/** What staff write: the parts of a broadcast a draft's edit may change. */
+export interface BroadcastFields {
   title: string;
-  status: string;
   text: string;
   /** Every subscriber, or those who chose one of these topics (or none). */
   topics: "all" | string[];
@@ -23,6 +22,12 @@ export interface Broadcast {
   sendAt: number | null;
   /** The stored file (media_files) shown in the message's header, or null. */
   mediaId: number | null;
+}
+
+export interface Broadcast extends BroadcastFields {
+  id: number;
+  tenantId: string;
+  status: string;
   createdBy: number | null;
   approvedBy: number | null;
   startedAt: number | null;
@@ -32,17 +37,6 @@ export interface Broadcast {
   approvalCheck: unknown;
   createdAt: number;
   updatedAt: number;
-}
-
-/** What staff write: the parts of a broadcast a draft's edit may change. */
-export interface BroadcastFields {
-  title: string;
-  text: string;
-  topics: "all" | string[];
-  urgent: boolean;
-  public: boolean;
-  sendAt: number | null;
-  mediaId: number | null;
 }
 
 type Row = Selectable<BroadcastsTable>;

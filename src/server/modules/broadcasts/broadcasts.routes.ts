@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { actorOf } from "../../platform/http/access.js";
 import { requestLocale } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import {
   broadcastAuthors,
   checkOf,
@@ -32,7 +32,7 @@ import {
 import { mediaFileOf } from "../media/media.service.js";
 import { broadcastReport, reportCsv } from "./report.js";
 import { reportOut } from "./report.schemas.js";
-import { syncTemplatesOf } from "./template-sync.js";
+import { syncFromWhatsApp } from "./template-sync.js";
 import {
   approveBroadcast,
   cancelBroadcastAs,
@@ -65,8 +65,7 @@ export function broadcastsRoutes(
   },
 ) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     const callerOf = (request: FastifyRequest & { params: { tenant: string } }): Caller => {
       const principal = request.principal;
       const userId = principal?.userId;
@@ -79,8 +78,7 @@ export function broadcastsRoutes(
     const approvalDeps = {
       ...deps,
       // Approval lists the templates afresh, and keeps what WhatsApp says (the templates API).
-      listTemplates: (slug: string) =>
-        syncTemplatesOf(deps, tenantOf(slug), () => deps.whatsapp.forTenant(slug).listTemplates()),
+      listTemplates: (slug: string) => syncFromWhatsApp(deps, tenantOf(slug)),
       startDue: () => deps.dispatch.startDueBroadcasts(),
     };
     const mediaInfoOf = async (tenant: Tenant, id: number) => {
@@ -370,5 +368,5 @@ export function broadcastsRoutes(
           caller,
         ),
     );
-  };
+  });
 }

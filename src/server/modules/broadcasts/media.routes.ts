@@ -1,11 +1,10 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { invalid, notFound } from "../../platform/errors.js";
 import { actorOf } from "../../platform/http/access.js";
 import { currentLocale } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { mediaBytesOf, mediaFileOf, storeMediaFile } from "../media/media.service.js";
 import { mediaOut, presentMedia } from "./broadcasts.schemas.js";
@@ -25,12 +24,11 @@ const FILENAME = /^[^\\/\u0000-\u001f\u007f]{1,240}$/u;
 
 export function mediaRoutes(deps: BroadcastsDeps & { tenants: readonly Tenant[] }) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
+  return zodRoutes((r) => {
     // The file is the body, whatever its type: checked below, where the answer can say why.
-    app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: LARGEST + 1 }, (_r, body, done) =>
+    r.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: LARGEST + 1 }, (_r, body, done) =>
       done(null, body),
     );
-    const r = app.withTypeProvider<ZodTypeProvider>();
 
     r.post(
       "/api/tenants/:tenant/media",
@@ -111,5 +109,5 @@ export function mediaRoutes(deps: BroadcastsDeps & { tenants: readonly Tenant[] 
           .send(bytes);
       },
     );
-  };
+  });
 }

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { requestLocale } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
 import { overviewOf, RECENT } from "./overview.service.js";
 
@@ -52,8 +51,7 @@ const overviewOut = z.object({
 /** The console's dashboard figures that no other route gives (overview.service.ts). */
 export function overviewRoutes(deps: BroadcastsDeps & { tenants: readonly Tenant[] }) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/overview",
       {
@@ -75,5 +73,5 @@ export function overviewRoutes(deps: BroadcastsDeps & { tenants: readonly Tenant
           requestLocale(request.headers["accept-language"]),
         ),
     );
-  };
+  });
 }

@@ -5,7 +5,7 @@ import { replyStats, timeZoneOf } from "../citizens/admin/admin-stats.service.js
 import { messagingLimitPlan } from "../dispatch/dispatch.service.js";
 import { listBroadcasts, type BroadcastsDeps } from "./broadcasts.service.js";
 import { formatMoney, type Localized } from "./policy/index.js";
-import { broadcastReport, type BroadcastReport } from "./report.js";
+import { broadcastReport, type BroadcastReport, type ReportedBroadcast } from "./report.js";
 
 /**
  * The figures of the console's dashboard that no other route gives in one answer: the latest
@@ -19,13 +19,7 @@ const PAGE = 100;
 /** How many of the latest broadcasts the dashboard lists. */
 export const RECENT = 5;
 
-export interface RecentBroadcast {
-  id: number;
-  title: string;
-  status: string;
-  statusLabel: string;
-  startedAt: string | null;
-  finishedAt: string | null;
+export interface RecentBroadcast extends ReportedBroadcast {
   /** Deliveries of the broadcast (one per person reached). */
   recipients: number;
   delivered: number;

@@ -31,15 +31,18 @@ export interface ReportFailure {
   reason: Localized;
 }
 
+/** The broadcast a report is of, as its heading (and the dashboard's list) shows it. */
+export interface ReportedBroadcast {
+  id: number;
+  title: string;
+  status: string;
+  statusLabel: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
 export interface BroadcastReport {
-  broadcast: {
-    id: number;
-    title: string;
-    status: string;
-    statusLabel: string;
-    startedAt: string | null;
-    finishedAt: string | null;
-  };
+  broadcast: ReportedBroadcast;
   generatedAt: string;
   counts: ReportCounts;
   failures: ReportFailure[];

@@ -1,16 +1,14 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TEMPLATE_KINDS } from "../../config/tenant-schema.js";
-import { tenantFinder, type Tenant } from "../../config/tenants.js";
+import { tenantFinder } from "../../config/tenants.js";
 import { AppError } from "../../platform/errors.js";
 import { localized } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
-import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
-import type { BroadcastsDeps } from "./broadcasts.service.js";
-import { syncTemplatesOf } from "./template-sync.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
+import { syncFromWhatsApp } from "./template-sync.js";
 import { configuredTemplateOf, isNotice, templateKindsFor } from "./templates.js";
 import { storedTemplatesOf } from "./templates.repository.js";
+import type { TemplateRoutesDeps } from "./templates.routes.js";
 
 const previewOut = z.object({
   /** The kind of broadcast the template is named for in the comune's file (text, image, alert…). */
@@ -59,15 +57,10 @@ interface Component {
  * the file's kind, a service notice's `alert…` template first), read from the templates last
  * synced from WhatsApp (listed afresh when none is stored yet).
  */
-export function templatePreviewRoutes(
-  deps: BroadcastsDeps & {
-    tenants: readonly Tenant[];
-    whatsapp: Pick<WhatsAppClients, "forTenant">;
-  },
-) {
+export function templatePreviewRoutes(deps: TemplateRoutesDeps) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    app.withTypeProvider<ZodTypeProvider>().get(
+  return zodRoutes((r) => {
+    r.get(
       "/api/tenants/:tenant/broadcast-template",
       {
         config: { permission: "broadcasts.read" },
@@ -104,9 +97,7 @@ export function templatePreviewRoutes(
         let stored = await storedTemplatesOf(deps.db, tenant.slug);
         if (stored.length === 0) {
           // Never synced (WhatsApp did not answer at start): list them now, and keep them.
-          const synced = await syncTemplatesOf(deps, tenant, () =>
-            deps.whatsapp.forTenant(tenant.slug).listTemplates(),
-          );
+          const synced = await syncFromWhatsApp(deps, tenant);
           if (!synced.ok) {
             throw new AppError(
               503,
@@ -151,5 +142,5 @@ export function templatePreviewRoutes(
         };
       },
     );
-  };
+  });
 }

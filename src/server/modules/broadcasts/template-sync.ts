@@ -3,6 +3,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { Db } from "../../platform/db/schema.js";
 import type { Logger } from "../../platform/log.js";
 import type { Result, TemplateInfo } from "../whatsapp/types.js";
+import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
 import { replaceTemplatesOf } from "./templates.repository.js";
 
 /**
@@ -24,6 +25,14 @@ export async function syncTemplatesOf(
     });
   }
   return listed;
+}
+
+/** `syncTemplatesOf`, listing the templates through the comune's WhatsApp client. */
+export function syncFromWhatsApp(
+  deps: { db: Db; clock: Clock; whatsapp: Pick<WhatsAppClients, "forTenant"> },
+  tenant: Tenant,
+): Promise<Result<TemplateInfo[]>> {
+  return syncTemplatesOf(deps, tenant, () => deps.whatsapp.forTenant(tenant.slug).listTemplates());
 }
 
 /** At start: every comune's templates, one after the other; a failure is logged, never thrown. */

@@ -1,13 +1,12 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TEMPLATE_KINDS, type TemplateKind } from "../../config/tenant-schema.js";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { AppError } from "../../platform/errors.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
-import { syncTemplatesOf } from "./template-sync.js";
+import { syncFromWhatsApp } from "./template-sync.js";
 import { storedTemplatesOf, type StoredTemplate } from "./templates.repository.js";
 
 /**
@@ -72,25 +71,22 @@ function answerOf(tenant: Tenant, stored: readonly StoredTemplate[]): z.infer<ty
   };
 }
 
-export function templatesRoutes(
-  deps: BroadcastsDeps & {
-    tenants: readonly Tenant[];
-    whatsapp: Pick<WhatsAppClients, "forTenant">;
-  },
-) {
-  const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+/** What the template routes read: the stored templates, and WhatsApp to list them afresh. */
+export type TemplateRoutesDeps = BroadcastsDeps & {
+  tenants: readonly Tenant[];
+  whatsapp: Pick<WhatsAppClients, "forTenant">;
+};
 
+export function templatesRoutes(deps: TemplateRoutesDeps) {
+  const tenantOf = tenantFinder(deps.tenants);
+  return zodRoutes((r) => {
     const list = async (request: { params: { tenant: string } }) => {
       const tenant = tenantOf(request.params.tenant);
       return answerOf(tenant, await storedTemplatesOf(deps.db, tenant.slug));
     };
     const sync = async (request: { params: { tenant: string } }) => {
       const tenant = tenantOf(request.params.tenant);
-      const synced = await syncTemplatesOf(deps, tenant, () =>
-        deps.whatsapp.forTenant(tenant.slug).listTemplates(),
-      );
+      const synced = await syncFromWhatsApp(deps, tenant);
       if (!synced.ok) {
         throw new AppError(
           503,
@@ -140,5 +136,5 @@ export function templatesRoutes(
         sync,
       );
     }
-  };
+  });
 }

@@ -1,4 +1,5 @@
-import type { Db } from "../../platform/db/schema.js";
+import type { Selectable } from "kysely";
+import type { Db, OutboundMessagesTable } from "../../platform/db/schema.js";
 import { chargesOf, type Charges, type PriceList } from "./message-charges.js";
 
 /**
@@ -120,6 +121,9 @@ export interface OutboundTrace {
   pseudonym: string | null;
 }
 
+/** The columns an `OutboundTrace` is read from. */
+const TRACE_COLUMNS = ["id", "tenant_id", "kind", "state", "wa_message_id", "pseudonym"] as const;
+
 /**
  * The person's rows whose recipient is not yet `pseudonym`: what erasing (or forgetting) them
  * still has to rewrite. Found by subscriber_id (indexed with the broadcast's unique pair).
@@ -130,7 +134,7 @@ export async function outboundTracesOf(
 ): Promise<OutboundTrace[]> {
   const rows = await db
     .selectFrom("outbound_messages")
-    .select(["id", "tenant_id", "kind", "state", "wa_message_id", "pseudonym"])
+    .select(TRACE_COLUMNS)
     .where("tenant_id", "=", input.tenantId)
     .where("subscriber_id", "=", input.subscriberId)
     .where("recipient", "<>", input.pseudonym)
@@ -163,7 +167,7 @@ export async function pseudonymiseAfterOutcome(
 export async function outboundAwaitingPseudonym(db: Db, limit: number): Promise<OutboundTrace[]> {
   const rows = await db
     .selectFrom("outbound_messages")
-    .select(["id", "tenant_id", "kind", "state", "wa_message_id", "pseudonym"])
+    .select(TRACE_COLUMNS)
     .where("pseudonym", "is not", null)
     .orderBy("id")
     .limit(limit)
@@ -226,14 +230,9 @@ export async function outboundRowOfErasedPerson(
   return row !== undefined;
 }
 
-function traceOf(r: {
-  id: number;
-  tenant_id: string;
-  kind: string;
-  state: string;
-  wa_message_id: string | null;
-  pseudonym: string | null;
-}): OutboundTrace {
+function traceOf(
+  r: Pick<Selectable<OutboundMessagesTable>, (typeof TRACE_COLUMNS)[number]>,
+): OutboundTrace {
   return {
     id: r.id,
     tenantId: r.tenant_id,

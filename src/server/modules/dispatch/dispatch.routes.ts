@@ -1,8 +1,7 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { localized } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { Dispatch } from "./dispatch.service.js";
 
 const params = tenantParams.extend({
@@ -21,11 +20,10 @@ const params = tenantParams.extend({
  * broadcast of another comune is not found there.
  */
 export function dispatchRoutes(deps: { dispatch: Dispatch }) {
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     // Open event streams end when the server closes, or they would hold it open.
     const streams = new Set<() => void>();
-    app.addHook("preClose", (done) => {
+    r.addHook("preClose", (done) => {
       for (const stop of streams) stop();
       done();
     });
@@ -95,5 +93,5 @@ export function dispatchRoutes(deps: { dispatch: Dispatch }) {
         request.raw.on("close", stop);
       },
     );
-  };
+  });
 }

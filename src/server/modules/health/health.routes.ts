@@ -1,15 +1,12 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../platform/db/connect.js";
 import { ping, schemaState } from "../../platform/db/migrate.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { Metrics } from "../../platform/metrics.js";
 
 /** Liveness, readiness and metrics: what an orchestrator and Prometheus poll. */
 export function healthRoutes(deps: { database: Database; metrics: Metrics }) {
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     r.get(
       "/healthz",
       {
@@ -51,7 +48,7 @@ export function healthRoutes(deps: { database: Database; metrics: Metrics }) {
           state = await schemaState(db);
         } catch (error) {
           reachable = false;
-          app.log.warn({ err: error, event: "readiness.db_unreachable" }, "Database not reachable");
+          r.log.warn({ err: error, event: "readiness.db_unreachable" }, "Database not reachable");
         }
         const ready = reachable && state.pending.length === 0;
         return reply.status(ready ? 200 : 503).send({
@@ -77,5 +74,5 @@ export function healthRoutes(deps: { database: Database; metrics: Metrics }) {
         return reply.type(deps.metrics.registry.contentType).send(body);
       },
     );
-  };
+  });
 }

@@ -1,4 +1,5 @@
-import type { Db } from "../../platform/db/schema.js";
+import type { Selectable } from "kysely";
+import type { Db, MediaFilesTable } from "../../platform/db/schema.js";
 
 /** What is known of a stored file without its bytes. */
 export interface MediaFileInfo {
@@ -23,16 +24,7 @@ const INFO = [
   "created_at",
 ] as const;
 
-type InfoRow = {
-  id: number;
-  tenant_id: string;
-  kind: string;
-  mime_type: string;
-  size_bytes: number;
-  filename: string | null;
-  sha256: string;
-  created_at: number;
-};
+type InfoRow = Pick<Selectable<MediaFilesTable>, (typeof INFO)[number]>;
 
 function infoOf(row: InfoRow): MediaFileInfo {
   return {

@@ -1,7 +1,6 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError, notFound } from "../../platform/errors.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import {
   phoneMessageInputSchema,
   phoneMessageSchema,
@@ -38,9 +37,7 @@ function phoneFor(ctx: SandboxContext, waId: string) {
 }
 
 export function phonesRoutes(ctx: SandboxContext) {
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     r.get(
       "/phones",
       {
@@ -171,5 +168,5 @@ export function phonesRoutes(ctx: SandboxContext) {
           .send(media.bytes);
       },
     );
-  };
+  });
 }

@@ -1,7 +1,6 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AppError, invalid } from "../../platform/errors.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import { templateSummarySchema, webhookOutcomeSchema } from "./api-schemas.js";
 import type { SandboxContext } from "./context.js";
 import { applySettingsUpdate, settingsUpdateSchema } from "./settings.js";
@@ -62,9 +61,7 @@ export function controlRoutes(ctx: SandboxContext) {
     webhook: webhookOutcomeSchema,
   });
 
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     r.get("/numbers", { schema }, () => ({
       numbers: ctx.numbers.map((n) => ({
         tenant: n.tenant,
@@ -185,5 +182,5 @@ export function controlRoutes(ctx: SandboxContext) {
       ctx.templates.reset();
       return reply.status(204).send();
     });
-  };
+  });
 }

@@ -1,5 +1,4 @@
 import type { Kysely } from "kysely";
-import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { conflict, forbidden, notFound } from "../../platform/errors.js";
 import type { Actor, Principal, Role } from "../../platform/http/access.js";
@@ -8,6 +7,7 @@ import { assertMayManageAccount, mayManageAccount, type ManagedAccount } from ".
 import { newToken, tokenHash } from "./secrets.js";
 import { normalizeEmail } from "./names.js";
 import { deleteSessionsOfUser } from "./sessions.repository.js";
+import { StaffService, type StaffServiceOptions } from "./staff-service.js";
 import {
   countOwners,
   countUsersByTenant,
@@ -28,9 +28,7 @@ import {
 /** How long a setup link stays valid. */
 export const SETUP_LINK_MS = 72 * 60 * 60_000;
 
-export interface AccountsOptions {
-  db: Kysely<DB>;
-  clock: Clock;
+export interface AccountsOptions extends StaffServiceOptions {
   /** Where the console is reached: setup links point there. */
   publicUrl: string;
 }
@@ -40,16 +38,7 @@ export interface AccountsOptions {
  * reset, disabling. An account may serve several comuni; who may change it is one rule
  * (account-access.ts). Logging in is `Sessions`', the account's own two-factor `TwoFactor`'s.
  */
-export class Accounts {
-  constructor(private readonly o: AccountsOptions) {}
-
-  private get db() {
-    return this.o.db;
-  }
-  private now() {
-    return this.o.clock.now();
-  }
-
+export class Accounts extends StaffService<AccountsOptions> {
   // Users and roles of a comune -------------------------------------------------------------------
 
   /**

@@ -1,4 +1,5 @@
-import type { Db } from "../../platform/db/schema.js";
+import type { Selectable } from "kysely";
+import type { ApiKeysTable, Db } from "../../platform/db/schema.js";
 
 export interface ApiKeyRow {
   id: number;
@@ -24,17 +25,7 @@ const columns = [
   "revoked_at",
 ] as const;
 
-function toKey(r: {
-  id: number;
-  tenant_id: string;
-  name: string;
-  token_prefix: string;
-  permissions: string;
-  created_by: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}): ApiKeyRow {
+function toKey(r: Pick<Selectable<ApiKeysTable>, (typeof columns)[number]>): ApiKeyRow {
   return {
     id: Number(r.id),
     tenantId: r.tenant_id,

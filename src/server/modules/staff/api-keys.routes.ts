@@ -1,9 +1,8 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { actorOf, PERMISSIONS, unauthorized } from "../../platform/http/access.js";
 import { localized } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { ApiKeyRow } from "./api-keys.repository.js";
 import { staffName } from "./names.js";
 import type { ApiKeys } from "./api-keys.service.js";
@@ -37,9 +36,7 @@ const present = (k: ApiKeyRow) => ({
  */
 export function apiKeysRoutes(deps: { apiKeys: ApiKeys }) {
   const { apiKeys } = deps;
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/api-keys",
       {
@@ -108,5 +105,5 @@ export function apiKeysRoutes(deps: { apiKeys: ApiKeys }) {
         return reply.status(204).send();
       },
     );
-  };
+  });
 }

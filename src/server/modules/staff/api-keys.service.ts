@@ -1,6 +1,3 @@
-import type { Kysely } from "kysely";
-import type { Clock } from "../../platform/clock.js";
-import type { DB } from "../../platform/db/schema.js";
 import { AppError, notFound } from "../../platform/errors.js";
 import {
   INSTANCE_PERMISSIONS,
@@ -19,6 +16,7 @@ import {
   type ApiKeyRow,
 } from "./api-keys.repository.js";
 import { API_KEY_PREFIX, newToken, tokenHash } from "./secrets.js";
+import { StaffService, type StaffServiceOptions } from "./staff-service.js";
 
 /** last_used_at is written at most this often. */
 const TOUCH_EVERY_MS = 60_000;
@@ -30,25 +28,13 @@ const PERMISSIONS_NOT_FOR_KEYS: ReadonlySet<Permission> = new Set([
   ...INSTANCE_PERMISSIONS,
 ]);
 
-export interface ApiKeysOptions {
-  db: Kysely<DB>;
-  clock: Clock;
-}
+export type ApiKeysOptions = StaffServiceOptions;
 
 /**
  * A comune's API keys, for its machines: listing, creating and revoking them, and the
  * principal of a request that carries one (`Authorization: Bearer bnd_…`).
  */
-export class ApiKeys {
-  constructor(private readonly o: ApiKeysOptions) {}
-
-  private get db() {
-    return this.o.db;
-  }
-  private now() {
-    return this.o.clock.now();
-  }
-
+export class ApiKeys extends StaffService<ApiKeysOptions> {
   /** An API key's principal: its permissions, in its comune only. */
   async authenticate(token: string): Promise<Principal> {
     const key = await findActiveApiKey(this.db, tokenHash(token));

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Tenant } from "../../config/tenants.js";
 import { idSchema } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { Accounts } from "./accounts.service.js";
 import { accountRoutes, accountStateSchema, principalOf } from "./users.routes.js";
 
@@ -13,8 +12,7 @@ import { accountRoutes, accountStateSchema, principalOf } from "./users.routes.j
  * no single comune's owner may then change it (see account-access.ts).
  */
 export function instanceRoutes(deps: { accounts: Accounts; tenants: readonly Tenant[] }) {
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     r.get(
       "/api/instance/tenants",
       {
@@ -80,11 +78,11 @@ export function instanceRoutes(deps: { accounts: Accounts; tenants: readonly Ten
       }),
     );
 
-    accountRoutes(app, deps.accounts, {
+    accountRoutes(r, deps.accounts, {
       prefix: "/api/instance/users/:userId",
       permission: "instance.manage",
       params: z.object({ userId: idSchema }),
       tags: ["instance"],
     });
-  };
+  });
 }

@@ -1,6 +1,3 @@
-import type { Kysely } from "kysely";
-import type { Clock } from "../../platform/clock.js";
-import type { DB } from "../../platform/db/schema.js";
 import { AppError } from "../../platform/errors.js";
 import { unauthorized, type Principal } from "../../platform/http/access.js";
 import type { Logger } from "../../platform/log.js";
@@ -19,6 +16,7 @@ import {
   touchSession,
 } from "./sessions.repository.js";
 import { invalidCode } from "./staff-errors.js";
+import { StaffService, type StaffServiceOptions } from "./staff-service.js";
 import { checkTotp } from "./totp.js";
 import { rolesOfUser } from "./user-roles.repository.js";
 import { consumeUserToken, findUserTokenOwner } from "./user-tokens.repository.js";
@@ -35,9 +33,7 @@ const TOTP_STAGE_MS = 5 * 60_000;
 /** last_seen_at is written at most this often. */
 const TOUCH_EVERY_MS = 60_000;
 
-export interface SessionsOptions {
-  db: Kysely<DB>;
-  clock: Clock;
+export interface SessionsOptions extends StaffServiceOptions {
   log: Logger;
   sessionIdleMs: number;
   sessionMaxMs: number;
@@ -67,18 +63,12 @@ export const csrfTokenOf = (sessionToken: string) => tokenHash(`csrf:${sessionTo
  * that sets the password, logout, and the session cookie's principal. The account's own TOTP
  * settings are `TwoFactor`'s, the people and their roles `Accounts`'.
  */
-export class Sessions {
+export class Sessions extends StaffService<SessionsOptions> {
   private readonly throttle: LoginThrottle;
 
-  constructor(private readonly o: SessionsOptions) {
+  constructor(o: SessionsOptions) {
+    super(o);
     this.throttle = new LoginThrottle(o.db);
-  }
-
-  private get db() {
-    return this.o.db;
-  }
-  private now() {
-    return this.o.clock.now();
   }
 
   // Login ---------------------------------------------------------------------------------------

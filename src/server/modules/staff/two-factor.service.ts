@@ -1,20 +1,15 @@
-import type { Kysely } from "kysely";
-import type { Clock } from "../../platform/clock.js";
-import type { DB } from "../../platform/db/schema.js";
 import { conflict } from "../../platform/errors.js";
 import { unauthorized } from "../../platform/http/access.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { newRecoveryCode, recoveryCodeHash } from "./secrets.js";
 import { invalidCode } from "./staff-errors.js";
+import { StaffService, type StaffServiceOptions } from "./staff-service.js";
 import { checkTotp, newTotpSecret, totpUri } from "./totp.js";
 import { advanceTotpStep, findUserById, updateUser } from "./users.repository.js";
 
 const RECOVERY_CODES = 10;
 
-export interface TwoFactorOptions {
-  db: Kysely<DB>;
-  clock: Clock;
-}
+export type TwoFactorOptions = StaffServiceOptions;
 
 const alreadyEnabled = () =>
   conflict("TOTP_ALREADY_ENABLED", "La verifica in due passaggi è già attiva");
@@ -23,16 +18,7 @@ const alreadyEnabled = () =>
  * The account's own second factor: TOTP enrolment and the recovery codes. Using them to log in
  * is `Sessions`'; a reset by whoever manages the account is `Accounts.resetTwoFactor`.
  */
-export class TwoFactor {
-  constructor(private readonly o: TwoFactorOptions) {}
-
-  private get db() {
-    return this.o.db;
-  }
-  private now() {
-    return this.o.clock.now();
-  }
-
+export class TwoFactor extends StaffService<TwoFactorOptions> {
   /** Starts (or restarts) TOTP enrolment: a new pending secret, for the app's QR code. */
   async startTotpEnrolment(userId: number): Promise<{ secret: string; uri: string }> {
     const user = await findUserById(this.db, userId);

@@ -1,4 +1,5 @@
-import type { Db } from "../../platform/db/schema.js";
+import type { Selectable } from "kysely";
+import type { Db, UsersTable } from "../../platform/db/schema.js";
 
 /**
  * The `users` table: one row per staff account (an e-mail address), with its password hash,
@@ -31,18 +32,7 @@ export const userColumns = [
 ] as const;
 
 /** A `users` row as the database returns it, into the account the services use. */
-export function toUser(r: {
-  id: number;
-  email: string;
-  display_name: string;
-  password_hash: string | null;
-  totp_secret: string | null;
-  totp_confirmed_at: number | null;
-  totp_last_step: number | null;
-  recovery_codes: string | null;
-  instance_role: string | null;
-  disabled_at: number | null;
-}): UserRow {
+export function toUser(r: Pick<Selectable<UsersTable>, (typeof userColumns)[number]>): UserRow {
   return {
     id: Number(r.id),
     email: r.email,
@@ -57,22 +47,26 @@ export function toUser(r: {
   };
 }
 
-export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+/** The account whose unique `column` (its id or e-mail address) holds `value`. */
+async function findUserWhere(
+  db: Db,
+  column: "id" | "email",
+  value: number | string,
+): Promise<UserRow | undefined> {
   const r = await db
     .selectFrom("users")
     .select(userColumns)
-    .where("email", "=", email)
+    .where(column, "=", value)
     .executeTakeFirst();
   return r && toUser(r);
 }
 
-export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  const r = await db
-    .selectFrom("users")
-    .select(userColumns)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  return r && toUser(r);
+export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return findUserWhere(db, "email", email);
+}
+
+export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return findUserWhere(db, "id", id);
 }
 
 export async function insertUser(

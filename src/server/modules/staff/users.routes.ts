@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { actorOf, ROLES, unauthorized, type Principal } from "../../platform/http/access.js";
 import { localized } from "../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../platform/http/params.js";
+import { zodRoutes, type ZodRoutes } from "../../platform/http/zod-routes.js";
 import { staffName } from "./names.js";
 import type { Accounts } from "./accounts.service.js";
 
@@ -37,9 +37,7 @@ export const principalOf = (request: FastifyRequest): Principal => {
  */
 export function usersRoutes(deps: { accounts: Accounts }) {
   const { accounts } = deps;
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/users",
       {
@@ -116,13 +114,13 @@ export function usersRoutes(deps: { accounts: Accounts }) {
       },
     );
 
-    accountRoutes(app, accounts, {
+    accountRoutes(r, accounts, {
       prefix: "/api/tenants/:tenant/users/:userId",
       permission: "users.manage",
       params: userParams,
       tags: ["users"],
     });
-  };
+  });
 }
 
 /**
@@ -130,7 +128,7 @@ export function usersRoutes(deps: { accounts: Accounts }) {
  * instance (for the hosting provider's administrator): the same three routes, one rule.
  */
 export function accountRoutes(
-  app: FastifyInstance,
+  t: ZodRoutes,
   accounts: Accounts,
   mount: {
     prefix: string;
@@ -139,7 +137,6 @@ export function accountRoutes(
     tags: string[];
   },
 ): void {
-  const t = app.withTypeProvider<ZodTypeProvider>();
   const action = (request: FastifyRequest) => {
     const params = request.params as { tenant?: string; userId: number };
     return { tenantId: params.tenant, userId: params.userId, by: principalOf(request) };

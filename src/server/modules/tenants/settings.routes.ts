@@ -1,5 +1,3 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
@@ -9,6 +7,7 @@ import { invalid } from "../../platform/errors.js";
 import { actorOf } from "../../platform/http/access.js";
 import { localized, requestLocale } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import {
   editableSettings,
   restoreSettings,
@@ -124,8 +123,7 @@ export function settingsRoutes(deps: { db: Kysely<DB>; tenants: readonly Tenant[
       editable: await editableSettings(deps.db, t),
     };
   };
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/settings",
       {
@@ -275,5 +273,5 @@ export function settingsRoutes(deps: { db: Kysely<DB>; tenants: readonly Tenant[
         return present(request.params.tenant);
       },
     );
-  };
+  });
 }

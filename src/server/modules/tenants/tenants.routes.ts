@@ -1,10 +1,9 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Tenant } from "../../config/tenants.js";
 import { notFound } from "../../platform/errors.js";
 import { requestLocale } from "../../platform/http/locale.js";
 import { slugSchema } from "../../platform/http/params.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import { publicTenantInfo } from "./tenants.service.js";
 
 const documentInfo = z.object({
@@ -37,8 +36,7 @@ const tenantInfo = z.object({
 /** Public facts about the comuni served here (number, keywords, documents): no login needed. */
 export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
   const bySlug = new Map(deps.tenants.map((t) => [t.slug, t]));
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants",
       {
@@ -71,5 +69,5 @@ export function tenantsRoutes(deps: { tenants: readonly Tenant[] }) {
         return publicTenantInfo(tenant, requestLocale(request.headers["accept-language"]));
       },
     );
-  };
+  });
 }

@@ -1,9 +1,9 @@
-import type { FastifyBaseLogger, FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { FastifyBaseLogger } from "fastify";
 import { z } from "zod";
 import type { Tenant } from "../../config/tenants.js";
 import type { Clock } from "../../platform/clock.js";
 import { AppError, type FieldProblem } from "../../platform/errors.js";
+import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { Metrics } from "../../platform/metrics.js";
 import type { InboundEventProcessor, InboundEventWriter } from "./inbound-events.service.js";
 import type { WebhookEvent } from "./webhook-events.js";
@@ -42,13 +42,12 @@ export function webhookRoutes(deps: WebhookDeps) {
   const { writer } = deps;
   const senders = new SenderWindow();
 
-  return (app: FastifyInstance) => {
+  return zodRoutes((r) => {
     // The signature covers the exact bytes Meta sent: keep them, parse JSON ourselves.
-    app.removeContentTypeParser("application/json");
-    app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) =>
+    r.removeContentTypeParser("application/json");
+    r.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) =>
       done(null, body),
     );
-    const r = app.withTypeProvider<ZodTypeProvider>();
 
     r.get(
       "/webhooks/whatsapp",
@@ -233,7 +232,7 @@ export function webhookRoutes(deps: WebhookDeps) {
         const tenant = byPhoneNumberId.get(phoneNumberId);
         if (tenant) return [tenant];
         deps.metrics.unknownPhoneNumber.inc();
-        app.log.warn(
+        r.log.warn(
           { event: "webhook.unknown_phone_number", phoneNumberId, kind: event.kind },
           "Webhook event for a phone-number id no comune has; acknowledged and dropped",
         );
@@ -242,14 +241,14 @@ export function webhookRoutes(deps: WebhookDeps) {
       const tenants = deps.tenants.filter((t) => t.whatsapp.wabaId === event.wabaId);
       if (tenants.length === 0) {
         deps.metrics.unknownPhoneNumber.inc();
-        app.log.warn(
+        r.log.warn(
           { event: "webhook.unknown_account", wabaId: event.wabaId, kind: event.kind },
           "Webhook event for a WhatsApp Business Account no comune has; acknowledged and dropped",
         );
       }
       return tenants;
     }
-  };
+  });
 }
 
 /** At most this many problems are named; a broken list of 1,000 items need not list 1,000. */

@@ -1,5 +1,3 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../../config/tenants.js";
@@ -7,6 +5,7 @@ import { csvRow } from "../../../platform/csv.js";
 import type { DB } from "../../../platform/db/schema.js";
 import { actorOf } from "../../../platform/http/access.js";
 import { tenantParams } from "../../../platform/http/params.js";
+import { zodRoutes } from "../../../platform/http/zod-routes.js";
 import { localTime } from "../../../platform/local-days.js";
 import {
   subscriberStats,
@@ -81,9 +80,7 @@ export function adminReportRoutes(deps: {
   admin: CitizensAdmin;
 }) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/moderation/flagged",
       {
@@ -268,7 +265,7 @@ export function adminReportRoutes(deps: {
       async (request) =>
         replyStats(deps.db, tenantOf(request.params.tenant), request.query.from, request.query.to),
     );
-  };
+  });
 }
 
 const CSV_HEADER = [

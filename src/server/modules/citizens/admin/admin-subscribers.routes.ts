@@ -1,5 +1,3 @@
-import type { FastifyInstance } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../../config/tenants.js";
 import type { Clock } from "../../../platform/clock.js";
@@ -8,6 +6,7 @@ import type { DB } from "../../../platform/db/schema.js";
 import { actorOf } from "../../../platform/http/access.js";
 import { localized } from "../../../platform/http/locale.js";
 import { idSchema, tenantParams } from "../../../platform/http/params.js";
+import { zodRoutes } from "../../../platform/http/zod-routes.js";
 import { normaliseNumber } from "../../../platform/phone-number.js";
 import { revealQuery, subscriberParams, subscriberView } from "./admin-schemas.js";
 import { LIST_STATUSES } from "./admin.repository.js";
@@ -43,9 +42,7 @@ export function adminSubscriberRoutes(deps: {
   admin: CitizensAdmin;
 }) {
   const tenantOf = tenantFinder(deps.tenants);
-  return (app: FastifyInstance) => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
+  return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/subscribers",
       {
@@ -234,5 +231,5 @@ export function adminSubscriberRoutes(deps: {
           actor: actorOf(request),
         }),
     );
-  };
+  });
 }

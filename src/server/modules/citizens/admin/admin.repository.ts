@@ -43,12 +43,28 @@ export async function listFlagged(db: Db, tenantId: string, limit: number): Prom
   }));
 }
 
-export interface ReportMessage {
+/** The comune's kept messages, each with its sender's subscriber row where there is one. */
+function inboxWithSenders(db: Db, tenantId: string) {
+  return db
+    .selectFrom("moderation_messages as m")
+    .leftJoin("subscribers as s", (join) =>
+      join.onRef("s.subscriber_key", "=", "m.subscriber_key").on("s.tenant_id", "=", tenantId),
+    )
+    .where("m.tenant_id", "=", tenantId);
+}
+
+/** Whether a kept message, or its sender, is flagged and why: the last columns of both lists. */
+const FLAG_COLUMNS = [
+  "m.flagged_at as flaggedAt",
+  "s.flagged_at as senderFlaggedAt",
+  "s.flag_reason as flagReason",
+] as const;
+
+/** What both the report and the inbox tell of a kept message and its sender. */
+interface KeptMessage {
   id: number;
   subscriberId: number | null;
   waId: string | null;
-  userId: string | null;
-  inboundMessageId: string;
   type: string;
   text: string | null;
   mediaId: string | null;
@@ -56,6 +72,11 @@ export interface ReportMessage {
   flaggedAt: number | null;
   senderFlaggedAt: number | null;
   flagReason: string | null;
+}
+
+export interface ReportMessage extends KeptMessage {
+  userId: string | null;
+  inboundMessageId: string;
 }
 
 /**
@@ -68,12 +89,7 @@ export function listReportMessages(
   tenantId: string,
   subscriberKey: string | undefined,
 ): Promise<ReportMessage[]> {
-  let query = db
-    .selectFrom("moderation_messages as m")
-    .leftJoin("subscribers as s", (join) =>
-      join.onRef("s.subscriber_key", "=", "m.subscriber_key").on("s.tenant_id", "=", tenantId),
-    )
-    .where("m.tenant_id", "=", tenantId)
+  let query = inboxWithSenders(db, tenantId)
     .select([
       "m.id",
       "s.id as subscriberId",
@@ -84,10 +100,8 @@ export function listReportMessages(
       "m.text",
       "m.media_id as mediaId",
       "m.received_at as receivedAt",
-      "m.flagged_at as flaggedAt",
-      "s.flagged_at as senderFlaggedAt",
-      "s.flag_reason as flagReason",
-    ]);
+    ])
+    .select(FLAG_COLUMNS);
   query =
     subscriberKey === undefined
       ? query.where((eb) =>
@@ -97,18 +111,8 @@ export function listReportMessages(
   return query.orderBy("m.received_at").orderBy("m.id").execute();
 }
 
-export interface InboxMessage {
-  id: number;
-  subscriberId: number | null;
-  waId: string | null;
-  type: string;
-  text: string | null;
-  mediaId: string | null;
-  receivedAt: number;
+export interface InboxMessage extends KeptMessage {
   purgeAfter: number;
-  flaggedAt: number | null;
-  senderFlaggedAt: number | null;
-  flagReason: string | null;
 }
 
 /** The moderation inbox as the staff read it: every kept message, newest first, before an id. */
@@ -117,12 +121,7 @@ export async function listInboxMessages(
   tenantId: string,
   page: { before?: number | undefined; limit: number },
 ): Promise<InboxMessage[]> {
-  let query = db
-    .selectFrom("moderation_messages as m")
-    .leftJoin("subscribers as s", (join) =>
-      join.onRef("s.subscriber_key", "=", "m.subscriber_key").on("s.tenant_id", "=", tenantId),
-    )
-    .where("m.tenant_id", "=", tenantId)
+  let query = inboxWithSenders(db, tenantId)
     .select([
       "m.id",
       "s.id as subscriberId",
@@ -132,10 +131,8 @@ export async function listInboxMessages(
       "m.media_id as mediaId",
       "m.received_at as receivedAt",
       "m.purge_after as purgeAfter",
-      "m.flagged_at as flaggedAt",
-      "s.flagged_at as senderFlaggedAt",
-      "s.flag_reason as flagReason",
     ])
+    .select(FLAG_COLUMNS)
     .orderBy("m.id", "desc")
     .limit(page.limit);
   if (page.before !== undefined) query = query.where("m.id", "<", page.before);
