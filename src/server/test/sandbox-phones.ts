@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PhoneMessage } from "../modules/sandbox/sandbox-state.js";
-import { signatureOf } from "../modules/sandbox/webhook-envelopes.js";
+import { accountEnvelope, signatureOf } from "../modules/sandbox/webhook-envelopes.js";
 import { until } from "./dispatch-harness.js";
 
 /*
@@ -101,6 +101,32 @@ export function untilReceived(
       return got.length >= count ? got : undefined;
     },
     timeoutMs,
+  );
+}
+
+/** Meta's webhook for the citizen `waId` pressing stop (or resume) on the comune's marketing. */
+export function marketingPreferenceEnvelope(
+  number: DemoNumber,
+  waId: string,
+  value: "stop" | "resume",
+): ReturnType<typeof accountEnvelope> {
+  return accountEnvelope(
+    number.wabaId,
+    "user_preferences",
+    {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: number.display, phone_number_id: number.phoneNumberId },
+      user_preferences: [
+        {
+          wa_id: waId,
+          detail: "User requested to stop marketing messages",
+          category: "marketing_messages",
+          value,
+          timestamp: Math.floor(Date.now() / 1000),
+        },
+      ],
+    },
+    Date.now(),
   );
 }
 

@@ -10,6 +10,7 @@ import {
   CASALE_NUMBER,
   CONCOREZZO_NUMBER,
   freshPhone,
+  marketingPreferenceEnvelope,
   phoneSends,
   postSignedWebhook,
   receivedBy,
@@ -17,7 +18,7 @@ import {
   untilReceived,
   type DemoNumber,
 } from "../../test/sandbox-phones.js";
-import { accountEnvelope, inboundEnvelope } from "../sandbox/webhook-envelopes.js";
+import { inboundEnvelope } from "../sandbox/webhook-envelopes.js";
 import type { WebhookEvent } from "../whatsapp/webhook-events.js";
 import type { CitizenDataDocument } from "./citizen-data.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
@@ -521,27 +522,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       await subscribeConcorezzo(stopper);
       await subscribeConcorezzo(other);
       const preference = (value: "stop" | "resume") =>
-        accountEnvelope(
-          CONCOREZZO.wabaId,
-          "user_preferences",
-          {
-            messaging_product: "whatsapp",
-            metadata: {
-              display_phone_number: CONCOREZZO.display,
-              phone_number_id: CONCOREZZO.phoneNumberId,
-            },
-            user_preferences: [
-              {
-                wa_id: stopper,
-                detail: "User requested to stop marketing messages",
-                category: "marketing_messages",
-                value,
-                timestamp: Math.floor(Date.now() / 1000),
-              },
-            ],
-          },
-          Date.now(),
-        );
+        marketingPreferenceEnvelope(CONCOREZZO, stopper, value);
       expect(await postWebhook(preference("stop"))).toBe(200);
       await until("the stop recorded", async () =>
         (await rowOf(CONCOREZZO, stopper))?.marketing_stopped_at ? true : undefined,

@@ -10,6 +10,7 @@ import {
   CASALE_NUMBER,
   CONCOREZZO_NUMBER,
   freshPhone,
+  marketingPreferenceEnvelope,
   phoneSends,
   postSignedWebhook,
   receivedBy,
@@ -18,7 +19,6 @@ import {
   type DemoNumber,
   type PhoneMessage,
 } from "../../test/sandbox-phones.js";
-import { accountEnvelope } from "../sandbox/webhook-envelopes.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
 import { messagePseudonym, subscriberKey } from "./subscriber-key.js";
 
@@ -263,29 +263,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
     expect((await reply(waId, 2)).text).toContain("canale solo informativo");
     await send(waId, CONCOREZZO, { text: "AIUTO" });
     await reply(waId, 3);
-    await postWebhook(
-      accountEnvelope(
-        CONCOREZZO.wabaId,
-        "user_preferences",
-        {
-          messaging_product: "whatsapp",
-          metadata: {
-            display_phone_number: CONCOREZZO.display,
-            phone_number_id: CONCOREZZO.phoneNumberId,
-          },
-          user_preferences: [
-            {
-              wa_id: waId,
-              detail: "User requested to stop marketing messages",
-              category: "marketing_messages",
-              value: "stop",
-              timestamp: Math.floor(Date.now() / 1000),
-            },
-          ],
-        },
-        Date.now(),
-      ),
-    );
+    await postWebhook(marketingPreferenceEnvelope(CONCOREZZO, waId, "stop"));
     await broadcastTo(waId, CONCOREZZO, 4);
     await api("POST", `/phones/${waId}/read`, {});
     // The search sees the person while they are subscribed (the number is needed to send).
