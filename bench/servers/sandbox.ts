@@ -9,6 +9,7 @@ import {
   type SandboxSettingsUpdate,
 } from "../../src/server/modules/sandbox/sandbox.js";
 import { createLogger } from "../../src/server/platform/log.js";
+import { announcePort } from "../lib/ipc-server.js";
 
 const env = parseEnv(process.env);
 const { tenants } = await loadTenants(env);
@@ -19,7 +20,4 @@ const sandbox = await startStandaloneSandbox({
   log: createLogger(env.LOG_LEVEL),
   settings: JSON.parse(process.env.SANDBOX_SETTINGS ?? "{}") as SandboxSettingsUpdate,
 });
-process.send?.({ port: Number(new URL(sandbox.url).port) });
-process.once("disconnect", () => {
-  void sandbox.close().finally(() => process.exit(0));
-});
+announcePort(Number(new URL(sandbox.url).port), () => sandbox.close());
