@@ -10,6 +10,7 @@ import { signWebhookBody } from "../src/server/modules/whatsapp/webhook-signatur
 import { openDatabase, type Database } from "../src/server/platform/db/connect.js";
 import type { Engine } from "../src/server/platform/db/dialect.js";
 import type { RunningBenchServer } from "./http.js";
+import { acceptedSend, recipientOf } from "./lib/graph-answers.js";
 import { cpuMeter } from "./lib/machine.js";
 import { APP_SECRET, WEBHOOK_PATH } from "./webhook.js";
 
@@ -43,10 +44,8 @@ export async function startFakeGraph(): Promise<FakeGraph> {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const at = performance.now();
-      let to: string;
-      try {
-        to = String((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { to?: unknown }).to);
-      } catch {
+      const to = recipientOf(Buffer.concat(chunks));
+      if (to === undefined) {
         response.writeHead(400).end();
         return;
       }
@@ -55,11 +54,7 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         waiting.get(to)?.(at);
       }
       served += 1;
-      const body = JSON.stringify({
-        messaging_product: "whatsapp",
-        contacts: [{ input: to, wa_id: to }],
-        messages: [{ id: `wamid.flood${served}`, message_status: "accepted" }],
-      });
+      const body = acceptedSend(to, `wamid.flood${served}`);
       response.writeHead(200, { "content-type": "application/json" }).end(body);
     });
   });

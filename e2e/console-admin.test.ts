@@ -1,10 +1,8 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../src/server/platform/clock.js";
-import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
+import { editedTenants, type EditedTenants } from "../src/server/test/in-process-server.js";
 import { seedUser } from "../src/server/test/staff-kit.js";
 import { ConsoleBrowser } from "./console-kit.js";
 
@@ -25,22 +23,18 @@ const CITIZEN = "393471234567";
 const MESSAGE = "Buongiorno, il lampione di via Roma è spento da una settimana";
 
 let c: ConsoleBrowser;
-let tenantsDir: string;
+let tenants: EditedTenants | undefined;
 
 beforeAll(async () => {
-  tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-admin-tenants-"));
-  for (const file of ["concorezzo.yaml", "casale-marittimo.yaml"]) {
-    await copyFile(path.join(SHIPPED_TENANTS_DIR, file), path.join(tenantsDir, file));
-  }
-  const casaleFile = path.join(tenantsDir, "casale-marittimo.yaml");
-  const yaml = await readFile(casaleFile, "utf8");
-  await writeFile(casaleFile, `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 30\n`);
-  c = await ConsoleBrowser.start({ shots: "console-admin", env: { TENANTS_DIR: tenantsDir } });
+  tenants = await editedTenants({
+    "casale-marittimo": (yaml) => `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 30\n`,
+  });
+  c = await ConsoleBrowser.start({ shots: "console-admin", env: { TENANTS_DIR: tenants.dir } });
 }, 120_000);
 
 afterAll(async () => {
   await c?.close();
-  if (tenantsDir) await rm(tenantsDir, { recursive: true, force: true });
+  await tenants?.remove();
 });
 
 /** Bootstrap Italia draws the box over the input: a person clicks the label. */

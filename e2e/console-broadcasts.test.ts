@@ -1,11 +1,9 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { crc32, deflateSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
-import { adminApi, ConsoleBrowser } from "./console-kit.js";
+import { editedTenants, type EditedTenants } from "../src/server/test/in-process-server.js";
+import { adminApi, approveAndFollow, ConsoleBrowser } from "./console-kit.js";
+import { rgbPng } from "./png.js";
 
 /**
  * The broadcasts pages of the console, end to end on the real server (sandbox mode, SQLite): an
@@ -29,68 +27,41 @@ const day = (offset: number) =>
 
 /** A 320×160 PNG with three bands of colour, so the preview's picture can be seen. */
 function bandsPng(width = 320, height = 160): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
   const colours = [
     [0, 102, 204],
     [255, 255, 255],
     [0, 140, 69],
   ] as const;
-  const rows: Buffer[] = [];
-  for (let y = 0; y < height; y += 1) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x += 1) {
-      const [r, g, b] = colours[Math.min(2, Math.floor((x * 3) / width))] ?? [0, 0, 0];
-      row.set([r, g, b], 1 + x * 3);
-    }
-    rows.push(row);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.concat(rows))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
+  return rgbPng(
+    width,
+    height,
+    (x) => colours[Math.min(2, Math.floor((x * 3) / width))] ?? [0, 0, 0],
+  );
 }
 
 let c: ConsoleBrowser;
-let tenantsDir: string;
+let tenants: EditedTenants | undefined;
 
 beforeAll(async () => {
   // The demo comuni, Concorezzo in an election period that covers these days.
-  tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-console-broadcasts-"));
-  for (const file of ["concorezzo.yaml", "casale-marittimo.yaml"]) {
-    await copyFile(path.join(SHIPPED_TENANTS_DIR, file), path.join(tenantsDir, file));
-  }
-  const concorezzo = path.join(tenantsDir, "concorezzo.yaml");
-  const yaml = await readFile(concorezzo, "utf8");
-  expect(yaml).toMatch(/^broadcasts:\n/m);
-  await writeFile(
-    concorezzo,
-    yaml.replace(
-      /^broadcasts:\n/m,
-      `broadcasts:\n  electionPeriods: [{ name: "Referendum comunale", from: "${day(-3)}", to: "${day(20)}" }]\n`,
-    ),
-  );
+  tenants = await editedTenants({
+    concorezzo: (yaml) => {
+      expect(yaml).toMatch(/^broadcasts:\n/m);
+      return yaml.replace(
+        /^broadcasts:\n/m,
+        `broadcasts:\n  electionPeriods: [{ name: "Referendum comunale", from: "${day(-3)}", to: "${day(20)}" }]\n`,
+      );
+    },
+  });
   c = await ConsoleBrowser.start({
     shots: "console-broadcasts",
-    env: { TENANTS_DIR: tenantsDir, ADMIN_TOKEN },
+    env: { TENANTS_DIR: tenants.dir, ADMIN_TOKEN },
   });
 }, 120_000);
 
 afterAll(async () => {
   await c?.close();
-  if (tenantsDir) await rm(tenantsDir, { recursive: true, force: true });
+  await tenants?.remove();
 });
 
 const api = (method: string, url: string, body?: unknown) =>
@@ -243,16 +214,7 @@ describe("the console's broadcasts pages", () => {
     for (let i = 0; i < (await acks.count()); i += 1) await acks.nth(i).click();
     await inspectHere(page, "detail-submitted");
     expect(await approve.isDisabled()).toBe(false);
-    await approve.click();
-    await page.getByText("Comunicazione approvata.").waitFor();
-    await expect
-      .poll(() => page.getByTestId("progress-percent").textContent(), { timeout: 30_000 })
-      .toBe("100% completato");
-    await expect
-      .poll(() => page.locator("[data-status]").first().getAttribute("data-status"), {
-        timeout: 15_000,
-      })
-      .toBe("sent");
+    await approveAndFollow(page, approve);
     // Piero's number is not on WhatsApp: one message undelivered, with WhatsApp's reason.
     const failures = page.getByTestId("failures");
     await failures.waitFor({ timeout: 20_000 });

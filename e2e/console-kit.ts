@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { AxeBuilder } from "@axe-core/playwright";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { expect } from "vitest";
 import { systemClock } from "../src/server/platform/clock.js";
 import type { Role } from "../src/server/platform/http/access.js";
 import {
@@ -137,4 +138,21 @@ export async function adminApi(
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
   return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+}
+
+/**
+ * The approver presses the broadcast's `approve` button on `page` (enabled: every warning
+ * acknowledged) and follows the broadcast until the page shows it all sent.
+ */
+export async function approveAndFollow(page: Page, approve: Locator): Promise<void> {
+  await approve.click();
+  await page.getByText("Comunicazione approvata.").waitFor();
+  await expect
+    .poll(() => page.getByTestId("progress-percent").textContent(), { timeout: 30_000 })
+    .toBe("100% completato");
+  await expect
+    .poll(() => page.locator("[data-status]").first().getAttribute("data-status"), {
+      timeout: 15_000,
+    })
+    .toBe("sent");
 }

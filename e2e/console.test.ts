@@ -13,7 +13,7 @@ import {
 import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
 import { totpCode } from "../src/server/test/staff-kit.js";
 import { launchChromium } from "./browser.js";
-import { adminApi } from "./console-kit.js";
+import { adminApi, approveAndFollow } from "./console-kit.js";
 
 /**
  * The staff console in a real browser against the real server (sandbox mode, SQLite): an editor
@@ -387,16 +387,7 @@ describe("the staff console on the real server", () => {
     }
     await page.getByText(`${warnings} di ${warnings} avvisi confermati`).waitFor();
     expect(await approve.isDisabled()).toBe(false);
-    await approve.click();
-    await page.getByText("Comunicazione approvata.").waitFor();
-    await expect
-      .poll(() => page.getByTestId("progress-percent").textContent(), { timeout: 30_000 })
-      .toBe("100% completato");
-    await expect
-      .poll(() => page.locator("[data-status]").first().getAttribute("data-status"), {
-        timeout: 15_000,
-      })
-      .toBe("sent");
+    await approveAndFollow(page, approve);
     await inspect(page, "detail-sent");
     await context.close();
 

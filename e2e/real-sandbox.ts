@@ -1,4 +1,3 @@
-import { crc32, deflateSync } from "node:zlib";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Page } from "playwright-core";
 import { parseEnv } from "../src/server/config/env.js";
@@ -17,6 +16,7 @@ import { createLogger } from "../src/server/platform/log.js";
 import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../src/server/test/sandbox-kit.js";
 import { createWhatsAppClients } from "../src/server/wiring.js";
+import { rgbPng } from "./png.js";
 
 /**
  * The real sandbox for the page's browser test, with the test in the comune's seat: the demo
@@ -153,34 +153,9 @@ export function recordPageTraffic(page: Page): PageTraffic {
 
 /** A plain PNG of one colour with a darker band: an image the page can really load. */
 export function posterPng(width = 640, height = 400): Buffer {
-  const row = (y: number) => {
-    const band = y > height * 0.35 && y < height * 0.65;
-    const pixel = band ? [0x00, 0x4d, 0x99] : [0x00, 0x66, 0xcc];
-    return Buffer.concat([
-      Buffer.from([0]),
-      Buffer.from(Array.from({ length: width }, () => pixel).flat()),
-    ]);
-  };
-  const raw = Buffer.concat(Array.from({ length: height }, (_, y) => row(y)));
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.writeUInt8(8, 8); // bit depth
-  header.writeUInt8(2, 9); // truecolour RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
+  return rgbPng(width, height, (_x, y) =>
+    y > height * 0.35 && y < height * 0.65 ? [0x00, 0x4d, 0x99] : [0x00, 0x66, 0xcc],
+  );
 }
 
 /** The smallest PDF a viewer opens: the document a comune attaches. */

@@ -32,6 +32,23 @@ export function serveOperations(operations: Operations, onClose: () => Promise<v
 }
 
 /**
+ * The child side of a server's start (bench/http.ts's `startBenchServer`): tells the bench the
+ * port the server listens on, and when the channel closes, closes the server and exits.
+ */
+export function announcePort(port: number, close: () => Promise<unknown>): void {
+  process.send?.({ port });
+  process.once("disconnect", () => {
+    void close().finally(() => process.exit(0));
+  });
+}
+
+/** The TCP port a server listens on (a node:http server's or Fastify's `address()`). */
+export function listeningPort(address: string | { port: number } | null): number {
+  if (!address || typeof address === "string") throw new Error("not listening on TCP");
+  return address.port;
+}
+
+/**
  * Peak resident memory of this process since the last `resetPeakRss()`: the kernel's high-water
  * mark (VmHWM), which a blocked event loop cannot miss. Falls back to the lifetime peak where
  * /proc cannot be reset.

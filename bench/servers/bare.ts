@@ -1,6 +1,7 @@
 // A bare Fastify 5 app with the same two routes and the same response bodies as the real one,
 // and nothing else: no logger, no schemas, no hooks, no database. The HTTP bench's baseline.
 import Fastify from "fastify";
+import { announcePort, listeningPort } from "../lib/ipc-server.js";
 import { parseEnv } from "../../src/server/config/env.js";
 import { loadTenants } from "../../src/server/config/tenants.js";
 import { publicTenantInfo } from "../../src/server/modules/tenants/tenants.service.js";
@@ -15,9 +16,4 @@ app.get<{ Params: { slug: string } }>("/api/tenants/:slug", (request, reply) => 
   return info ?? reply.code(404).send({ error: "not_found" });
 });
 await app.listen({ port: 0, host: "127.0.0.1" });
-const address = app.server.address();
-if (!address || typeof address === "string") throw new Error("not listening on TCP");
-process.send?.({ port: address.port });
-process.once("disconnect", () => {
-  void app.close().finally(() => process.exit(0));
-});
+announcePort(listeningPort(app.server.address()), () => app.close());

@@ -4,12 +4,8 @@
 import { parseEnv } from "../../src/server/config/env.js";
 import { createLogger } from "../../src/server/platform/log.js";
 import { startServer } from "../../src/server/server.js";
+import { announcePort, listeningPort } from "../lib/ipc-server.js";
 
 const env = parseEnv(process.env);
 const server = await startServer(env, { log: createLogger(env.LOG_LEVEL) });
-const address = server.app.server.address();
-if (!address || typeof address === "string") throw new Error("not listening on TCP");
-process.send?.({ port: address.port });
-process.once("disconnect", () => {
-  void server.close().finally(() => process.exit(0));
-});
+announcePort(listeningPort(server.app.server.address()), () => server.close());

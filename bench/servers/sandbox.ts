@@ -1,6 +1,7 @@
 // The standalone sandbox (Meta's side) for the dispatch bench, as `banditore sandbox` starts it,
 // in its own process so that it counts requests as they arrive, not as a shared event loop
-// gets to them; compiled like the dispatching process (bench/lib/build.ts). SANDBOX_WEBHOOK_URL: where status webhooks go; SANDBOX_SETTINGS: JSON settings.
+// gets to them; compiled like the dispatching process (bench/lib/build.ts).
+// SANDBOX_WEBHOOK_URL: where status webhooks go; SANDBOX_SETTINGS: JSON settings.
 import { parseEnv } from "../../src/server/config/env.js";
 import { loadTenants } from "../../src/server/config/tenants.js";
 import {

@@ -2,6 +2,7 @@
 // X-Hub-Signature-256 with the same code as the real route (HMAC-SHA256, constant-time compare),
 // then answers 200. No logger, schema, parsing, routing or database.
 import Fastify from "fastify";
+import { announcePort, listeningPort } from "../lib/ipc-server.js";
 import { findSigningSecret } from "../../src/server/modules/whatsapp/webhook-signature.js";
 
 const secrets = [process.env.WEBHOOK_APP_SECRET ?? "sandbox-app-secret"];
@@ -19,9 +20,4 @@ app.post("/webhooks/whatsapp", (request, reply) => {
   return { received: 1 };
 });
 await app.listen({ port: 0, host: "127.0.0.1" });
-const address = app.server.address();
-if (!address || typeof address === "string") throw new Error("not listening on TCP");
-process.send?.({ port: address.port });
-process.once("disconnect", () => {
-  void app.close().finally(() => process.exit(0));
-});
+announcePort(listeningPort(app.server.address()), () => app.close());

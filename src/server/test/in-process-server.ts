@@ -32,10 +32,16 @@ export interface InProcessOptions {
   tenants?: Record<string, (yaml: string) => string>;
 }
 
+/** A temporary copy of the tenant files, and how to remove it. */
+export interface EditedTenants {
+  dir: string;
+  remove: () => Promise<void>;
+}
+
 /** A copy of the shipped tenant files with `edits` applied, and how to remove it. */
-async function editedTenants(
+export async function editedTenants(
   edits: Record<string, (yaml: string) => string>,
-): Promise<{ dir: string; remove: () => Promise<void> }> {
+): Promise<EditedTenants> {
   const dir = await mkdtemp(path.join(tmpdir(), "banditore-tenants-"));
   for (const file of await readdir(SHIPPED_TENANTS_DIR)) {
     if (!file.endsWith(".yaml")) continue;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request, type FormData } from "undici";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import type { SandboxNumber } from "../modules/sandbox/context.js";
 import { startStandaloneSandbox, type StandaloneSandbox } from "../modules/sandbox/sandbox.js";
 import type { SandboxSettingsUpdate } from "../modules/sandbox/settings.js";
@@ -217,6 +218,32 @@ export async function startTestSandbox(
       await receiver.close();
     },
   };
+}
+
+/**
+ * The file's sandbox for its tests: started before them, closed after them, and with
+ * `resetAfterEach` reset (`POST /reset`) after each one, then handed to the function given to undo
+ * what else the file changes. The object is filled in by `beforeAll`: use it in hooks and tests.
+ */
+export function useTestSandbox(
+  options: {
+    start?: Parameters<typeof startTestSandbox>[0];
+    resetAfterEach?: boolean | ((t: TestSandbox) => Promise<void> | void);
+  } = {},
+): TestSandbox {
+  const t = {} as TestSandbox;
+  beforeAll(async () => {
+    Object.assign(t, await startTestSandbox(options.start));
+  });
+  afterAll(async () => t.close());
+  const { resetAfterEach } = options;
+  if (resetAfterEach) {
+    afterEach(async () => {
+      await t.api("POST", "/reset");
+      if (typeof resetAfterEach === "function") await resetAfterEach(t);
+    });
+  }
+  return t;
 }
 
 /** A text send body. */

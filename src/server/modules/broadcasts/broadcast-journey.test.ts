@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
-import { until } from "../../test/dispatch-harness.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { buildSubscriber } from "../../test/factories.js";
+import { officeBroadcasts } from "../../test/office-broadcasts.js";
+import {
+  receivedBy,
+  sandboxApi,
+  untilReceived,
+  type PhoneMessage,
+} from "../../test/sandbox-phones.js";
 import { seedOffice } from "../../test/staff-kit.js";
 
 /**
@@ -14,12 +20,6 @@ import { seedOffice } from "../../test/staff-kit.js";
  */
 const CASALE = "393760088777";
 const PHONE = "393471112233";
-
-interface PhoneMessage {
-  direction: "from_phone" | "to_phone";
-  text?: string;
-  media?: { kind: string; url?: string; mimeType?: string };
-}
 
 /** A 2×2 PNG, as a phone camera's picture would be (any valid PNG does). */
 const PNG = Buffer.from(
@@ -40,35 +40,12 @@ describe("a broadcast from the office to a citizen's phone", () => {
   afterAll(() => s.close());
 
   const sandbox = (method: string, path: string, body?: object) =>
-    fetch(`${s.baseUrl}/sandbox/api${path}`, {
-      method,
-      ...(body
-        ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
-        : {}),
-    });
-  const staff = async (headers: Record<string, string>, path: string, body: object = {}) => {
-    const response = await fetch(`${s.baseUrl}/api/tenants/casale-marittimo/broadcasts${path}`, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
-    return (await response.json()) as { broadcast: { id: number; status: string } };
-  };
-  const received = async (phone = PHONE) => {
-    const response = await sandbox("GET", `/phones/${phone}/messages`);
-    const { messages } = (await response.json()) as { messages: PhoneMessage[] };
-    return messages.filter((m) => m.direction === "to_phone");
-  };
-  const nth = (n: number) =>
-    until(
-      `message ${n} on the phone`,
-      async () => {
-        const got = await received();
-        return got.length >= n ? got[n - 1] : undefined;
-      },
-      15_000,
-    );
+    sandboxApi(s.baseUrl, method, path, body);
+  const broadcasts = officeBroadcasts(() => s.baseUrl, "casale-marittimo");
+  const staff = broadcasts.post;
+  const received = (phone = PHONE) => receivedBy(s.baseUrl, phone);
+  const nth = async (n: number) =>
+    (await untilReceived(s.baseUrl, PHONE, n))[n - 1] as PhoneMessage;
 
   it("subscribes, then receives what the office wrote and the mayor approved", async () => {
     await sandbox("POST", "/phones", { waId: PHONE, name: "Anna Bianchi" });
@@ -92,18 +69,7 @@ describe("a broadcast from the office to a citizen's phone", () => {
     const news = await nth(3);
     expect(news.text).toContain("Notizie dal Comune:");
     expect(news.text).toContain("Da lunedì la biblioteca comunale apre anche il sabato mattina.");
-    await until(
-      "the broadcast sent",
-      async () => {
-        const response = await fetch(
-          `${s.baseUrl}/api/tenants/casale-marittimo/broadcasts/${broadcast.id}`,
-          { headers: mayor },
-        );
-        const { broadcast: now } = (await response.json()) as { broadcast: { status: string } };
-        return now.status === "sent" ? true : undefined;
-      },
-      15_000,
-    );
+    await broadcasts.untilSent(mayor, broadcast.id);
   });
 
   it("sends a picture to the civil-protection topic's subscribers only, each once, through the notice template", async () => {
@@ -137,18 +103,7 @@ describe("a broadcast from the office to a citizen's phone", () => {
     await staff(office, `/${broadcast.id}/submit`);
     const approved = await staff(mayor, `/${broadcast.id}/approve`);
     expect(approved.broadcast.status).toBe("sending");
-    await until(
-      "the broadcast sent",
-      async () => {
-        const response = await fetch(
-          `${s.baseUrl}/api/tenants/casale-marittimo/broadcasts/${broadcast.id}`,
-          { headers: mayor },
-        );
-        const { broadcast: now } = (await response.json()) as { broadcast: { status: string } };
-        return now.status === "sent" ? true : undefined;
-      },
-      15_000,
-    );
+    await broadcasts.untilSent(mayor, broadcast.id);
     for (const who of ["civil", "every"] as const) {
       const got = await received(phones[who]);
       expect(got, who).toHaveLength(1);

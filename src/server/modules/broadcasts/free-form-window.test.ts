@@ -3,6 +3,8 @@ import { systemClock } from "../../platform/clock.js";
 import { until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { buildSubscriber } from "../../test/factories.js";
+import { officeBroadcasts } from "../../test/office-broadcasts.js";
+import { receivedBy, sandboxApi } from "../../test/sandbox-phones.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { seedOffice } from "../../test/staff-kit.js";
 
@@ -15,12 +17,6 @@ const CASALE = "393760088777";
 const WROTE_TODAY = "393471112250";
 const SILENT = "393471112251";
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-interface PhoneMessage {
-  direction: "from_phone" | "to_phone";
-  type?: string;
-  text?: string;
-}
 
 describe.each(testEngines())("free-form messages inside the 24-hour window, on %s", (engine) => {
   let s: InProcessServer;
@@ -44,31 +40,10 @@ describe.each(testEngines())("free-form messages inside the 24-hour window, on %
   afterAll(() => s.close());
 
   const sandbox = (method: string, apiPath: string, body?: object) =>
-    fetch(`${s.baseUrl}/sandbox/api${apiPath}`, {
-      method,
-      ...(body
-        ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
-        : {}),
-    });
-  const broadcasts = async (
-    headers: Record<string, string>,
-    method: string,
-    apiPath: string,
-    body?: object,
-  ) => {
-    const response = await fetch(`${s.baseUrl}/api/tenants/casale-marittimo/broadcasts${apiPath}`, {
-      method,
-      headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    expect(response.status, `${apiPath}: ${await response.clone().text()}`).toBeLessThan(300);
-    return response.json() as Promise<Record<string, unknown>>;
-  };
-  const received = async (phone: string) => {
-    const response = await sandbox("GET", `/phones/${phone}/messages`);
-    const { messages } = (await response.json()) as { messages: PhoneMessage[] };
-    return messages.filter((m) => m.direction === "to_phone");
-  };
+    sandboxApi(s.baseUrl, method, apiPath, body);
+  const broadcastApi = officeBroadcasts(() => s.baseUrl, "casale-marittimo");
+  const broadcasts = broadcastApi.call;
+  const received = (phone: string) => receivedBy(s.baseUrl, phone);
 
   it("sends the text as a plain message to who wrote today, the template to the others, and estimates the split", async () => {
     const db = s.server.database.db;
@@ -88,18 +63,18 @@ describe.each(testEngines())("free-form messages inside the 24-hour window, on %
     await sandbox("POST", `/phones/${WROTE_TODAY}/messages`, { to: CASALE, text: "Grazie!" });
 
     const text = "Domenica 14 la piazza è chiusa al traffico dalle 8 alle 20 per il mercato.";
-    const created = (await broadcasts(office, "POST", "", {
+    const created = await broadcasts<{ broadcast: { id: number } }>(office, "POST", "", {
       title: "Mercato",
       text,
       topics: "all",
-    })) as { broadcast: { id: number } };
+    });
     const id = created.broadcast.id;
     await broadcasts(office, "POST", `/${id}/submit`, {});
-    const { check } = (await broadcasts(mayor, "GET", `/${id}`)) as {
+    const { check } = await broadcasts<{
       check: {
         estimate: { lines: { kind: string; recipients: number }[]; display: { it: string } };
       };
-    };
+    }>(mayor, "GET", `/${id}`);
     expect(check.estimate.lines).toEqual([
       expect.objectContaining({ kind: "template", recipients: 1 }),
       expect.objectContaining({ kind: "free-form", recipients: 1 }),
@@ -107,16 +82,7 @@ describe.each(testEngines())("free-form messages inside the 24-hour window, on %
     expect(check.estimate.display.it).toContain("messaggio libero nella finestra di 24 ore");
 
     await broadcasts(mayor, "POST", `/${id}/approve`, {});
-    await until(
-      "the broadcast sent",
-      async () => {
-        const { broadcast } = (await broadcasts(mayor, "GET", `/${id}`)) as {
-          broadcast: { status: string };
-        };
-        return broadcast.status === "sent" ? true : undefined;
-      },
-      15_000,
-    );
+    await broadcastApi.untilSent(mayor, id);
 
     const plain = (await received(WROTE_TODAY)).filter((m) => m.text?.includes("piazza"));
     expect(plain).toHaveLength(1);

@@ -3,6 +3,8 @@ import { systemClock } from "../../platform/clock.js";
 import { until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { buildSubscriber } from "../../test/factories.js";
+import { officeBroadcasts } from "../../test/office-broadcasts.js";
+import { sandboxApi } from "../../test/sandbox-phones.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { seedOffice, seedUser } from "../../test/staff-kit.js";
 import type { BroadcastReport } from "./report.js";
@@ -43,24 +45,12 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
   let id: number;
 
   const sandbox = async <T>(method: string, path: string, body?: object): Promise<T> => {
-    const response = await fetch(`${s.baseUrl}/sandbox/api${path}`, {
-      method,
-      ...(body
-        ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
-        : {}),
-    });
+    const response = await sandboxApi(s.baseUrl, method, path, body);
     expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
     return (response.status === 204 ? undefined : await response.json()) as T;
   };
-  const staff = async (headers: Record<string, string>, path: string, body: object = {}) => {
-    const response = await fetch(`${s.baseUrl}/api/tenants/casale-marittimo/broadcasts${path}`, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
-    return (await response.json()) as { broadcast: { id: number; status: string } };
-  };
+  const broadcasts = officeBroadcasts(() => s.baseUrl, "casale-marittimo");
+  const staff = broadcasts.post;
   const get = (path: string, headers: Record<string, string>) =>
     fetch(`${s.baseUrl}/api/tenants/casale-marittimo/broadcasts${path}`, { headers });
   const noWebhooksLeft = () =>
@@ -99,16 +89,7 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
     }));
     await staff(office, `/${id}/submit`);
     expect((await staff(mayor, `/${id}/approve`)).broadcast.status).toBe("sending");
-    await until(
-      "the broadcast sent",
-      async () => {
-        const { broadcast } = (await (await get(`/${id}`, mayor)).json()) as {
-          broadcast: { status: string };
-        };
-        return broadcast.status === "sent" ? true : undefined;
-      },
-      20_000,
-    );
+    await broadcasts.untilSent(mayor, id, 20_000);
     await noWebhooksLeft();
     // Some people open the chat: the sandbox posts `read` for what they have.
     for (const waId of READERS) await sandbox("POST", `/phones/${waId}/read`, { to: CASALE });

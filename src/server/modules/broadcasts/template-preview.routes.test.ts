@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
 import { until } from "../../test/dispatch-harness.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedOffice } from "../../test/staff-kit.js";
 
 /**
  * The console's phone preview asks which template a broadcast of some shape goes out through:
@@ -27,12 +27,7 @@ describe("the template preview of a broadcast", () => {
 
   beforeAll(async () => {
     s = await startInProcessServer();
-    office = await (
-      await seedUser(s.server.database.db, systemClock, {
-        email: "ufficio@casale.example.it",
-        roles: { "casale-marittimo": ["editor"] },
-      })
-    ).session();
+    ({ office } = await seedOffice(s.server.database.db, systemClock, "casale-marittimo"));
     // The templates are synced at start, once the server listens.
     await until(
       "the templates synced at start",

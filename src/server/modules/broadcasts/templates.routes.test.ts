@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
 import { until } from "../../test/dispatch-harness.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { sandboxApi } from "../../test/sandbox-phones.js";
+import { seedOffice } from "../../test/staff-kit.js";
 
 /**
  * The comune's templates as the office sees them: synced from WhatsApp (the sandbox) at start,
@@ -29,12 +30,7 @@ describe("the templates of a comune", () => {
 
   beforeAll(async () => {
     s = await startInProcessServer();
-    office = await (
-      await seedUser(s.server.database.db, systemClock, {
-        email: "ufficio@casale.example.it",
-        roles: { "casale-marittimo": ["editor"] },
-      })
-    ).session();
+    ({ office } = await seedOffice(s.server.database.db, systemClock, "casale-marittimo"));
   }, 60_000);
   afterAll(() => s.close());
 
@@ -46,12 +42,7 @@ describe("the templates of a comune", () => {
     expect(response.status, await response.clone().text()).toBe(200);
     return (await response.json()) as Answer;
   };
-  const sandbox = (path: string, body: object) =>
-    fetch(`${s.baseUrl}/sandbox/api${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
+  const sandbox = (path: string, body: object) => sandboxApi(s.baseUrl, "POST", path, body);
   const statusOf = (answer: Answer, name: string) => answer.templates.find((t) => t.name === name);
 
   it("are synced at start, each kind of the comune's file usable", async () => {
@@ -121,7 +112,7 @@ describe("the templates of a comune", () => {
     expect(audit).toHaveLength(1);
 
     // Meta reinstates everything (the sandbox's reset): a sync shows it at once.
-    await fetch(`${s.baseUrl}/sandbox/api/reset`, { method: "POST" });
+    await sandboxApi(s.baseUrl, "POST", "/reset");
     const synced = await templates("POST", "/sync");
     expect(statusOf(synced, "notizia_comune")).toMatchObject({ status: "APPROVED", reason: null });
     expect(statusOf(synced, "avviso_comune")?.category).toBe("UTILITY");

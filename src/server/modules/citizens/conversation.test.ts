@@ -6,7 +6,19 @@ import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { accountEnvelope, inboundEnvelope, signatureOf } from "../sandbox/webhook-envelopes.js";
+import {
+  CASALE_NUMBER,
+  CONCOREZZO_NUMBER,
+  freshPhone,
+  marketingPreferenceEnvelope,
+  phoneSends,
+  postSignedWebhook,
+  receivedBy,
+  sandboxApi,
+  untilReceived,
+  type DemoNumber,
+} from "../../test/sandbox-phones.js";
+import { inboundEnvelope } from "../sandbox/webhook-envelopes.js";
 import type { WebhookEvent } from "../whatsapp/webhook-events.js";
 import type { CitizenDataDocument } from "./citizen-data.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
@@ -19,31 +31,11 @@ import { messagePseudonym, storedEventKey, subscriberKey } from "./subscriber-ke
  * dispatcher. Runs on SQLite, and on PostgreSQL when DATABASE_URL is set.
  */
 
-const CONCOREZZO = {
-  slug: "concorezzo",
-  display: "393665784663",
-  phoneNumberId: "100000000000001",
-  wabaId: "200000000000001",
-};
-const CASALE = {
-  slug: "casale-marittimo",
-  display: "393760088777",
-  phoneNumberId: "100000000000002",
-  wabaId: "200000000000002",
-};
-type Comune = typeof CONCOREZZO;
+const CONCOREZZO = CONCOREZZO_NUMBER;
+const CASALE = CASALE_NUMBER;
+type Comune = DemoNumber;
 
-interface PhoneMessage {
-  id: string;
-  direction: "from_phone" | "to_phone";
-  type: string;
-  text?: string;
-  media?: { url?: string; filename?: string; mimeType?: string };
-  interactive?: { kind: string; options: { id: string; title: string; description?: string }[] };
-}
-
-/** A fresh Italian mobile number per call, so tests never share a phone. */
-const newPhone = () => `3933${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`;
+const newPhone = () => freshPhone("3933");
 
 describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
   let s: InProcessServer;
@@ -63,43 +55,15 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
   const db = () => s.server.database.db;
   const tenant = (c: Comune) => tenants.find((t) => t.slug === c.slug) as Tenant;
 
-  async function send(
+  const send = (
     waId: string,
     comune: Comune,
     body: { text: string } | { tap: string },
     name?: string,
-  ): Promise<string> {
-    const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ to: comune.display, ...body, ...(name ? { name } : {}) }),
-    });
-    const answer = (await response.json()) as { message?: { id: string }; error?: unknown };
-    if (response.status !== 202 || !answer.message)
-      throw new Error(`phone send refused: ${response.status} ${JSON.stringify(answer)}`);
-    return answer.message.id;
-  }
-
-  async function conversation(waId: string): Promise<PhoneMessage[]> {
-    const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`);
-    if (response.status === 404) return [];
-    return ((await response.json()) as { messages: PhoneMessage[] }).messages;
-  }
-
-  const received = async (waId: string) =>
-    (await conversation(waId)).filter((m) => m.direction === "to_phone");
-
+  ) => phoneSends(s.baseUrl, waId, comune.display, body, name);
+  const received = (waId: string) => receivedBy(s.baseUrl, waId);
   /** Waits until the phone has received `count` messages from the comune, and returns them. */
-  async function replies(waId: string, count: number): Promise<PhoneMessage[]> {
-    return until(
-      `${count} replies to ${waId}`,
-      async () => {
-        const got = await received(waId);
-        return got.length >= count ? got : undefined;
-      },
-      15_000,
-    );
-  }
+  const replies = (waId: string, count: number) => untilReceived(s.baseUrl, waId, count);
 
   /** A handled message event is kept under a keyed dedup key, without the wamid. */
   const storedKeyOf = (comune: Comune, wamid: string) =>
@@ -167,16 +131,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
 
   /** A webhook as Meta would post it, signed with the sandbox's app secret. */
   async function postWebhook(envelope: unknown): Promise<number> {
-    const body = JSON.stringify(envelope);
-    const response = await fetch(`${s.baseUrl}/webhooks/whatsapp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-hub-signature-256": signatureOf(body, "sandbox-app-secret"),
-      },
-      body,
-    });
-    return response.status;
+    return (await postSignedWebhook(s.baseUrl, envelope)).status;
   }
 
   describe("subscribing (item 2)", () => {
@@ -529,11 +484,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
         },
       );
       // The sandbox phone must exist to see replies.
-      await fetch(`${s.baseUrl}/sandbox/api/phones`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ waId, name: "" }),
-      });
+      await sandboxApi(s.baseUrl, "POST", "/phones", { waId, name: "" });
       expect(await postWebhook(envelope)).toBe(200);
       await handled(CONCOREZZO, wamid);
       expect(await postWebhook(envelope)).toBe(200);
@@ -571,27 +522,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       await subscribeConcorezzo(stopper);
       await subscribeConcorezzo(other);
       const preference = (value: "stop" | "resume") =>
-        accountEnvelope(
-          CONCOREZZO.wabaId,
-          "user_preferences",
-          {
-            messaging_product: "whatsapp",
-            metadata: {
-              display_phone_number: CONCOREZZO.display,
-              phone_number_id: CONCOREZZO.phoneNumberId,
-            },
-            user_preferences: [
-              {
-                wa_id: stopper,
-                detail: "User requested to stop marketing messages",
-                category: "marketing_messages",
-                value,
-                timestamp: Math.floor(Date.now() / 1000),
-              },
-            ],
-          },
-          Date.now(),
-        );
+        marketingPreferenceEnvelope(CONCOREZZO, stopper, value);
       expect(await postWebhook(preference("stop"))).toBe(200);
       await until("the stop recorded", async () =>
         (await rowOf(CONCOREZZO, stopper))?.marketing_stopped_at ? true : undefined,
@@ -694,11 +625,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
   describe("the confirmation, the welcome and the names (issue #9 item 9)", () => {
     /** A text from a phone as Meta would post it, with the profile name given; waits for it. */
     async function writeAs(comune: Comune, waId: string, text: string, profile: string) {
-      await fetch(`${s.baseUrl}/sandbox/api/phones`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ waId, name: "x" }),
-      });
+      await sandboxApi(s.baseUrl, "POST", "/phones", { waId, name: "x" });
       const wamid = `wamid.TEST${randomBytes(12).toString("hex")}`;
       const envelope = inboundEnvelope(
         {

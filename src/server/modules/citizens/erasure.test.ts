@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../config/env.js";
@@ -7,7 +6,19 @@ import type { DB } from "../../platform/db/schema.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { accountEnvelope, signatureOf } from "../sandbox/webhook-envelopes.js";
+import {
+  CASALE_NUMBER,
+  CONCOREZZO_NUMBER,
+  freshPhone,
+  marketingPreferenceEnvelope,
+  phoneSends,
+  postSignedWebhook,
+  receivedBy,
+  sandboxApi,
+  untilReceived,
+  type DemoNumber,
+  type PhoneMessage,
+} from "../../test/sandbox-phones.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
 import { messagePseudonym, subscriberKey } from "./subscriber-key.js";
 
@@ -21,31 +32,14 @@ import { messagePseudonym, subscriberKey } from "./subscriber-key.js";
  * with which keyword and under which versions consent was given and withdrawn.
  */
 
-const CONCOREZZO = {
-  slug: "concorezzo",
-  display: "393665784663",
-  wabaId: "200000000000001",
-  phoneNumberId: "100000000000001",
-};
-const CASALE = {
-  slug: "casale-marittimo",
-  display: "393760088777",
-  wabaId: "200000000000002",
-  phoneNumberId: "100000000000002",
-};
-type Comune = typeof CONCOREZZO;
+const CONCOREZZO = CONCOREZZO_NUMBER;
+const CASALE = CASALE_NUMBER;
+type Comune = DemoNumber;
 
 const FIRST = "Luca";
 const LAST = "Neri";
 
-interface PhoneMessage {
-  id: string;
-  direction: "from_phone" | "to_phone";
-  text?: string;
-  status?: string;
-}
-
-const newPhone = () => `3935${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`;
+const newPhone = () => freshPhone("3935");
 
 /** Every table of the database with every row, from the catalogue (no hand-written list). */
 async function everyRow(db: Kysely<DB>, engine: string): Promise<Map<string, unknown[]>> {
@@ -114,43 +108,15 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
   const db = () => s.server.database.db;
   const tenant = (c: Comune) => tenants.find((t) => t.slug === c.slug) as Tenant;
 
-  async function api(method: string, apiPath: string, body?: unknown): Promise<Response> {
-    return fetch(`${s.baseUrl}/sandbox/api${apiPath}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-    });
-  }
-
-  async function send(
-    waId: string,
-    comune: Comune,
-    body: { text: string } | { tap: string },
-  ): Promise<string> {
-    const response = await api("POST", `/phones/${waId}/messages`, { to: comune.display, ...body });
-    const answer = (await response.json()) as { message?: { id: string } };
-    if (response.status !== 202 || !answer.message)
-      throw new Error(`phone send refused: ${response.status} ${JSON.stringify(answer)}`);
-    return answer.message.id;
-  }
-
-  async function received(waId: string): Promise<PhoneMessage[]> {
-    const response = await api("GET", `/phones/${waId}/messages`);
-    const { messages } = (await response.json()) as { messages: PhoneMessage[] };
-    return messages.filter((m) => m.direction === "to_phone");
-  }
+  const api = (method: string, apiPath: string, body?: unknown) =>
+    sandboxApi(s.baseUrl, method, apiPath, body);
+  const send = (waId: string, comune: Comune, body: { text: string } | { tap: string }) =>
+    phoneSends(s.baseUrl, waId, comune.display, body);
+  const received = (waId: string) => receivedBy(s.baseUrl, waId);
 
   /** Waits for the phone's `count`-th message from the comune, and returns it. */
   async function reply(waId: string, count: number): Promise<PhoneMessage> {
-    const got = await until(
-      `${count} messages to the phone`,
-      async () => {
-        const messages = await received(waId);
-        return messages.length >= count ? messages : undefined;
-      },
-      15_000,
-    );
+    const got = await untilReceived(s.baseUrl, waId, count);
     return got[count - 1] as PhoneMessage;
   }
 
@@ -213,16 +179,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
   }
 
   async function postWebhook(envelope: unknown): Promise<void> {
-    const body = JSON.stringify(envelope);
-    const response = await fetch(`${s.baseUrl}/webhooks/whatsapp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-hub-signature-256": signatureOf(body, "sandbox-app-secret"),
-      },
-      body,
-    });
-    expect(response.status).toBe(200);
+    expect((await postSignedWebhook(s.baseUrl, envelope)).status).toBe(200);
   }
 
   /** A broadcast really sent through the sandbox, delivered and read by the phone. */
@@ -306,29 +263,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
     expect((await reply(waId, 2)).text).toContain("canale solo informativo");
     await send(waId, CONCOREZZO, { text: "AIUTO" });
     await reply(waId, 3);
-    await postWebhook(
-      accountEnvelope(
-        CONCOREZZO.wabaId,
-        "user_preferences",
-        {
-          messaging_product: "whatsapp",
-          metadata: {
-            display_phone_number: CONCOREZZO.display,
-            phone_number_id: CONCOREZZO.phoneNumberId,
-          },
-          user_preferences: [
-            {
-              wa_id: waId,
-              detail: "User requested to stop marketing messages",
-              category: "marketing_messages",
-              value: "stop",
-              timestamp: Math.floor(Date.now() / 1000),
-            },
-          ],
-        },
-        Date.now(),
-      ),
-    );
+    await postWebhook(marketingPreferenceEnvelope(CONCOREZZO, waId, "stop"));
     await broadcastTo(waId, CONCOREZZO, 4);
     await api("POST", `/phones/${waId}/read`, {});
     // The search sees the person while they are subscribed (the number is needed to send).

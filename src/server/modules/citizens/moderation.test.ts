@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { signatureOf } from "../sandbox/webhook-envelopes.js";
+import {
+  CASALE_NUMBER,
+  freshPhone,
+  phoneSends,
+  postSignedWebhook,
+} from "../../test/sandbox-phones.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
 import { storedEventKey, subscriberKey } from "./subscriber-key.js";
 
@@ -11,7 +16,7 @@ import { storedEventKey, subscriberKey } from "./subscriber-key.js";
  * A comune that keeps citizens' messages in a moderation inbox (Casale, switched on here), the
  * retention purge, and a person WhatsApp identifies only by a business-scoped user id.
  */
-const CASALE = { slug: "casale-marittimo", display: "393760088777" };
+const CASALE = CASALE_NUMBER;
 
 describe.each(testEngines())("the moderation inbox on %s", (engine) => {
   let s: InProcessServer;
@@ -45,14 +50,11 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
   }
 
   it("keeps what citizens write for the retention period, then the purge deletes it", async () => {
-    const waId = `3934${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`;
-    const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ to: CASALE.display, text: "Il lampione di via Roma è rotto" }),
+    const waId = freshPhone("3934");
+    const wamid = await phoneSends(s.baseUrl, waId, CASALE.display, {
+      text: "Il lampione di via Roma è rotto",
     });
-    const { message } = (await response.json()) as { message: { id: string } };
-    await handled(message.id);
+    await handled(wamid);
     const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, waId);
     const kept = await db()
       .selectFrom("moderation_messages")
@@ -62,7 +64,7 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({
       tenant_id: CASALE.slug,
-      inbound_message_id: message.id,
+      inbound_message_id: wamid,
       type: "text",
       text: "Il lampione di via Roma è rotto",
       flagged_at: null,
@@ -129,15 +131,7 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
         },
       ],
     };
-    const body = JSON.stringify(envelope);
-    const response = await fetch(`${s.baseUrl}/webhooks/whatsapp`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-hub-signature-256": signatureOf(body, "sandbox-app-secret"),
-      },
-      body,
-    });
+    const response = await postSignedWebhook(s.baseUrl, envelope);
     expect(response.status).toBe(200);
     await handled(wamid);
     const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, `user:${userId}`);
@@ -163,14 +157,11 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
   });
 
   it("keeps a message with a NUL character (PostgreSQL's text refuses it) and answers", async () => {
-    const waId = `3934${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`;
-    const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ to: CASALE.display, text: "Il lampione\u0000 è rotto" }),
+    const waId = freshPhone("3934");
+    const wamid = await phoneSends(s.baseUrl, waId, CASALE.display, {
+      text: "Il lampione\u0000 è rotto",
     });
-    const { message } = (await response.json()) as { message: { id: string } };
-    await handled(message.id);
+    await handled(wamid);
     const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, waId);
     const kept = await db()
       .selectFrom("moderation_messages")

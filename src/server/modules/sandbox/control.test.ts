@@ -1,27 +1,18 @@
 import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { registerErrorHandling } from "../../platform/http/error-handler.js";
 import { createLogger } from "../../platform/log.js";
 import { registerSandbox, sandboxNumbersFromTenants } from "./sandbox.js";
 import { defaultSettings, type SandboxSettings } from "./settings.js";
-import {
-  TEST_NUMBERS,
-  startTestSandbox,
-  templateTo,
-  type TestSandbox,
-} from "../../test/sandbox-kit.js";
+import { TEST_NUMBERS, templateTo, useTestSandbox } from "../../test/sandbox-kit.js";
 import type { Tenant } from "../../config/tenants.js";
 
 /** The control API: numbers, settings, template review outcomes, reset; and the entry points. */
 
 type ErrorAnswer = { error: { code: string; details?: { field: string; problem: string }[] } };
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => t.close());
+const t = useTestSandbox();
 
 describe("control API", () => {
   it("lists the comuni's numbers", async () => {

@@ -1,30 +1,26 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestSandbox, templateTo, type TestSandbox } from "../../test/sandbox-kit.js";
+import { describe, expect, it } from "vitest";
+import { templateTo, useTestSandbox } from "../../test/sandbox-kit.js";
 
 /** Fault injection: what a sender must survive, and what Meta really does. */
 
 const CITIZEN = "393331234567";
 type Answer = { error?: { code: number; type: string }; messages?: { id: string }[] };
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => t.close());
-afterEach(async () => {
-  await t.api("POST", "/reset");
-  await t.api("PUT", "/settings", {
-    faults: {
-      serverErrorRate: 0,
-      timeoutRate: 0,
-      undeliverableRate: 0,
-      throughputErrorRate: 0,
-      duplicateWebhookRate: 0,
-      reorderWebhooks: false,
-    },
-    undeliverableNumbers: [],
-  });
-  t.receiver.received.length = 0;
+const t = useTestSandbox({
+  resetAfterEach: async () => {
+    await t.api("PUT", "/settings", {
+      faults: {
+        serverErrorRate: 0,
+        timeoutRate: 0,
+        undeliverableRate: 0,
+        throughputErrorRate: 0,
+        duplicateWebhookRate: 0,
+        reorderWebhooks: false,
+      },
+      undeliverableNumbers: [],
+    });
+    t.receiver.received.length = 0;
+  },
 });
 
 const sendTemplate = (timeoutMs?: number) =>

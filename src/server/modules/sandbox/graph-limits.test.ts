@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fakeClock } from "../../test/build-test-app.js";
-import { startTestSandbox, templateTo, textTo, type TestSandbox } from "../../test/sandbox-kit.js";
+import { templateTo, textTo, useTestSandbox } from "../../test/sandbox-kit.js";
 
 /** Pair rate, messaging limit and blocking, with a clock the test moves. */
 
@@ -24,15 +24,12 @@ type BlockAnswer = {
 };
 
 const clock = fakeClock();
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox({ clock });
-});
-afterAll(async () => t.close());
-afterEach(async () => {
-  await t.api("POST", "/reset");
-  await t.api("PUT", "/settings", { messagingLimitOverride: null });
-  t.receiver.received.length = 0;
+const t = useTestSandbox({
+  start: { clock },
+  resetAfterEach: async () => {
+    await t.api("PUT", "/settings", { messagingLimitOverride: null });
+    t.receiver.received.length = 0;
+  },
 });
 
 const send = (body: unknown) => t.graph<Answer>("POST", "/100000000000001/messages", { body });

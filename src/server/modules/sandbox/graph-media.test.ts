@@ -1,7 +1,7 @@
 import { FormData, request } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PhoneMessage } from "./sandbox-state.js";
-import { startTestSandbox, type TestSandbox } from "../../test/sandbox-kit.js";
+import { useTestSandbox } from "../../test/sandbox-kit.js";
 
 /** Media upload and download, and the template list, over the Graph API. */
 
@@ -17,14 +17,7 @@ type MediaInfo = {
   id: string;
 };
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => t.close());
-afterEach(async () => {
-  await t.api("POST", "/reset");
-});
+const t = useTestSandbox({ resetAfterEach: true });
 
 function uploadForm(bytes: Buffer, mime: string, filename = "file.bin"): FormData {
   const form = new FormData();

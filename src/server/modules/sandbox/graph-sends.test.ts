@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { pricingOf, SERVICE_CHARGED_FROM } from "./sends.js";
 import type { Template } from "./templates.js";
-import { startTestSandbox, templateTo, textTo, type TestSandbox } from "../../test/sandbox-kit.js";
+import { templateTo, textTo, useTestSandbox } from "../../test/sandbox-kit.js";
 
 /** The Graph API's send endpoint over real HTTP: shapes, limits, webhooks. */
 
@@ -22,19 +22,15 @@ type SendAnswer = {
   messages: { id: string; message_status?: string }[];
 };
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => t.close());
-afterEach(async () => {
-  await t.api("POST", "/reset");
-  await t.api("PUT", "/settings", {
-    windowErrorsAsync: false,
-    throughputPerSecond: 80,
-    latencyMs: 0,
-  });
-  t.receiver.received.length = 0;
+const t = useTestSandbox({
+  resetAfterEach: async () => {
+    await t.api("PUT", "/settings", {
+      windowErrorsAsync: false,
+      throughputPerSecond: 80,
+      latencyMs: 0,
+    });
+    t.receiver.received.length = 0;
+  },
 });
 
 /** The citizen writes first, which opens the 24-hour window. */

@@ -1,11 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PhoneMessage } from "./sandbox-state.js";
-import {
-  startTestSandbox,
-  templateTo,
-  type ChangeValue,
-  type TestSandbox,
-} from "../../test/sandbox-kit.js";
+import { templateTo, useTestSandbox, type ChangeValue } from "../../test/sandbox-kit.js";
 
 /** The simulated phones: what a citizen does becomes Meta's inbound webhook. */
 
@@ -15,15 +10,11 @@ type ErrorAnswer = {
   error: { code: string; message: string; details?: { field: string; problem: string }[] };
 };
 
-let t: TestSandbox;
-beforeAll(async () => {
-  t = await startTestSandbox();
-});
-afterAll(async () => t.close());
-afterEach(async () => {
-  await t.api("POST", "/reset");
-  t.receiver.answer = () => 200;
-  t.receiver.received.length = 0;
+const t = useTestSandbox({
+  resetAfterEach: () => {
+    t.receiver.answer = () => 200;
+    t.receiver.received.length = 0;
+  },
 });
 
 function inboundValues(): ChangeValue[] {

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
-import { until } from "../../test/dispatch-harness.js";
 import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { sandboxApi, untilReceived } from "../../test/sandbox-phones.js";
 import { seedUser } from "../../test/staff-kit.js";
 
 /**
@@ -102,27 +102,13 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
     return got.body as unknown as Settings;
   };
   const phoneSays = async (waId: string, text: string) => {
-    const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ to: CASALE_NUMBER, text }),
+    const response = await sandboxApi(s.baseUrl, "POST", `/phones/${waId}/messages`, {
+      to: CASALE_NUMBER,
+      text,
     });
     expect(response.status).toBe(202);
   };
-  const replies = (waId: string, count: number) =>
-    until(
-      `${count} replies to ${waId}`,
-      async () => {
-        const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${waId}/messages`);
-        if (response.status === 404) return undefined;
-        const { messages } = (await response.json()) as {
-          messages: { direction: string; text?: string; interactive?: unknown }[];
-        };
-        const got = messages.filter((m) => m.direction === "to_phone");
-        return got.length >= count ? got : undefined;
-      },
-      15_000,
-    );
+  const replies = (waId: string, count: number) => untilReceived(s.baseUrl, waId, count);
 
   it("answers the file's values first, every section from the file, no version", async () => {
     const got = await settings();

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { CONCOREZZO_NUMBER, receivedBy, sandboxApi } from "../../test/sandbox-phones.js";
 import { insertInboundEvents } from "./inbound-events.repository.js";
 import { INBOUND_PRIORITY } from "./inbound-events.service.js";
 import type { WebhookEvent } from "./webhook-events.js";
@@ -16,12 +17,7 @@ import type { WebhookEvent } from "./webhook-events.js";
  */
 
 const BACKLOG = 30_000;
-const CONCOREZZO = {
-  slug: "concorezzo",
-  display: "393665784663",
-  phoneNumberId: "100000000000001",
-  wabaId: "200000000000001",
-};
+const CONCOREZZO = CONCOREZZO_NUMBER;
 
 describe.each(testEngines())(
   "a citizen's message ahead of a flood of statuses, on %s",
@@ -84,23 +80,16 @@ describe.each(testEngines())(
     it("answers ATTIVA ISCRIZIONE while the statuses received before it still wait", async () => {
       await storeStatusBacklog(BACKLOG);
       const citizen = "393339990001";
-      const sent = await fetch(`${s.baseUrl}/sandbox/api/phones/${citizen}/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ to: CONCOREZZO.display, text: "ATTIVA ISCRIZIONE" }),
+      const sent = await sandboxApi(s.baseUrl, "POST", `/phones/${citizen}/messages`, {
+        to: CONCOREZZO.display,
+        text: "ATTIVA ISCRIZIONE",
       });
       expect(sent.status).toBe(202);
 
       // What the citizen sees: the welcome, on their phone.
       const reply = await until(
         "the reply on the citizen's phone",
-        async () => {
-          const response = await fetch(`${s.baseUrl}/sandbox/api/phones/${citizen}/messages`);
-          const { messages } = (await response.json()) as {
-            messages: { direction: string; text?: string }[];
-          };
-          return messages.find((m) => m.direction === "to_phone");
-        },
+        async () => (await receivedBy(s.baseUrl, citizen))[0],
         60_000,
         20,
       );
