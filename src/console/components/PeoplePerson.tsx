@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button } from "design-react-kit";
 import { useEffect, useRef, useState } from "react";
-import { api, ApiError, call } from "../api/client";
+import { api, call } from "../api/client";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune } from "../lib/session";
 import { ErrorAlert } from "./ErrorAlert";
@@ -10,6 +10,7 @@ import { Loading } from "./Loading";
 import { PeopleConfirm } from "./PeopleConfirm";
 import { invalidatePeople, peopleKeys, type SubscriberView } from "./PeopleData";
 import { readablePhone, useFormats } from "./PeopleFormat";
+import { problemOf } from "./useAction";
 
 type Action = "export" | "block" | "unblock" | "erase";
 
@@ -201,7 +202,7 @@ export function PeoplePerson({
     ["people.person.blockState", blockText],
   ];
   const blocked = p.block.state !== "none";
-  const reasonProblem = act.error instanceof ApiError ? act.error.problemWith("reason") : undefined;
+  const reasonProblem = problemOf(act.error, "reason");
 
   return (
     <section

@@ -5,6 +5,7 @@ import { api, call } from "../api/client";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { Loading } from "./Loading";
+import { useAction } from "./useAction";
 
 const STATUS_COLORS: Record<string, string> = {
   APPROVED: "success",
@@ -23,22 +24,17 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
     queryFn: () =>
       call(api.GET("/api/tenants/{tenant}/settings/templates", { params: { path: { tenant } } })),
   });
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const sync = () => {
-    setBusy(true);
-    setError(null);
     setDone(false);
-    call(
-      api.POST("/api/tenants/{tenant}/settings/templates/sync", { params: { path: { tenant } } }),
-    )
-      .then((answer) => {
-        queryClient.setQueryData(key, answer);
-        setDone(true);
-      })
-      .catch((caught: unknown) => setError(caught))
-      .finally(() => setBusy(false));
+    void run(async () => {
+      const answer = await call(
+        api.POST("/api/tenants/{tenant}/settings/templates/sync", { params: { path: { tenant } } }),
+      );
+      queryClient.setQueryData(key, answer);
+      setDone(true);
+    });
   };
   const statusText = (status: string) =>
     t(`settings.templates.statuses.${status}` as MessageKey) ===

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Badge, Button } from "design-react-kit";
 import { useState, type FormEvent } from "react";
-import { api, ApiError, call } from "../api/client";
+import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { AdminConfirm } from "../components/AdminConfirm";
@@ -9,6 +9,7 @@ import { AdminProblem } from "../components/AdminProblem";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
 import type { SectionProps } from "../sections";
 
@@ -69,15 +70,12 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
   // The key itself is shown once: it lives here, never in the query cache.
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const [revokeError, setRevokeError] = useState<unknown>(null);
+  const revocation = useAction();
   const [notice, setNotice] = useState("");
-  const [busy, setBusy] = useState(false);
   const afterChange = useAfterChange(tenant);
 
-  const revoke = async (key: ApiKey) => {
-    setBusy(true);
-    setRevokeError(null);
-    try {
+  const revoke = (key: ApiKey) =>
+    revocation.run(async () => {
       await call(
         api.DELETE("/api/tenants/{tenant}/api-keys/{keyId}", {
           params: { path: { tenant, keyId: key.id } },
@@ -86,12 +84,7 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
       setRevoking(null);
       setNotice(t("admin.apiKeys.revokedDone"));
       await afterChange();
-    } catch (caught) {
-      setRevokeError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <>
@@ -110,7 +103,7 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
         <KeysTable
           keys={keys.data?.apiKeys ?? []}
           onRevoke={(key) => {
-            setRevokeError(null);
+            revocation.setError(null);
             setNotice("");
             setRevoking(key);
           }}
@@ -129,11 +122,11 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
         title={t("admin.apiKeys.confirm.title", { name: revoking?.name ?? "" })}
         text={t("admin.apiKeys.confirm.text")}
         confirmLabel={t("admin.apiKeys.revoke")}
-        busy={busy}
+        busy={revocation.busy}
         onConfirm={() => revoking && void revoke(revoking)}
         onCancel={() => setRevoking(null)}
       >
-        <AdminProblem error={revokeError} />
+        <AdminProblem error={revocation.error} />
       </AdminConfirm>
     </>
   );
@@ -241,15 +234,10 @@ function CreateForm({
   const offered = KEY_PERMISSIONS.filter((p) => held.includes(p));
   const [name, setName] = useState("");
   const [chosen, setChosen] = useState<Set<(typeof KEY_PERMISSIONS)[number]>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const problem = (field: string) =>
-    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const { busy, error, run, problem } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const answer = await call(
         api.POST("/api/tenants/{tenant}/api-keys", {
           params: { path: { tenant } },
@@ -260,11 +248,7 @@ function CreateForm({
       setName("");
       setChosen(new Set());
       await afterChange();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section aria-labelledby="create-key-title" className="mt-5">

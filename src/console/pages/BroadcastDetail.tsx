@@ -9,6 +9,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { BroadcastReport } from "../components/BroadcastReport";
 import { CheckField, TextAreaField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { useAction } from "../components/useAction";
 import { WhatsAppPreview } from "../components/WhatsAppPreview";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune, type Me } from "../lib/session";
@@ -117,9 +118,8 @@ export function BroadcastDetail({
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState("");
   const [cancelling, setCancelling] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, problem } = useAction();
   const [done, setDone] = useState<string>(params.get("done") ?? "");
-  const [busy, setBusy] = useState(false);
   const [declared, setDeclared] = useState(false);
   const [justification, setJustification] = useState("");
 
@@ -133,22 +133,13 @@ export function BroadcastDetail({
   const check = (asApproved ? b.approvalCheck : query.data.check) as PolicyCheck;
   const path = { params: { path: { tenant, id } } };
 
-  const act = async (action: () => Promise<unknown>, outcome?: string) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = (action: () => Promise<unknown>, outcome?: string) =>
+    run(async () => {
       const answer = await action();
       if (answer) queryClient.setQueryData(["broadcast", tenant, id], answer);
       await queryClient.invalidateQueries({ queryKey: ["broadcasts", tenant] });
       setDone(outcome ?? "");
-      return true;
-    } catch (caught) {
-      setError(caught);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const mayWrite = can(comune, "broadcasts.write");
   const mayApprove = can(comune, "broadcasts.approve");
@@ -390,7 +381,7 @@ export function BroadcastDetail({
                 rows={3}
                 value={reason}
                 onChange={(e) => setReason(e.target.value)}
-                error={error instanceof ApiError ? error.problemWith("reason") : undefined}
+                error={problem("reason")}
               />
               <div className="d-flex gap-3">
                 <Button color="danger" type="submit" disabled={busy}>

@@ -6,6 +6,7 @@ import type { paths } from "../api/schema";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { CheckField, TextAreaField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { useAction } from "../components/useAction";
 import {
   changedSections,
   COMMANDS,
@@ -89,8 +90,13 @@ function SettingsForm({
   const [draft, setDraft] = useState<Draft>(loaded);
   const [note, setNote] = useState("");
   const [open, setOpen] = useState<Set<Section>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  // A refused save or restore opens the sections the refusal names.
+  const { busy, error, run, problem } = useAction((caught) => {
+    if (caught instanceof ApiError) {
+      const withProblems = new Problems(caught.details).sections();
+      setOpen((o) => new Set([...o, ...withProblems]));
+    }
+  });
   const formRef = useRef<HTMLFormElement>(null);
   // A refused save: the first field at fault gets the focus (its section was opened for it).
   useEffect(() => {
@@ -117,35 +123,23 @@ function SettingsForm({
     setNotice(message);
     queryClient.setQueryData(["settings", tenant], answered.settings);
   };
-  const fail = (caught: unknown) => {
-    setError(caught);
-    if (caught instanceof ApiError) {
-      const withProblems = new Problems(caught.details).sections();
-      setOpen((o) => new Set([...o, ...withProblems]));
-    }
-  };
-
   const save = (event: FormEvent) => {
     event.preventDefault();
     const values = fromDraft(draft);
     const sections = Object.fromEntries(changed.map((s) => [s, values[s]]));
-    setBusy(true);
-    setError(null);
-    call(
-      api.PUT("/api/tenants/{tenant}/settings", {
-        params: { path: { tenant } },
-        body: { note, baseVersion: answer.editable.version, sections },
-      }),
-    )
-      .then((answered) => settle(answered, t("settings.save.saved", { version: answered.version })))
-      .catch(fail)
-      .finally(() => setBusy(false));
+    void run(async () => {
+      const answered = await call(
+        api.PUT("/api/tenants/{tenant}/settings", {
+          params: { path: { tenant } },
+          body: { note, baseVersion: answer.editable.version, sections },
+        }),
+      );
+      settle(answered, t("settings.save.saved", { version: answered.version }));
+    });
   };
 
-  const restore = async (version: number): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const restore = (version: number): Promise<boolean> =>
+    run(async () => {
       const answered = await call(
         api.POST("/api/tenants/{tenant}/settings/versions/{version}/restore", {
           params: { path: { tenant, version } },
@@ -153,14 +147,7 @@ function SettingsForm({
         }),
       );
       settle(answered, t("settings.history.restored", { version: answered.version }));
-      return true;
-    } catch (caught) {
-      fail(caught);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const sourceOf = (s: Section) => answer.editable.sources[s] ?? "file";
   const ctx: Ctx = { t, draft, edit, problems, disabled: !mayWrite || busy };
@@ -260,7 +247,7 @@ function SettingsForm({
               value={note}
               maxLength={300}
               onChange={(e) => setNote(e.target.value)}
-              error={error instanceof ApiError ? error.problemWith("note") : undefined}
+              error={problem("note")}
             />
             <Button color="primary" type="submit" disabled={busy || changed.length === 0}>
               {t("settings.save.submit")}

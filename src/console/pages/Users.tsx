@@ -9,6 +9,7 @@ import { AdminProblem } from "../components/AdminProblem";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
 import { ME_KEY } from "../lib/session";
 import type { SectionProps } from "../sections";
@@ -272,15 +273,10 @@ function InviteForm({
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [roles, setRoles] = useState<Set<Role>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const problem = (field: string) =>
-    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const { busy, error, run, problem } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const added = await call(
         api.POST("/api/tenants/{tenant}/users", {
           params: { path: { tenant } },
@@ -296,11 +292,7 @@ function InviteForm({
       setName("");
       setRoles(new Set());
       await afterChange();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section aria-labelledby="invite-title" className="mt-5">
@@ -365,9 +357,13 @@ function PersonPanel({
   const [roles, setRoles] = useState<Set<Role>>(
     () => new Set(person.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r))),
   );
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, problem } = useAction(async (caught) => {
+    // The person was given roles in another comune meanwhile: the list tells it from now on.
+    if (caught instanceof ApiError && caught.code === "ACCOUNT_MANAGED_ELSEWHERE") {
+      await afterChange();
+    }
+  });
   const [notice, setNotice] = useState("");
-  const [busy, setBusy] = useState(false);
   const [pending, setPending] = useState<Pending>(null);
   useEffect(() => {
     heading.current?.focus();
@@ -377,25 +373,14 @@ function PersonPanel({
   const name = person.displayName;
 
   const act = async (action: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(null);
     setNotice("");
-    try {
+    const ok = await run(async () => {
       await action();
       setNotice(done);
       await afterChange();
-      return true;
-    } catch (caught) {
-      setError(caught);
-      // The person was given roles in another comune meanwhile: the list tells it from now on.
-      if (caught instanceof ApiError && caught.code === "ACCOUNT_MANAGED_ELSEWHERE") {
-        await afterChange();
-      }
-      return false;
-    } finally {
-      setBusy(false);
-      setPending(null);
-    }
+    });
+    setPending(null);
+    return ok;
   };
 
   const saveRoles = (event: FormEvent) => {
@@ -498,7 +483,7 @@ function PersonPanel({
                 legend={t("admin.users.panelRoles")}
                 chosen={roles}
                 onChange={setRoles}
-                error={error instanceof ApiError ? error.problemWith("roles") : undefined}
+                error={problem("roles")}
               />
               <div className="d-flex flex-wrap gap-2">
                 <Button color="primary" type="submit" disabled={busy || roles.size === 0}>
