@@ -1,6 +1,7 @@
-import { Badge, Button, Modal, ModalBody, ModalFooter, ModalHeader } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useState } from "react";
 import { useI18n, type MessageKey } from "../i18n";
+import { ConfirmDialog } from "./ConfirmDialog";
 import type { Section } from "./SettingsDraft";
 
 export interface VersionRow {
@@ -145,31 +146,24 @@ export function SettingsHistory({
           {t("settings.history.backToFile")}
         </Button>
       ) : null}
-      <Modal isOpen={asked !== null} toggle={close} labelledBy="restore-title">
-        <ModalHeader toggle={close} id="restore-title">
-          {asked === 0
+      <ConfirmDialog
+        open={asked !== null}
+        title={
+          asked === 0
             ? t("settings.history.backToFileTitle")
-            : t("settings.history.restoreTitle", { version: asked ?? 0 })}
-        </ModalHeader>
-        <ModalBody>
-          <p>{t("settings.history.restoreText")}</p>
-        </ModalBody>
-        <ModalFooter>
-          <Button color="secondary" outline onClick={close}>
-            {t("settings.history.keep")}
-          </Button>
-          <Button
-            color="primary"
-            disabled={busy}
-            onClick={() => {
-              if (asked === null) return;
-              void onRestore(asked).then(close);
-            }}
-          >
-            {t("settings.history.confirm")}
-          </Button>
-        </ModalFooter>
-      </Modal>
+            : t("settings.history.restoreTitle", { version: asked ?? 0 })
+        }
+        text={t("settings.history.restoreText")}
+        confirmLabel={t("settings.history.confirm")}
+        cancelLabel={t("settings.history.keep")}
+        danger={false}
+        busy={busy}
+        onConfirm={() => {
+          if (asked === null) return;
+          void onRestore(asked).then(close);
+        }}
+        onCancel={close}
+      />
     </section>
   );
 }

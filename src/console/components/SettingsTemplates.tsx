@@ -1,10 +1,11 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useState } from "react";
 import { api, call } from "../api/client";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { Loading } from "./Loading";
+import { Notice } from "./Notice";
 import { useAction } from "./useAction";
 
 const STATUS_COLORS: Record<string, string> = {
@@ -99,11 +100,7 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
         </Button>
       ) : null}
       <div aria-live="polite" className="mt-3">
-        {done ? (
-          <Alert color="success" role="status">
-            {t("settings.templates.synced")}
-          </Alert>
-        ) : null}
+        <Notice text={done ? t("settings.templates.synced") : ""} />
         <ErrorAlert error={error} />
       </div>
     </section>

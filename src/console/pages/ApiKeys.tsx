@@ -1,16 +1,18 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useState, type FormEvent } from "react";
 import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
-import { AdminConfirm } from "../components/AdminConfirm";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { AdminProblem } from "../components/AdminProblem";
 import { AdminSecret } from "../components/AdminSecret";
-import { CheckField, TextField } from "../components/Field";
+import { CheckField, FieldError, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
+import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 
 /**
@@ -91,11 +93,7 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
       <h1 className="h2 mb-3">{t("nav.apiKeys")}</h1>
       <p className="mb-4">{t("admin.apiKeys.intro")}</p>
       {created ? <KeyPanel created={created} onDone={() => setCreated(null)} /> : null}
-      {notice ? (
-        <Alert color="success" role="status">
-          {notice}
-        </Alert>
-      ) : null}
+      <Notice text={notice} />
       <AdminProblem error={keys.error} />
       {keys.isPending ? (
         <Loading minHeight="12rem" />
@@ -117,17 +115,18 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
           setCreated(c);
         }}
       />
-      <AdminConfirm
+      <ConfirmDialog
         open={revoking !== null}
         title={t("admin.apiKeys.confirm.title", { name: revoking?.name ?? "" })}
         text={t("admin.apiKeys.confirm.text")}
         confirmLabel={t("admin.apiKeys.revoke")}
         busy={revocation.busy}
         onConfirm={() => revoking && void revoke(revoking)}
+        cancelLabel={t("admin.common.cancel")}
         onCancel={() => setRevoking(null)}
       >
         <AdminProblem error={revocation.error} />
-      </AdminConfirm>
+      </ConfirmDialog>
     </>
   );
 }
@@ -277,19 +276,10 @@ function CreateForm({
                   key={p}
                   label={permissionLabel(t, p)}
                   checked={chosen.has(p)}
-                  onChange={(e) => {
-                    const next = new Set(chosen);
-                    if (e.target.checked) next.add(p);
-                    else next.delete(p);
-                    setChosen(next);
-                  }}
+                  onChange={(e) => setChosen(toggled(chosen, p, e.target.checked))}
                 />
               ))}
-              {problem("permissions") ? (
-                <div className="invalid-feedback d-block" role="alert">
-                  {problem("permissions")}
-                </div>
-              ) : null}
+              <FieldError>{problem("permissions")}</FieldError>
             </fieldset>
             <AdminProblem error={error} shownFields={["name", "permissions"]} />
             <Button color="primary" type="submit" disabled={busy}>

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button } from "design-react-kit";
+import { Button } from "design-react-kit";
 import { useEffect, useState, type FormEvent } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { api, call } from "../api/client";
@@ -7,8 +7,9 @@ import type { PolicyCheck } from "../api/types";
 import { BroadcastMediaField, type MediaInfo } from "../components/BroadcastMedia";
 import { CheckPanel } from "../components/CheckPanel";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { CheckField, TextAreaField, TextField } from "../components/Field";
+import { CheckField, FieldError, TextAreaField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import { WhatsAppPreview } from "../components/WhatsAppPreview";
 import { useI18n } from "../i18n";
@@ -300,11 +301,7 @@ function Composer({
                   })}
                 </div>
               ) : null}
-              {fieldError("topics") ? (
-                <div className="invalid-feedback d-block" role="alert">
-                  {fieldError("topics")}
-                </div>
-              ) : null}
+              <FieldError>{fieldError("topics")}</FieldError>
             </fieldset>
             <fieldset className="mb-4">
               <legend className="visually-hidden">{t("broadcasts.columns.flags")}</legend>
@@ -357,11 +354,7 @@ function Composer({
               error={error}
               shownFields={["title", "text", "topics", "sendAt", "mediaId"]}
             />
-            {notice ? (
-              <Alert color="success" role="status">
-                {notice}
-              </Alert>
-            ) : null}
+            <Notice text={notice} />
             {dirty && check ? (
               <p className="small text-secondary">{t("composer.unsavedChanges")}</p>
             ) : null}

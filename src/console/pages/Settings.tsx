@@ -6,6 +6,7 @@ import type { paths } from "../api/schema";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { CheckField, TextAreaField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import {
   changedSections,
@@ -30,6 +31,7 @@ import { SettingsTemplates } from "../components/SettingsTemplates";
 import { SettingsTry } from "../components/SettingsTry";
 import { useI18n, type Translate } from "../i18n";
 import { can } from "../lib/session";
+import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 
 type Answer =
@@ -110,13 +112,7 @@ function SettingsForm({
   };
   const changed = changedSections(loaded, draft);
   const problems = new Problems(error instanceof ApiError ? error.details : []);
-  const toggle = (s: Section) =>
-    setOpen((o) => {
-      const next = new Set(o);
-      if (next.has(s)) next.delete(s);
-      else next.add(s);
-      return next;
-    });
+  const toggle = (s: Section) => setOpen((o) => toggled(o, s, !o.has(s)));
 
   /** After a save or a restore: the answer in the cache, the form anew from it. */
   const settle = (answered: { version: number; settings: Answer }, message: string) => {
@@ -256,11 +252,7 @@ function SettingsForm({
         ) : null}
       </form>
       <div aria-live="polite">
-        {notice ? (
-          <Alert color="success" role="status">
-            {notice}
-          </Alert>
-        ) : null}
+        <Notice text={notice} />
         <ErrorAlert error={error} shownFields={shown} />
         {error instanceof ApiError && error.code === "SETTINGS_CHANGED" ? (
           <Button

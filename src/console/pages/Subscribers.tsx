@@ -1,11 +1,12 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button } from "design-react-kit";
+import { Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
 import { peopleKeys, useSubscriberStats } from "../components/PeopleData";
 import { readablePhone, useFormats } from "../components/PeopleFormat";
 import { PeoplePerson, PersonStatus } from "../components/PeoplePerson";
@@ -319,9 +320,7 @@ export function SubscribersPage({ tenant, comune }: SectionProps) {
       <h1 className="h2 mb-4">{t("people.subscribers.title")}</h1>
       {notice ? (
         <div ref={noticeRef} tabIndex={-1}>
-          <Alert color="success" role="status" data-testid="people-notice">
-            {notice}
-          </Alert>
+          <Notice text={notice} testId="people-notice" />
         </div>
       ) : null}
       {can(comune, "reports.read") ? <Counts tenant={tenant} /> : null}

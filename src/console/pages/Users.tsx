@@ -1,17 +1,19 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
-import { AdminConfirm } from "../components/AdminConfirm";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { AdminProblem } from "../components/AdminProblem";
 import { AdminSecret } from "../components/AdminSecret";
-import { CheckField, TextField } from "../components/Field";
+import { CheckField, FieldError, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
 import { ME_KEY } from "../lib/session";
+import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 
 export const ROLES = ["owner", "editor", "approver", "technician", "viewer"] as const;
@@ -71,11 +73,7 @@ export function UsersPage({ tenant, me }: SectionProps) {
       <h1 className="h2 mb-3">{t("nav.users")}</h1>
       <p className="mb-4">{t("admin.users.intro")}</p>
       {link ? <SetupLinkPanel link={link} onDone={() => setLink(null)} /> : null}
-      {notice ? (
-        <Alert color="success" role="status">
-          {notice}
-        </Alert>
-      ) : null}
+      <Notice text={notice} />
       <AdminProblem error={users.error} />
       {users.isPending ? (
         <Loading minHeight="16rem" />
@@ -242,19 +240,10 @@ function RoleChoice({
             </>
           }
           checked={chosen.has(role)}
-          onChange={(e) => {
-            const next = new Set(chosen);
-            if (e.target.checked) next.add(role);
-            else next.delete(role);
-            onChange(next);
-          }}
+          onChange={(e) => onChange(toggled(chosen, role, e.target.checked))}
         />
       ))}
-      {error ? (
-        <div className="invalid-feedback d-block" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <FieldError>{error}</FieldError>
     </fieldset>
   );
 }
@@ -470,11 +459,7 @@ function PersonPanel({
             {t("admin.users.closePanel")}
           </Button>
         </div>
-        {notice ? (
-          <Alert color="success" role="status">
-            {notice}
-          </Alert>
-        ) : null}
+        <Notice text={notice} />
         <AdminProblem error={error} shownFields={["roles"]} />
         <div className="row g-4">
           <div className="col-12 col-lg-6">
@@ -557,13 +542,14 @@ function PersonPanel({
           </div>
         </div>
       </div>
-      <AdminConfirm
+      <ConfirmDialog
         open={open !== null}
         title={open?.title ?? ""}
         text={open?.text ?? ""}
         confirmLabel={open?.label ?? ""}
         busy={busy}
         onConfirm={() => open?.run()}
+        cancelLabel={t("admin.common.cancel")}
         onCancel={() => setPending(null)}
       />
     </section>
