@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Badge, Button } from "design-react-kit";
 import { useState } from "react";
 import { api, call } from "../api/client";
+import { DataTable } from "./DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { Loading } from "./Loading";
@@ -55,37 +56,33 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
           {templates.data.configured.length === 0 ? (
             <p>{t("settings.templates.none")}</p>
           ) : (
-            <div className="table-responsive">
-              <table className="table">
-                <caption className="caption-top">{t("settings.templates.caption")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("settings.templates.kind")}</th>
-                    <th scope="col">{t("settings.templates.status")}</th>
-                    <th scope="col">{t("settings.templates.name")}</th>
-                    <th scope="col">{t("settings.templates.language")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {templates.data.configured.map((c) => (
-                    <tr key={c.kind} data-testid={`template-${c.kind}`}>
-                      <th scope="row" className="fw-normal">
-                        {t(`settings.templates.kinds.${c.kind}`)}
-                      </th>
-                      <td>
-                        <Badge color={STATUS_COLORS[c.status] ?? "danger"}>
-                          {statusText(c.status)}
-                        </Badge>
-                      </td>
-                      <td>
-                        <code>{c.name}</code>
-                      </td>
-                      <td>{c.language}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t("settings.templates.caption")}
+              captionTop
+              columns={[
+                t("settings.templates.kind"),
+                t("settings.templates.status"),
+                t("settings.templates.name"),
+                t("settings.templates.language"),
+              ]}
+            >
+              {templates.data.configured.map((c) => (
+                <tr key={c.kind} data-testid={`template-${c.kind}`}>
+                  <th scope="row" className="fw-normal">
+                    {t(`settings.templates.kinds.${c.kind}`)}
+                  </th>
+                  <td>
+                    <Badge color={STATUS_COLORS[c.status] ?? "danger"}>
+                      {statusText(c.status)}
+                    </Badge>
+                  </td>
+                  <td>
+                    <code>{c.name}</code>
+                  </td>
+                  <td>{c.language}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           <p className="small" data-testid="templates-synced">
             {templates.data.syncedAt

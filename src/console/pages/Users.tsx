@@ -9,6 +9,7 @@ import { AdminProblem } from "../components/AdminProblem";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, FieldError, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
@@ -145,54 +146,47 @@ function UsersTable({
   const { t } = useI18n();
   if (!users.length) return <p>{t("admin.users.empty")}</p>;
   return (
-    <div className="table-responsive mb-4">
-      <table className="table align-middle">
-        <caption className="visually-hidden">{t("admin.users.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("admin.users.columns.person")}</th>
-            <th scope="col" className="d-none d-md-table-cell">
-              {t("admin.users.columns.state")}
-            </th>
-            <th scope="col">
-              <span className="visually-hidden">{t("admin.users.columns.actions")}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <tr key={u.id} data-testid="person-row">
-              <th scope="row" className="fw-normal">
-                <span className="fw-semibold d-block">
-                  {u.displayName}
-                  {u.id === myId ? ` (${t("admin.common.you")})` : ""}
-                </span>
-                <span className="small text-break d-block">{u.email}</span>
-                <span className="d-block mt-1">
-                  <span className="visually-hidden">{t("admin.users.columns.roles")}: </span>
-                  {rolesText(t, u.roles)}
-                </span>
-              </th>
-              {/* On a phone the state is in the person's panel: the row keeps its button. */}
-              <td className="d-none d-md-table-cell">
-                <StateBadges user={u} />
-              </td>
-              <td className="text-end">
-                <Button
-                  color="primary"
-                  outline
-                  size="sm"
-                  aria-label={t("admin.users.manageLabel", { name: u.displayName })}
-                  onClick={() => onManage(u.id)}
-                >
-                  {t("admin.users.manage")}
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t("admin.users.caption")}
+      className="align-middle"
+      wrapperClassName="mb-4"
+      columns={[
+        t("admin.users.columns.person"),
+        { label: t("admin.users.columns.state"), className: "d-none d-md-table-cell" },
+        <span className="visually-hidden">{t("admin.users.columns.actions")}</span>,
+      ]}
+    >
+      {users.map((u) => (
+        <tr key={u.id} data-testid="person-row">
+          <th scope="row" className="fw-normal">
+            <span className="fw-semibold d-block">
+              {u.displayName}
+              {u.id === myId ? ` (${t("admin.common.you")})` : ""}
+            </span>
+            <span className="small text-break d-block">{u.email}</span>
+            <span className="d-block mt-1">
+              <span className="visually-hidden">{t("admin.users.columns.roles")}: </span>
+              {rolesText(t, u.roles)}
+            </span>
+          </th>
+          {/* On a phone the state is in the person's panel: the row keeps its button. */}
+          <td className="d-none d-md-table-cell">
+            <StateBadges user={u} />
+          </td>
+          <td className="text-end">
+            <Button
+              color="primary"
+              outline
+              size="sm"
+              aria-label={t("admin.users.manageLabel", { name: u.displayName })}
+              onClick={() => onManage(u.id)}
+            >
+              {t("admin.users.manage")}
+            </Button>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
