@@ -499,48 +499,59 @@ function closedDaysBody({ t, draft, edit, problems }: Ctx) {
   );
 }
 
-function electionPeriodsBody({ t, draft, edit, problems, disabled }: Ctx) {
-  const periods = draft.electionPeriods;
+/** The sections made of numbered rows, each row an object of text fields. */
+type RowSection = "electionPeriods" | "topics";
+type RowOf<K extends RowSection> = Draft[K][number];
+
+/**
+ * A section of numbered rows (an election period, a topic): each in its own box with the fields
+ * the caller gives and a button that removes it, then a button that adds a blank one.
+ */
+function Rows<K extends RowSection>({
+  ctx: { t, draft, edit, disabled },
+  section,
+  blank,
+  children,
+}: {
+  ctx: Ctx;
+  section: K;
+  blank: RowOf<K>;
+  children: (
+    row: RowOf<K>,
+    i: number,
+    set: (field: keyof RowOf<K>, value: string) => void,
+  ) => ReactNode;
+}) {
+  const texts: RowSection = section;
+  const rowsOf = (d: Draft) => d[section] as RowOf<K>[];
+  const change = (apply: (rows: RowOf<K>[]) => void) =>
+    edit((d) => {
+      apply(rowsOf(d));
+      return d;
+    });
+  const set = (i: number) => (field: keyof RowOf<K>, value: string) =>
+    change((rows) => {
+      const row = rows[i];
+      if (row) row[field] = value as RowOf<K>[keyof RowOf<K>];
+    });
+  const rows = rowsOf(draft);
   return (
     <>
-      {periods.length === 0 ? <p>{t("settings.electionPeriods.none")}</p> : null}
-      {periods.map((p, i) => (
+      {rows.length === 0 ? <p>{t(`settings.${texts}.none`)}</p> : null}
+      {rows.map((row, i) => (
         <fieldset key={i} className="border rounded p-3 mb-3">
           <legend className="h6 float-none w-auto px-2">
-            {t("settings.electionPeriods.legend", { n: i + 1 })}
+            {t(`settings.${texts}.legend`, { n: i + 1 })}
           </legend>
-          <div className="row">
-            {(["name", "from", "to"] as const).map((f) => (
-              <div key={f} className={f === "name" ? "col-12" : "col-12 col-md-6"}>
-                <TextField
-                  label={t(`settings.electionPeriods.${f}`)}
-                  type={f === "name" ? "text" : "date"}
-                  value={p[f]}
-                  error={problems.at(`electionPeriods.${i}.${f}`)}
-                  onChange={(e) =>
-                    edit((d) => {
-                      const row = d.electionPeriods[i];
-                      if (row) row[f] = e.target.value;
-                      return d;
-                    })
-                  }
-                />
-              </div>
-            ))}
-          </div>
+          <div className="row">{children(row, i, set(i))}</div>
           <Button
             color="danger"
             outline
             size="sm"
             disabled={disabled}
-            onClick={() =>
-              edit((d) => {
-                d.electionPeriods.splice(i, 1);
-                return d;
-              })
-            }
+            onClick={() => change((r) => void r.splice(i, 1))}
           >
-            {t("settings.electionPeriods.remove", { n: i + 1 })}
+            {t(`settings.${texts}.remove`, { n: i + 1 })}
           </Button>
         </fieldset>
       ))}
@@ -548,42 +559,49 @@ function electionPeriodsBody({ t, draft, edit, problems, disabled }: Ctx) {
         color="primary"
         outline
         disabled={disabled}
-        onClick={() =>
-          edit((d) => {
-            d.electionPeriods.push({ name: "", from: "", to: "" });
-            return d;
-          })
-        }
+        onClick={() => change((r) => void r.push({ ...blank }))}
       >
-        {t("settings.electionPeriods.add")}
+        {t(`settings.${texts}.add`)}
       </Button>
     </>
   );
 }
 
-function topicsBody({ t, draft, edit, problems, disabled }: Ctx) {
+function electionPeriodsBody(ctx: Ctx) {
+  const { t, problems } = ctx;
+  return (
+    <Rows ctx={ctx} section="electionPeriods" blank={{ name: "", from: "", to: "" }}>
+      {(p, i, set) =>
+        (["name", "from", "to"] as const).map((f) => (
+          <div key={f} className={f === "name" ? "col-12" : "col-12 col-md-6"}>
+            <TextField
+              label={t(`settings.electionPeriods.${f}`)}
+              type={f === "name" ? "text" : "date"}
+              value={p[f]}
+              error={problems.at(`electionPeriods.${i}.${f}`)}
+              onChange={(e) => set(f, e.target.value)}
+            />
+          </div>
+        ))
+      }
+    </Rows>
+  );
+}
+
+function topicsBody(ctx: Ctx) {
+  const { t, problems } = ctx;
   return (
     <>
       <p className="small">{t("settings.topics.idHelp")}</p>
-      {draft.topics.length === 0 ? <p>{t("settings.topics.none")}</p> : null}
-      {draft.topics.map((topic, i) => (
-        <fieldset key={i} className="border rounded p-3 mb-3">
-          <legend className="h6 float-none w-auto px-2">
-            {t("settings.topics.legend", { n: i + 1 })}
-          </legend>
-          <div className="row">
+      <Rows ctx={ctx} section="topics" blank={{ id: "", it: "", en: "" }}>
+        {(topic, i, set) => (
+          <>
             <div className="col-12 col-md-4">
               <TextField
                 label={t("settings.topics.id")}
                 value={topic.id}
                 error={problems.at(`topics.${i}.id`)}
-                onChange={(e) =>
-                  edit((d) => {
-                    const row = d.topics[i];
-                    if (row) row.id = e.target.value;
-                    return d;
-                  })
-                }
+                onChange={(e) => set("id", e.target.value)}
               />
             </div>
             {(["it", "en"] as const).map((l) => (
@@ -592,46 +610,13 @@ function topicsBody({ t, draft, edit, problems, disabled }: Ctx) {
                   label={t(l === "it" ? "settings.topics.labelIt" : "settings.topics.labelEn")}
                   value={topic[l]}
                   error={problems.at(`topics.${i}.label.${l}`)}
-                  onChange={(e) =>
-                    edit((d) => {
-                      const row = d.topics[i];
-                      if (row) row[l] = e.target.value;
-                      return d;
-                    })
-                  }
+                  onChange={(e) => set(l, e.target.value)}
                 />
               </div>
             ))}
-          </div>
-          <Button
-            color="danger"
-            outline
-            size="sm"
-            disabled={disabled}
-            onClick={() =>
-              edit((d) => {
-                d.topics.splice(i, 1);
-                return d;
-              })
-            }
-          >
-            {t("settings.topics.remove", { n: i + 1 })}
-          </Button>
-        </fieldset>
-      ))}
-      <Button
-        color="primary"
-        outline
-        disabled={disabled}
-        onClick={() =>
-          edit((d) => {
-            d.topics.push({ id: "", it: "", en: "" });
-            return d;
-          })
-        }
-      >
-        {t("settings.topics.add")}
-      </Button>
+          </>
+        )}
+      </Rows>
     </>
   );
 }
