@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, call } from "../api/client";
 import { useI18n } from "../i18n";
+import { DataTable } from "./DataTable";
 import { ErrorAlert } from "./ErrorAlert";
 
 /**
@@ -66,27 +67,22 @@ export function BroadcastReport({
               {t("detail.failuresNone")}
             </p>
           ) : (
-            <div className="table-responsive">
-              <table className="table table-sm small" data-testid="failures">
-                <caption className="visually-hidden">{t("detail.failuresTitle")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("detail.failureReason")}</th>
-                    <th scope="col" className="text-end">
-                      {t("detail.failureCount")}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.failures.map((f) => (
-                    <tr key={String(f.code)}>
-                      <td>{pick(f.reason)}</td>
-                      <td className="text-end">{f.count}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t("detail.failuresTitle")}
+              className="table-sm small"
+              testId="failures"
+              columns={[
+                t("detail.failureReason"),
+                { label: t("detail.failureCount"), className: "text-end" },
+              ]}
+            >
+              {data.failures.map((f) => (
+                <tr key={String(f.code)}>
+                  <td>{pick(f.reason)}</td>
+                  <td className="text-end">{f.count}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </>
       ) : (

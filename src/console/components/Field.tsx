@@ -23,9 +23,41 @@ function describedBy(id: string, help: unknown, error: unknown, after: unknown) 
   return ids.filter(Boolean).join(" ") || undefined;
 }
 
-function Extras({ id, help, error, after }: FieldProps & { id: string }) {
+/** The API's problem with a field (or a group of them), said under it; nothing when there is none. */
+export function FieldError({ id, children }: { id?: string; children: ReactNode }) {
+  if (!children) return null;
   return (
-    <>
+    <div id={id} className="invalid-feedback d-block" role="alert">
+      {children}
+    </div>
+  );
+}
+
+/** What a text field's input or text area takes from the field: its id, state and descriptions. */
+function controlProps(id: string, { help, error, after }: Omit<FieldProps, "label">) {
+  return {
+    id,
+    className: `form-control${error ? " is-invalid" : ""}`,
+    "aria-invalid": error ? true : undefined,
+    "aria-describedby": describedBy(id, help, error, after),
+  };
+}
+
+/** The label above the control, and under it what comes after, the help and the problem. */
+function Frame({
+  id,
+  label,
+  help,
+  error,
+  after,
+  children,
+}: FieldProps & { id: string; children: ReactNode }) {
+  return (
+    <div className="form-group mb-4">
+      <label htmlFor={id} className="active">
+        {label}
+      </label>
+      {children}
       {after ? (
         <div id={`${id}-after`} className="form-text">
           {after}
@@ -36,12 +68,8 @@ function Extras({ id, help, error, after }: FieldProps & { id: string }) {
           {help}
         </div>
       ) : null}
-      {error ? (
-        <div id={`${id}-error`} className="invalid-feedback d-block" role="alert">
-          {error}
-        </div>
-      ) : null}
-    </>
+      <FieldError id={`${id}-error`}>{error}</FieldError>
+    </div>
   );
 }
 
@@ -54,20 +82,9 @@ export function TextField({
 }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   return (
-    <div className="form-group mb-4">
-      <label htmlFor={id} className="active">
-        {label}
-      </label>
-      <input
-        id={id}
-        type="text"
-        className={`form-control${error ? " is-invalid" : ""}`}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, help, error, after)}
-        {...input}
-      />
-      <Extras id={id} label={label} help={help} error={error} after={after} />
-    </div>
+    <Frame id={id} label={label} help={help} error={error} after={after}>
+      <input type="text" {...controlProps(id, { help, error, after })} {...input} />
+    </Frame>
   );
 }
 
@@ -80,19 +97,9 @@ export function TextAreaField({
 }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const id = useId();
   return (
-    <div className="form-group mb-4">
-      <label htmlFor={id} className="active">
-        {label}
-      </label>
-      <textarea
-        id={id}
-        className={`form-control${error ? " is-invalid" : ""}`}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, help, error, after)}
-        {...input}
-      />
-      <Extras id={id} label={label} help={help} error={error} after={after} />
-    </div>
+    <Frame id={id} label={label} help={help} error={error} after={after}>
+      <textarea {...controlProps(id, { help, error, after })} {...input} />
+    </Frame>
   );
 }
 

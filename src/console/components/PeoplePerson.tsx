@@ -1,15 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button } from "design-react-kit";
+import { Button } from "design-react-kit";
 import { useEffect, useRef, useState } from "react";
-import { api, ApiError, call } from "../api/client";
+import { api, call } from "../api/client";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune } from "../lib/session";
 import { ErrorAlert } from "./ErrorAlert";
 import { TextField } from "./Field";
 import { Loading } from "./Loading";
+import { Notice } from "./Notice";
 import { PeopleConfirm } from "./PeopleConfirm";
 import { invalidatePeople, peopleKeys, type SubscriberView } from "./PeopleData";
 import { readablePhone, useFormats } from "./PeopleFormat";
+import { problemOf } from "./useAction";
 
 type Action = "export" | "block" | "unblock" | "erase";
 
@@ -201,7 +203,7 @@ export function PeoplePerson({
     ["people.person.blockState", blockText],
   ];
   const blocked = p.block.state !== "none";
-  const reasonProblem = act.error instanceof ApiError ? act.error.problemWith("reason") : undefined;
+  const reasonProblem = problemOf(act.error, "reason");
 
   return (
     <section
@@ -224,11 +226,7 @@ export function PeoplePerson({
         <p className="mb-3">
           <PersonStatus person={p} />
         </p>
-        {result ? (
-          <Alert color="success" role="status" data-testid="person-result">
-            {result}
-          </Alert>
-        ) : null}
+        <Notice text={result} testId="person-result" />
         <dl className="row mb-3">
           {rows.map(([key, value]) => (
             <div key={key} className="col-12 col-md-6 mb-2">

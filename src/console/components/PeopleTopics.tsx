@@ -1,3 +1,4 @@
+import { DataTable } from "./DataTable";
 import { useI18n } from "../i18n";
 import { useTenants } from "../lib/session";
 import type { SubscriberStats } from "./PeopleData";
@@ -14,40 +15,32 @@ export function PeopleTopics({ tenant, stats }: { tenant: string; stats: Subscri
   const most = Math.max(1, ...byTopic.map((x) => x.receiving));
   return (
     <>
-      <div className="table-responsive">
-        <table className="table table-sm align-middle">
-          <caption className="visually-hidden">{t("people.topics.caption")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("people.topics.topic")}</th>
-              <th scope="col" className="text-end">
-                {t("people.topics.chosen")}
-              </th>
-              <th scope="col" className="text-end">
-                {t("people.topics.receiving")}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {byTopic.map((x) => (
-              <tr key={x.id}>
-                <th scope="row" className="fw-normal">
-                  {labelOf(x.id, x.label)}
-                  {/* The bar repeats the number beside it: decoration for the eye only. */}
-                  <div className="progress mt-1" style={{ height: "6px" }} aria-hidden="true">
-                    <div
-                      className="progress-bar"
-                      style={{ width: `${Math.round((x.receiving / most) * 100)}%` }}
-                    />
-                  </div>
-                </th>
-                <td className="text-end">{x.chosen}</td>
-                <td className="text-end fw-semibold">{x.receiving}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={t("people.topics.caption")}
+        className="table-sm align-middle"
+        columns={[
+          t("people.topics.topic"),
+          { label: t("people.topics.chosen"), className: "text-end" },
+          { label: t("people.topics.receiving"), className: "text-end" },
+        ]}
+      >
+        {byTopic.map((x) => (
+          <tr key={x.id}>
+            <th scope="row" className="fw-normal">
+              {labelOf(x.id, x.label)}
+              {/* The bar repeats the number beside it: decoration for the eye only. */}
+              <div className="progress mt-1" style={{ height: "6px" }} aria-hidden="true">
+                <div
+                  className="progress-bar"
+                  style={{ width: `${Math.round((x.receiving / most) * 100)}%` }}
+                />
+              </div>
+            </th>
+            <td className="text-end">{x.chosen}</td>
+            <td className="text-end fw-semibold">{x.receiving}</td>
+          </tr>
+        ))}
+      </DataTable>
       {allTopics > 0 ? (
         <p className="small text-secondary">
           {allTopics === 1

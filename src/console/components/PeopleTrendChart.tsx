@@ -1,5 +1,6 @@
 import { useId } from "react";
 import { useI18n } from "../i18n";
+import { DataTable } from "./DataTable";
 
 export interface TrendDay {
   /** YYYY-MM-DD, the comune's calendar day. */
@@ -107,37 +108,28 @@ export function PeopleTrendChart({ days }: { days: TrendDay[] }) {
       </figcaption>
       <details className="mt-2">
         <summary className="fw-semibold text-primary">{t("people.dashboard.trendTable")}</summary>
-        <div className="table-responsive mt-2">
-          <table className="table table-sm">
-            <caption className="visually-hidden">{t("people.dashboard.trendCaption")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("people.dashboard.day")}</th>
-                <th scope="col" className="text-end">
-                  {t("people.dashboard.active")}
-                </th>
-                <th scope="col" className="text-end">
-                  {t("people.dashboard.joined")}
-                </th>
-                <th scope="col" className="text-end">
-                  {t("people.dashboard.left")}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...days].reverse().map((d) => (
-                <tr key={d.date}>
-                  <th scope="row" className="fw-normal text-nowrap">
-                    {shortDay(d.date, lang)}
-                  </th>
-                  <td className="text-end">{d.active}</td>
-                  <td className="text-end">{d.joined}</td>
-                  <td className="text-end">{d.left}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t("people.dashboard.trendCaption")}
+          className="table-sm"
+          wrapperClassName="mt-2"
+          columns={[
+            t("people.dashboard.day"),
+            { label: t("people.dashboard.active"), className: "text-end" },
+            { label: t("people.dashboard.joined"), className: "text-end" },
+            { label: t("people.dashboard.left"), className: "text-end" },
+          ]}
+        >
+          {[...days].reverse().map((d) => (
+            <tr key={d.date}>
+              <th scope="row" className="fw-normal text-nowrap">
+                {shortDay(d.date, lang)}
+              </th>
+              <td className="text-end">{d.active}</td>
+              <td className="text-end">{d.joined}</td>
+              <td className="text-end">{d.left}</td>
+            </tr>
+          ))}
+        </DataTable>
       </details>
     </figure>
   );

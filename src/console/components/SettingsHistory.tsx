@@ -1,6 +1,8 @@
-import { Badge, Button, Modal, ModalBody, ModalFooter, ModalHeader } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useState } from "react";
+import { DataTable } from "./DataTable";
 import { useI18n, type MessageKey } from "../i18n";
+import { ConfirmDialog } from "./ConfirmDialog";
 import type { Section } from "./SettingsDraft";
 
 export interface VersionRow {
@@ -83,93 +85,84 @@ export function SettingsHistory({
         </ol>
       ) : null}
       {versions.length === 0 ? null : (
-        <div className="table-responsive d-none d-md-block">
-          <table className="table align-middle">
-            <caption className="caption-top">{t("settings.history.caption")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("settings.history.version")}</th>
-                <th scope="col">{t("settings.history.when")}</th>
-                <th scope="col">{t("settings.history.who")}</th>
-                <th scope="col">{t("settings.history.note")}</th>
-                <th scope="col">{t("settings.history.changed")}</th>
-                {mayRestore ? <th scope="col">{t("settings.history.actions")}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr key={v.version} data-testid={`version-${v.version}`}>
-                  <th scope="row">
-                    {v.version}
-                    {v.version === inForce ? (
-                      <Badge color="success" className="ms-2">
-                        {t("settings.history.inForce")}
-                      </Badge>
-                    ) : null}
-                  </th>
-                  <td>{date(v.savedAt)}</td>
-                  <td>{who(v)}</td>
-                  <td>
-                    {v.note}
-                    {v.restoredFrom !== null ? (
-                      <span className="d-block small text-secondary">
-                        {t("settings.history.restoredFrom", { version: v.restoredFrom })}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td>{v.changed.map((s) => t(`settings.sections.${s}`)).join(", ")}</td>
-                  {mayRestore ? (
-                    <td>
-                      {v.version !== inForce ? (
-                        <Button
-                          color="primary"
-                          outline
-                          size="sm"
-                          disabled={busy}
-                          aria-label={t("settings.history.restoreLabel", { version: v.version })}
-                          onClick={() => setAsked(v.version)}
-                        >
-                          {t("settings.history.restore")}
-                        </Button>
-                      ) : null}
-                    </td>
+        <DataTable
+          caption={t("settings.history.caption")}
+          captionTop
+          className="align-middle"
+          wrapperClassName="d-none d-md-block"
+          columns={[
+            t("settings.history.version"),
+            t("settings.history.when"),
+            t("settings.history.who"),
+            t("settings.history.note"),
+            t("settings.history.changed"),
+            mayRestore && t("settings.history.actions"),
+          ]}
+        >
+          {versions.map((v) => (
+            <tr key={v.version} data-testid={`version-${v.version}`}>
+              <th scope="row">
+                {v.version}
+                {v.version === inForce ? (
+                  <Badge color="success" className="ms-2">
+                    {t("settings.history.inForce")}
+                  </Badge>
+                ) : null}
+              </th>
+              <td>{date(v.savedAt)}</td>
+              <td>{who(v)}</td>
+              <td>
+                {v.note}
+                {v.restoredFrom !== null ? (
+                  <span className="d-block small text-secondary">
+                    {t("settings.history.restoredFrom", { version: v.restoredFrom })}
+                  </span>
+                ) : null}
+              </td>
+              <td>{v.changed.map((s) => t(`settings.sections.${s}`)).join(", ")}</td>
+              {mayRestore ? (
+                <td>
+                  {v.version !== inForce ? (
+                    <Button
+                      color="primary"
+                      outline
+                      size="sm"
+                      disabled={busy}
+                      aria-label={t("settings.history.restoreLabel", { version: v.version })}
+                      onClick={() => setAsked(v.version)}
+                    >
+                      {t("settings.history.restore")}
+                    </Button>
                   ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </DataTable>
       )}
       {mayRestore && inForce !== 0 ? (
         <Button color="secondary" outline disabled={busy} onClick={() => setAsked(0)}>
           {t("settings.history.backToFile")}
         </Button>
       ) : null}
-      <Modal isOpen={asked !== null} toggle={close} labelledBy="restore-title">
-        <ModalHeader toggle={close} id="restore-title">
-          {asked === 0
+      <ConfirmDialog
+        open={asked !== null}
+        title={
+          asked === 0
             ? t("settings.history.backToFileTitle")
-            : t("settings.history.restoreTitle", { version: asked ?? 0 })}
-        </ModalHeader>
-        <ModalBody>
-          <p>{t("settings.history.restoreText")}</p>
-        </ModalBody>
-        <ModalFooter>
-          <Button color="secondary" outline onClick={close}>
-            {t("settings.history.keep")}
-          </Button>
-          <Button
-            color="primary"
-            disabled={busy}
-            onClick={() => {
-              if (asked === null) return;
-              void onRestore(asked).then(close);
-            }}
-          >
-            {t("settings.history.confirm")}
-          </Button>
-        </ModalFooter>
-      </Modal>
+            : t("settings.history.restoreTitle", { version: asked ?? 0 })
+        }
+        text={t("settings.history.restoreText")}
+        confirmLabel={t("settings.history.confirm")}
+        cancelLabel={t("settings.history.keep")}
+        danger={false}
+        busy={busy}
+        onConfirm={() => {
+          if (asked === null) return;
+          void onRestore(asked).then(close);
+        }}
+        onCancel={close}
+      />
     </section>
   );
 }

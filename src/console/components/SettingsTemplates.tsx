@@ -1,10 +1,13 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useState } from "react";
 import { api, call } from "../api/client";
+import { DataTable } from "./DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { Loading } from "./Loading";
+import { Notice } from "./Notice";
+import { useAction } from "./useAction";
 
 const STATUS_COLORS: Record<string, string> = {
   APPROVED: "success",
@@ -23,22 +26,17 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
     queryFn: () =>
       call(api.GET("/api/tenants/{tenant}/settings/templates", { params: { path: { tenant } } })),
   });
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const sync = () => {
-    setBusy(true);
-    setError(null);
     setDone(false);
-    call(
-      api.POST("/api/tenants/{tenant}/settings/templates/sync", { params: { path: { tenant } } }),
-    )
-      .then((answer) => {
-        queryClient.setQueryData(key, answer);
-        setDone(true);
-      })
-      .catch((caught: unknown) => setError(caught))
-      .finally(() => setBusy(false));
+    void run(async () => {
+      const answer = await call(
+        api.POST("/api/tenants/{tenant}/settings/templates/sync", { params: { path: { tenant } } }),
+      );
+      queryClient.setQueryData(key, answer);
+      setDone(true);
+    });
   };
   const statusText = (status: string) =>
     t(`settings.templates.statuses.${status}` as MessageKey) ===
@@ -58,37 +56,33 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
           {templates.data.configured.length === 0 ? (
             <p>{t("settings.templates.none")}</p>
           ) : (
-            <div className="table-responsive">
-              <table className="table">
-                <caption className="caption-top">{t("settings.templates.caption")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("settings.templates.kind")}</th>
-                    <th scope="col">{t("settings.templates.status")}</th>
-                    <th scope="col">{t("settings.templates.name")}</th>
-                    <th scope="col">{t("settings.templates.language")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {templates.data.configured.map((c) => (
-                    <tr key={c.kind} data-testid={`template-${c.kind}`}>
-                      <th scope="row" className="fw-normal">
-                        {t(`settings.templates.kinds.${c.kind}`)}
-                      </th>
-                      <td>
-                        <Badge color={STATUS_COLORS[c.status] ?? "danger"}>
-                          {statusText(c.status)}
-                        </Badge>
-                      </td>
-                      <td>
-                        <code>{c.name}</code>
-                      </td>
-                      <td>{c.language}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t("settings.templates.caption")}
+              captionTop
+              columns={[
+                t("settings.templates.kind"),
+                t("settings.templates.status"),
+                t("settings.templates.name"),
+                t("settings.templates.language"),
+              ]}
+            >
+              {templates.data.configured.map((c) => (
+                <tr key={c.kind} data-testid={`template-${c.kind}`}>
+                  <th scope="row" className="fw-normal">
+                    {t(`settings.templates.kinds.${c.kind}`)}
+                  </th>
+                  <td>
+                    <Badge color={STATUS_COLORS[c.status] ?? "danger"}>
+                      {statusText(c.status)}
+                    </Badge>
+                  </td>
+                  <td>
+                    <code>{c.name}</code>
+                  </td>
+                  <td>{c.language}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           <p className="small" data-testid="templates-synced">
             {templates.data.syncedAt
@@ -103,11 +97,7 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
         </Button>
       ) : null}
       <div aria-live="polite" className="mt-3">
-        {done ? (
-          <Alert color="success" role="status">
-            {t("settings.templates.synced")}
-          </Alert>
-        ) : null}
+        <Notice text={done ? t("settings.templates.synced") : ""} />
         <ErrorAlert error={error} />
       </div>
     </section>

@@ -1,15 +1,19 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useState, type FormEvent } from "react";
-import { api, ApiError, call } from "../api/client";
+import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
-import { AdminConfirm } from "../components/AdminConfirm";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { AdminProblem } from "../components/AdminProblem";
 import { AdminSecret } from "../components/AdminSecret";
-import { CheckField, TextField } from "../components/Field";
+import { CheckField, FieldError, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
+import { Notice } from "../components/Notice";
+import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
+import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 
 /**
@@ -69,15 +73,12 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
   // The key itself is shown once: it lives here, never in the query cache.
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const [revokeError, setRevokeError] = useState<unknown>(null);
+  const revocation = useAction();
   const [notice, setNotice] = useState("");
-  const [busy, setBusy] = useState(false);
   const afterChange = useAfterChange(tenant);
 
-  const revoke = async (key: ApiKey) => {
-    setBusy(true);
-    setRevokeError(null);
-    try {
+  const revoke = (key: ApiKey) =>
+    revocation.run(async () => {
       await call(
         api.DELETE("/api/tenants/{tenant}/api-keys/{keyId}", {
           params: { path: { tenant, keyId: key.id } },
@@ -86,23 +87,14 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
       setRevoking(null);
       setNotice(t("admin.apiKeys.revokedDone"));
       await afterChange();
-    } catch (caught) {
-      setRevokeError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <>
       <h1 className="h2 mb-3">{t("nav.apiKeys")}</h1>
       <p className="mb-4">{t("admin.apiKeys.intro")}</p>
       {created ? <KeyPanel created={created} onDone={() => setCreated(null)} /> : null}
-      {notice ? (
-        <Alert color="success" role="status">
-          {notice}
-        </Alert>
-      ) : null}
+      <Notice text={notice} />
       <AdminProblem error={keys.error} />
       {keys.isPending ? (
         <Loading minHeight="12rem" />
@@ -110,7 +102,7 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
         <KeysTable
           keys={keys.data?.apiKeys ?? []}
           onRevoke={(key) => {
-            setRevokeError(null);
+            revocation.setError(null);
             setNotice("");
             setRevoking(key);
           }}
@@ -124,17 +116,18 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
           setCreated(c);
         }}
       />
-      <AdminConfirm
+      <ConfirmDialog
         open={revoking !== null}
         title={t("admin.apiKeys.confirm.title", { name: revoking?.name ?? "" })}
         text={t("admin.apiKeys.confirm.text")}
         confirmLabel={t("admin.apiKeys.revoke")}
-        busy={busy}
+        busy={revocation.busy}
         onConfirm={() => revoking && void revoke(revoking)}
+        cancelLabel={t("admin.common.cancel")}
         onCancel={() => setRevoking(null)}
       >
-        <AdminProblem error={revokeError} />
-      </AdminConfirm>
+        <AdminProblem error={revocation.error} />
+      </ConfirmDialog>
     </>
   );
 }
@@ -143,67 +136,60 @@ function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: ApiKey)
   const { t, date } = useI18n();
   if (!keys.length) return <p>{t("admin.apiKeys.empty")}</p>;
   return (
-    <div className="table-responsive mb-4">
-      <table className="table align-middle">
-        <caption className="visually-hidden">{t("admin.apiKeys.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("admin.apiKeys.columns.name")}</th>
-            <th scope="col">{t("admin.apiKeys.columns.permissions")}</th>
-            <th scope="col" className="d-none d-md-table-cell">
-              {t("admin.apiKeys.columns.created")}
-            </th>
-            <th scope="col" className="d-none d-md-table-cell">
-              {t("admin.apiKeys.columns.lastUsed")}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr key={k.id} data-testid="key-row">
-              {/* The key's state and its action stay with its name: a phone shows two columns. */}
-              <th scope="row" className="fw-normal">
-                <span className="fw-semibold d-block">{k.name}</span>
-                <span className="small d-block">
-                  {t("admin.apiKeys.startsWith", { prefix: k.prefix })}
-                </span>
-                <span className="d-block my-2">
-                  {k.revokedAt ? (
-                    <Badge color="secondary" className="text-wrap text-start">
-                      {t("admin.apiKeys.revokedOn", { date: date(k.revokedAt) })}
-                    </Badge>
-                  ) : (
-                    <Badge color="success">{t("admin.apiKeys.active")}</Badge>
-                  )}
-                </span>
-                {k.revokedAt ? null : (
-                  <Button
-                    color="danger"
-                    outline
-                    size="sm"
-                    aria-label={t("admin.apiKeys.revokeLabel", { name: k.name })}
-                    onClick={() => onRevoke(k)}
-                  >
-                    {t("admin.apiKeys.revoke")}
-                  </Button>
-                )}
-              </th>
-              <td>
-                <ul className="list-unstyled mb-0 small">
-                  {k.permissions.map((p) => (
-                    <li key={p}>{permissionLabel(t, p)}</li>
-                  ))}
-                </ul>
-              </td>
-              <td className="d-none d-md-table-cell small">{date(k.createdAt)}</td>
-              <td className="d-none d-md-table-cell small">
-                {k.lastUsedAt ? date(k.lastUsedAt) : t("admin.apiKeys.neverUsed")}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t("admin.apiKeys.caption")}
+      className="align-middle"
+      wrapperClassName="mb-4"
+      columns={[
+        t("admin.apiKeys.columns.name"),
+        t("admin.apiKeys.columns.permissions"),
+        { label: t("admin.apiKeys.columns.created"), className: "d-none d-md-table-cell" },
+        { label: t("admin.apiKeys.columns.lastUsed"), className: "d-none d-md-table-cell" },
+      ]}
+    >
+      {keys.map((k) => (
+        <tr key={k.id} data-testid="key-row">
+          {/* The key's state and its action stay with its name: a phone shows two columns. */}
+          <th scope="row" className="fw-normal">
+            <span className="fw-semibold d-block">{k.name}</span>
+            <span className="small d-block">
+              {t("admin.apiKeys.startsWith", { prefix: k.prefix })}
+            </span>
+            <span className="d-block my-2">
+              {k.revokedAt ? (
+                <Badge color="secondary" className="text-wrap text-start">
+                  {t("admin.apiKeys.revokedOn", { date: date(k.revokedAt) })}
+                </Badge>
+              ) : (
+                <Badge color="success">{t("admin.apiKeys.active")}</Badge>
+              )}
+            </span>
+            {k.revokedAt ? null : (
+              <Button
+                color="danger"
+                outline
+                size="sm"
+                aria-label={t("admin.apiKeys.revokeLabel", { name: k.name })}
+                onClick={() => onRevoke(k)}
+              >
+                {t("admin.apiKeys.revoke")}
+              </Button>
+            )}
+          </th>
+          <td>
+            <ul className="list-unstyled mb-0 small">
+              {k.permissions.map((p) => (
+                <li key={p}>{permissionLabel(t, p)}</li>
+              ))}
+            </ul>
+          </td>
+          <td className="d-none d-md-table-cell small">{date(k.createdAt)}</td>
+          <td className="d-none d-md-table-cell small">
+            {k.lastUsedAt ? date(k.lastUsedAt) : t("admin.apiKeys.neverUsed")}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -241,15 +227,10 @@ function CreateForm({
   const offered = KEY_PERMISSIONS.filter((p) => held.includes(p));
   const [name, setName] = useState("");
   const [chosen, setChosen] = useState<Set<(typeof KEY_PERMISSIONS)[number]>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const problem = (field: string) =>
-    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const { busy, error, run, problem } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const answer = await call(
         api.POST("/api/tenants/{tenant}/api-keys", {
           params: { path: { tenant } },
@@ -260,11 +241,7 @@ function CreateForm({
       setName("");
       setChosen(new Set());
       await afterChange();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section aria-labelledby="create-key-title" className="mt-5">
@@ -293,19 +270,10 @@ function CreateForm({
                   key={p}
                   label={permissionLabel(t, p)}
                   checked={chosen.has(p)}
-                  onChange={(e) => {
-                    const next = new Set(chosen);
-                    if (e.target.checked) next.add(p);
-                    else next.delete(p);
-                    setChosen(next);
-                  }}
+                  onChange={(e) => setChosen(toggled(chosen, p, e.target.checked))}
                 />
               ))}
-              {problem("permissions") ? (
-                <div className="invalid-feedback d-block" role="alert">
-                  {problem("permissions")}
-                </div>
-              ) : null}
+              <FieldError>{problem("permissions")}</FieldError>
             </fieldset>
             <AdminProblem error={error} shownFields={["name", "permissions"]} />
             <Button color="primary" type="submit" disabled={busy}>

@@ -1,12 +1,14 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
-import { useSearchParams } from "react-router";
+
 import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { AdminProblem } from "../components/AdminProblem";
+import { DateFilter, SelectFilter, useAddressFilters } from "../components/Filters";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
 import { lookup, useI18n, type MessageKey, type Translate } from "../i18n";
 import { admin } from "../i18n/sections/admin";
 import { can } from "../lib/session";
@@ -138,7 +140,7 @@ function details(
 
 export function AuditPage({ tenant, comune, me }: SectionProps) {
   const { t, lang, date } = useI18n();
-  const [params, setParams] = useSearchParams();
+  const { params, set, clear } = useAddressFilters();
   const query = queryOf(params);
   // Names for the ids the log keeps, when the person may read them.
   const people = useStaff(tenant, can(comune, "users.manage"));
@@ -163,12 +165,7 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
     getNextPageParam: (last) => last.nextBefore ?? undefined,
   });
   const rows = list.data?.pages.flatMap((p) => p.entries) ?? [];
-  const set = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  };
+
   const filtered = ["what", "who", "from", "to"].some((n) => params.get(n));
 
   return (
@@ -203,89 +200,66 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
         onSubmit={(e) => e.preventDefault()}
       >
         <div className="col-12 col-md-6 col-lg-3">
-          <div className="select-wrapper">
-            <label htmlFor="audit-what">{t("admin.audit.filterWhat")}</label>
-            <select
-              id="audit-what"
-              value={params.get("what") ?? ""}
-              onChange={(e) => set("what", e.target.value)}
-            >
-              <option value="">{t("admin.audit.filterAll")}</option>
-              {KINDS.map((kind) => {
-                const kindLabel = t(`admin.audit.kinds.${kind}` as MessageKey);
-                return (
-                  <optgroup key={kind} label={kindLabel}>
-                    <option value={`kind:${kind}`}>
-                      {t("admin.audit.filterAllOfKind", { kind: kindLabel })}
+          <SelectFilter
+            label={t("admin.audit.filterWhat")}
+            value={params.get("what") ?? ""}
+            onChange={(v) => set("what", v)}
+          >
+            <option value="">{t("admin.audit.filterAll")}</option>
+            {KINDS.map((kind) => {
+              const kindLabel = t(`admin.audit.kinds.${kind}` as MessageKey);
+              return (
+                <optgroup key={kind} label={kindLabel}>
+                  <option value={`kind:${kind}`}>
+                    {t("admin.audit.filterAllOfKind", { kind: kindLabel })}
+                  </option>
+                  {Object.keys(ACTIONS[kind]).map((name) => (
+                    <option key={name} value={`action:${kind}.${name}`}>
+                      {actionLabel(lang, `${kind}.${name}`)}
                     </option>
-                    {Object.keys(ACTIONS[kind]).map((name) => (
-                      <option key={name} value={`action:${kind}.${name}`}>
-                        {actionLabel(lang, `${kind}.${name}`)}
-                      </option>
-                    ))}
-                  </optgroup>
-                );
-              })}
-            </select>
-          </div>
+                  ))}
+                </optgroup>
+              );
+            })}
+          </SelectFilter>
         </div>
         <div className="col-12 col-md-6 col-lg-3">
-          <div className="select-wrapper">
-            <label htmlFor="audit-who">{t("admin.audit.filterWho")}</label>
-            <select
-              id="audit-who"
-              value={params.get("who") ?? ""}
-              onChange={(e) => set("who", e.target.value)}
-            >
-              <option value="">{t("admin.audit.filterEveryone")}</option>
-              {(people.data?.users ?? []).map((u) => (
-                <option key={u.id} value={`user:${u.id}`}>
-                  {u.displayName}
-                  {u.id === me.user.id ? ` (${t("admin.common.you")})` : ""}
-                </option>
-              ))}
-              <option value="api-key">{t("admin.audit.actors.everyApiKey")}</option>
-              <option value="system">{t("admin.audit.actors.everyone")}</option>
-              <option value="admin-token">{t("admin.audit.actors.adminToken")}</option>
-            </select>
-          </div>
+          <SelectFilter
+            label={t("admin.audit.filterWho")}
+            value={params.get("who") ?? ""}
+            onChange={(v) => set("who", v)}
+          >
+            <option value="">{t("admin.audit.filterEveryone")}</option>
+            {(people.data?.users ?? []).map((u) => (
+              <option key={u.id} value={`user:${u.id}`}>
+                {u.displayName}
+                {u.id === me.user.id ? ` (${t("admin.common.you")})` : ""}
+              </option>
+            ))}
+            <option value="api-key">{t("admin.audit.actors.everyApiKey")}</option>
+            <option value="system">{t("admin.audit.actors.everyone")}</option>
+            <option value="admin-token">{t("admin.audit.actors.adminToken")}</option>
+          </SelectFilter>
         </div>
         <div className="col-6 col-lg-2">
-          <div className="form-group mb-0">
-            <label htmlFor="audit-from" className="active">
-              {t("admin.audit.filterFrom")}
-            </label>
-            <input
-              id="audit-from"
-              type="date"
-              className="form-control"
-              value={params.get("from") ?? ""}
-              onChange={(e) => set("from", e.target.value)}
-            />
-          </div>
+          <DateFilter
+            label={t("admin.audit.filterFrom")}
+            value={params.get("from") ?? ""}
+            onChange={(v) => set("from", v)}
+            className="mb-0"
+          />
         </div>
         <div className="col-6 col-lg-2">
-          <div className="form-group mb-0">
-            <label htmlFor="audit-to" className="active">
-              {t("admin.audit.filterTo")}
-            </label>
-            <input
-              id="audit-to"
-              type="date"
-              className="form-control"
-              value={params.get("to") ?? ""}
-              onChange={(e) => set("to", e.target.value)}
-            />
-          </div>
+          <DateFilter
+            label={t("admin.audit.filterTo")}
+            value={params.get("to") ?? ""}
+            onChange={(v) => set("to", v)}
+            className="mb-0"
+          />
         </div>
         <div className="col-12 col-lg-2">
           {filtered ? (
-            <Button
-              color="primary"
-              outline
-              type="button"
-              onClick={() => setParams({}, { replace: true })}
-            >
+            <Button color="primary" outline type="button" onClick={clear}>
               {t("admin.audit.clearFilters")}
             </Button>
           ) : null}
@@ -298,42 +272,33 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
         <p>{t("admin.audit.empty")}</p>
       ) : (
         <>
-          <div className="table-responsive">
-            <table className="table">
-              <caption className="visually-hidden">
-                {t("admin.audit.caption", { count: rows.length })}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col" style={{ width: "40%" }}>
-                    {t("admin.audit.columns.whenWho")}
-                  </th>
-                  <th scope="col">{t("admin.audit.columns.what")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((entry) => (
-                  <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
-                    {/* Two columns, so that a phone shows the whole entry without scrolling. */}
-                    <td>
-                      <span className="d-block small">{date(entry.at)}</span>
-                      <span className="d-block text-break">
-                        {actorLabel(t, entry, people.data?.users, keys.data?.apiKeys, me.user.id)}
-                      </span>
-                    </td>
-                    <td>
-                      <span className="d-block fw-semibold">{actionLabel(lang, entry.action)}</span>
-                      {details(t, entry, people.data?.users, keys.data?.apiKeys).map((line) => (
-                        <span key={line} className="d-block small">
-                          {line}
-                        </span>
-                      ))}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t("admin.audit.caption", { count: rows.length })}
+            columns={[
+              { label: t("admin.audit.columns.whenWho"), style: { width: "40%" } },
+              t("admin.audit.columns.what"),
+            ]}
+          >
+            {rows.map((entry) => (
+              <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
+                {/* Two columns, so that a phone shows the whole entry without scrolling. */}
+                <td>
+                  <span className="d-block small">{date(entry.at)}</span>
+                  <span className="d-block text-break">
+                    {actorLabel(t, entry, people.data?.users, keys.data?.apiKeys, me.user.id)}
+                  </span>
+                </td>
+                <td>
+                  <span className="d-block fw-semibold">{actionLabel(lang, entry.action)}</span>
+                  {details(t, entry, people.data?.users, keys.data?.apiKeys).map((line) => (
+                    <span key={line} className="d-block small">
+                      {line}
+                    </span>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           <MoreButton list={list} label={t("admin.common.more")} />
         </>
       )}

@@ -1,17 +1,21 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Modal, ModalBody, ModalFooter, ModalHeader } from "design-react-kit";
+import { Alert, Button } from "design-react-kit";
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, ApiError, call } from "../api/client";
 import type { PolicyCheck, Progress } from "../api/types";
 import { CheckPanel } from "../components/CheckPanel";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { BroadcastReport } from "../components/BroadcastReport";
 import { CheckField, TextAreaField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
+import { useAction } from "../components/useAction";
 import { WhatsAppPreview } from "../components/WhatsAppPreview";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune, type Me } from "../lib/session";
+import { toggled } from "../lib/toggled";
 import { StatusBadge } from "./StatusBadge";
 
 /** States in which a broadcast has deliveries to follow. */
@@ -117,9 +121,8 @@ export function BroadcastDetail({
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState("");
   const [cancelling, setCancelling] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, problem } = useAction();
   const [done, setDone] = useState<string>(params.get("done") ?? "");
-  const [busy, setBusy] = useState(false);
   const [declared, setDeclared] = useState(false);
   const [justification, setJustification] = useState("");
 
@@ -133,22 +136,13 @@ export function BroadcastDetail({
   const check = (asApproved ? b.approvalCheck : query.data.check) as PolicyCheck;
   const path = { params: { path: { tenant, id } } };
 
-  const act = async (action: () => Promise<unknown>, outcome?: string) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = (action: () => Promise<unknown>, outcome?: string) =>
+    run(async () => {
       const answer = await action();
       if (answer) queryClient.setQueryData(["broadcast", tenant, id], answer);
       await queryClient.invalidateQueries({ queryKey: ["broadcasts", tenant] });
       setDone(outcome ?? "");
-      return true;
-    } catch (caught) {
-      setError(caught);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const mayWrite = can(comune, "broadcasts.write");
   const mayApprove = can(comune, "broadcasts.approve");
@@ -190,11 +184,7 @@ export function BroadcastDetail({
         <h1 className="h2 mb-0">{b.title}</h1>
         <StatusBadge status={b.status} label={b.statusLabel} />
       </div>
-      {done && doneText[done] ? (
-        <Alert color="success" role="status">
-          {t(doneText[done])}
-        </Alert>
-      ) : null}
+      <Notice text={done && doneText[done] ? t(doneText[done]) : ""} />
       {b.attentionReason ? (
         <Alert color="danger">
           <strong>{t("detail.attention")}:</strong> {b.attentionReason}
@@ -390,7 +380,7 @@ export function BroadcastDetail({
                 rows={3}
                 value={reason}
                 onChange={(e) => setReason(e.target.value)}
-                error={error instanceof ApiError ? error.problemWith("reason") : undefined}
+                error={problem("reason")}
               />
               <div className="d-flex gap-3">
                 <Button color="danger" type="submit" disabled={busy}>
@@ -411,12 +401,7 @@ export function BroadcastDetail({
               ? {
                   acknowledged,
                   onAcknowledge: (warning: string, on: boolean) =>
-                    setAcknowledged((s) => {
-                      const next = new Set(s);
-                      if (on) next.add(warning);
-                      else next.delete(warning);
-                      return next;
-                    }),
+                    setAcknowledged((s) => toggled(s, warning, on)),
                 }
               : {})}
           />
@@ -431,30 +416,20 @@ export function BroadcastDetail({
           />
         </div>
       </div>
-      <Modal isOpen={cancelling} toggle={() => setCancelling(false)} labelledBy="cancel-title">
-        <ModalHeader toggle={() => setCancelling(false)} id="cancel-title">
-          {t("detail.cancelConfirmTitle")}
-        </ModalHeader>
-        <ModalBody>
-          <p>{t("detail.cancelConfirmText")}</p>
-        </ModalBody>
-        <ModalFooter>
-          <Button color="secondary" outline onClick={() => setCancelling(false)}>
-            {t("detail.keep")}
-          </Button>
-          <Button
-            color="danger"
-            disabled={busy}
-            onClick={() =>
-              void act(() =>
-                call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/cancel", path)),
-              ).then(() => setCancelling(false))
-            }
-          >
-            {t("detail.cancel")}
-          </Button>
-        </ModalFooter>
-      </Modal>
+      <ConfirmDialog
+        open={cancelling}
+        title={t("detail.cancelConfirmTitle")}
+        text={t("detail.cancelConfirmText")}
+        confirmLabel={t("detail.cancel")}
+        cancelLabel={t("detail.keep")}
+        busy={busy}
+        onConfirm={() =>
+          void act(() => call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/cancel", path))).then(
+            () => setCancelling(false),
+          )
+        }
+        onCancel={() => setCancelling(false)}
+      />
     </>
   );
 }

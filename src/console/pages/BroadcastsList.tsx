@@ -1,11 +1,13 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Badge, Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
-import { useId } from "react";
-import { Link, useSearchParams } from "react-router";
+
+import { Link } from "react-router";
 import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { DateFilter, SelectFilter, useAddressFilters } from "../components/Filters";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune } from "../lib/session";
 import { StatusBadge } from "./StatusBadge";
@@ -29,91 +31,16 @@ const PAGE = 20;
 const FILTERS = ["status", "topic", "author", "from", "to"] as const;
 type Filter = (typeof FILTERS)[number];
 
-function SelectFilter({
-  label,
-  value,
-  onChange,
-  children,
-  error,
-}: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  children: React.ReactNode;
-  error?: string | undefined;
-}) {
-  const id = useId();
-  return (
-    <div className="select-wrapper mb-3">
-      <label htmlFor={id}>{label}</label>
-      <select
-        id={id}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      >
-        {children}
-      </select>
-      {error ? (
-        <div id={`${id}-error`} className="invalid-feedback d-block" role="alert">
-          {error}
-        </div>
-      ) : null}
-    </div>
-  );
-}
-
-function DateFilter({
-  label,
-  value,
-  onChange,
-  error,
-}: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  error?: string | undefined;
-}) {
-  const id = useId();
-  return (
-    <div className="form-group mb-3">
-      <label htmlFor={id} className="active">
-        {label}
-      </label>
-      <input
-        id={id}
-        type="date"
-        className={`form-control${error ? " is-invalid" : ""}`}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      />
-      {error ? (
-        <div id={`${id}-error`} className="invalid-feedback d-block" role="alert">
-          {error}
-        </div>
-      ) : null}
-    </div>
-  );
-}
-
 export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Comune }) {
   const { t, date } = useI18n();
-  const [params, setParams] = useSearchParams();
+  const { params, set: setFilter, clear } = useAddressFilters();
   const tenants = useTenants();
   const info = tenants.data?.tenants.find((x) => x.slug === tenant);
   const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""])) as Record<
     Filter,
     string
   >;
-  const setFilter = (name: Filter, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  };
+
   const filtered = FILTERS.some((f) => filter[f]);
   const authors = useQuery({
     queryKey: ["broadcast-authors", tenant],
@@ -170,6 +97,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
         <div className="row g-3">
           <div className="col-12 col-sm-6 col-lg-3">
             <SelectFilter
+              className="mb-3"
               label={t("broadcasts.filterStatus")}
               value={filter.status}
               onChange={(v) => setFilter("status", v)}
@@ -185,6 +113,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           </div>
           <div className="col-12 col-sm-6 col-lg-3">
             <SelectFilter
+              className="mb-3"
               label={t("broadcasts.filterTopic")}
               value={filter.topic}
               onChange={(v) => setFilter("topic", v)}
@@ -200,6 +129,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           </div>
           <div className="col-12 col-sm-6 col-lg-2">
             <SelectFilter
+              className="mb-3"
               label={t("broadcasts.filterAuthor")}
               value={filter.author}
               onChange={(v) => setFilter("author", v)}
@@ -215,6 +145,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           </div>
           <div className="col-6 col-lg-2">
             <DateFilter
+              className="mb-3"
               label={t("broadcasts.filterFrom")}
               value={filter.from}
               onChange={(v) => setFilter("from", v)}
@@ -223,6 +154,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           </div>
           <div className="col-6 col-lg-2">
             <DateFilter
+              className="mb-3"
               label={t("broadcasts.filterTo")}
               value={filter.to}
               onChange={(v) => setFilter("to", v)}
@@ -231,12 +163,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           </div>
         </div>
         {filtered ? (
-          <Button
-            color="secondary"
-            outline
-            size="sm"
-            onClick={() => setParams(new URLSearchParams(), { replace: true })}
-          >
+          <Button color="secondary" outline size="sm" onClick={clear}>
             {t("broadcasts.clearFilters")}
           </Button>
         ) : null}
@@ -251,67 +178,55 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           <p className="small text-secondary mb-2" role="status" data-testid="list-count">
             {shown}
           </p>
-          <div className="table-responsive">
-            <table className="table" data-testid="broadcasts">
-              <caption className="visually-hidden">{t("broadcasts.title")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("broadcasts.columns.title")}</th>
-                  <th scope="col">{t("broadcasts.columns.status")}</th>
-                  <th scope="col" className="d-none d-md-table-cell">
-                    {t("broadcasts.columns.author")}
-                  </th>
-                  <th scope="col" className="d-none d-md-table-cell">
-                    {t("broadcasts.columns.created")}
-                  </th>
-                  <th scope="col" className="d-none d-lg-table-cell">
-                    {t("broadcasts.columns.topics")}
-                  </th>
-                  <th scope="col" className="d-none d-md-table-cell">
-                    {t("broadcasts.columns.flags")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((b) => (
-                  <tr key={b.id}>
-                    <td>
-                      <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
-                      {/* On a phone the hidden columns' facts go under the title. */}
-                      <span className="d-block d-md-none small text-secondary">
-                        {b.authorName ?? t("broadcasts.byApiKey")} · {date(b.createdAt)}
-                      </span>
-                    </td>
-                    <td>
-                      <StatusBadge status={b.status} label={b.statusLabel} />
-                    </td>
-                    <td className="d-none d-md-table-cell">
-                      {b.authorName ?? t("broadcasts.byApiKey")}
-                    </td>
-                    <td className="d-none d-md-table-cell">{date(b.createdAt)}</td>
-                    <td className="d-none d-lg-table-cell small">
-                      {b.topics === "all"
-                        ? t("composer.topicsAll")
-                        : b.topics.map(topicLabel).join(", ")}
-                    </td>
-                    <td className="d-none d-md-table-cell">
-                      {b.urgent ? (
-                        <Badge color="danger" className="me-1">
-                          {t("broadcasts.urgent")}
-                        </Badge>
-                      ) : null}
-                      {b.public ? <Badge color="secondary">{t("broadcasts.public")}</Badge> : null}
-                      {b.mediaId !== null ? (
-                        <Badge color="primary" className="ms-1">
-                          {t("broadcasts.withFile")}
-                        </Badge>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t("broadcasts.title")}
+            testId="broadcasts"
+            columns={[
+              t("broadcasts.columns.title"),
+              t("broadcasts.columns.status"),
+              { label: t("broadcasts.columns.author"), className: "d-none d-md-table-cell" },
+              { label: t("broadcasts.columns.created"), className: "d-none d-md-table-cell" },
+              { label: t("broadcasts.columns.topics"), className: "d-none d-lg-table-cell" },
+              { label: t("broadcasts.columns.flags"), className: "d-none d-md-table-cell" },
+            ]}
+          >
+            {rows.map((b) => (
+              <tr key={b.id}>
+                <td>
+                  <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
+                  {/* On a phone the hidden columns' facts go under the title. */}
+                  <span className="d-block d-md-none small text-secondary">
+                    {b.authorName ?? t("broadcasts.byApiKey")} · {date(b.createdAt)}
+                  </span>
+                </td>
+                <td>
+                  <StatusBadge status={b.status} label={b.statusLabel} />
+                </td>
+                <td className="d-none d-md-table-cell">
+                  {b.authorName ?? t("broadcasts.byApiKey")}
+                </td>
+                <td className="d-none d-md-table-cell">{date(b.createdAt)}</td>
+                <td className="d-none d-lg-table-cell small">
+                  {b.topics === "all"
+                    ? t("composer.topicsAll")
+                    : b.topics.map(topicLabel).join(", ")}
+                </td>
+                <td className="d-none d-md-table-cell">
+                  {b.urgent ? (
+                    <Badge color="danger" className="me-1">
+                      {t("broadcasts.urgent")}
+                    </Badge>
+                  ) : null}
+                  {b.public ? <Badge color="secondary">{t("broadcasts.public")}</Badge> : null}
+                  {b.mediaId !== null ? (
+                    <Badge color="primary" className="ms-1">
+                      {t("broadcasts.withFile")}
+                    </Badge>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
           <MoreButton list={list} label={t("broadcasts.more")} />
         </>
       )}

@@ -1,14 +1,16 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button } from "design-react-kit";
+import { Button } from "design-react-kit";
 import { useEffect, useState, type FormEvent } from "react";
 import { useLocation, useNavigate } from "react-router";
-import { api, ApiError, call } from "../api/client";
+import { api, call } from "../api/client";
 import type { PolicyCheck } from "../api/types";
 import { BroadcastMediaField, type MediaInfo } from "../components/BroadcastMedia";
 import { CheckPanel } from "../components/CheckPanel";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { CheckField, TextAreaField, TextField } from "../components/Field";
+import { CheckField, FieldError, TextAreaField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
+import { useAction } from "../components/useAction";
 import { WhatsAppPreview } from "../components/WhatsAppPreview";
 import { useI18n } from "../i18n";
 import { useTenants } from "../lib/session";
@@ -120,19 +122,16 @@ function Composer({
   const [savedDraft, setSavedDraft] = useState<Draft>(initial);
   const [check, setCheck] = useState<PolicyCheck | null>(initialCheck);
   const [media, setMedia] = useState<MediaInfo | null>(initialMedia);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, problem: fieldError } = useAction();
   const location = useLocation();
   // "Saved" survives the move from …/new to …/:id/edit after the first save.
   const [notice, setNotice] = useState(
     (location.state as { saved?: boolean } | null)?.saved ? t("composer.saved") : "",
   );
-  const [busy, setBusy] = useState(false);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
     setNotice("");
   };
-  const fieldError = (field: string) =>
-    error instanceof ApiError ? error.problemWith(field) : undefined;
   const dirty = JSON.stringify(draft) !== JSON.stringify(savedDraft);
 
   useEffect(() => {
@@ -169,18 +168,6 @@ function Composer({
     await queryClient.invalidateQueries({ queryKey: ["broadcasts", tenant] });
     queryClient.setQueryData(["broadcast", tenant, answer.broadcast.id], answer);
     return answer.broadcast.id;
-  };
-
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
   };
 
   const onSave = (event: FormEvent) => {
@@ -314,11 +301,7 @@ function Composer({
                   })}
                 </div>
               ) : null}
-              {fieldError("topics") ? (
-                <div className="invalid-feedback d-block" role="alert">
-                  {fieldError("topics")}
-                </div>
-              ) : null}
+              <FieldError>{fieldError("topics")}</FieldError>
             </fieldset>
             <fieldset className="mb-4">
               <legend className="visually-hidden">{t("broadcasts.columns.flags")}</legend>
@@ -371,11 +354,7 @@ function Composer({
               error={error}
               shownFields={["title", "text", "topics", "sendAt", "mediaId"]}
             />
-            {notice ? (
-              <Alert color="success" role="status">
-                {notice}
-              </Alert>
-            ) : null}
+            <Notice text={notice} />
             {dirty && check ? (
               <p className="small text-secondary">{t("composer.unsavedChanges")}</p>
             ) : null}

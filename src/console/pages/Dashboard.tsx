@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
 import { useOverview, useSubscriberStats, useTrend } from "../components/PeopleData";
 import { useFormats } from "../components/PeopleFormat";
 import { PeopleTopics } from "../components/PeopleTopics";
@@ -150,49 +151,40 @@ export function DashboardPage({ tenant, comune }: SectionProps) {
           <p>{t("people.dashboard.recentEmpty")}</p>
         ) : (
           <>
-            <div className="table-responsive">
-              <table className="table align-middle">
-                <caption className="visually-hidden">{t("people.dashboard.recentCaption")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("people.dashboard.broadcast")}</th>
-                    <th scope="col">{t("people.dashboard.status")}</th>
-                    <th scope="col" className="d-none d-md-table-cell">
-                      {t("people.dashboard.startedAt")}
-                    </th>
-                    <th scope="col" className="text-end d-none d-sm-table-cell">
-                      {t("people.dashboard.recipients")}
-                    </th>
-                    <th scope="col" className="text-end">
-                      {t("people.dashboard.delivered")}
-                    </th>
-                    <th scope="col" className="text-end">
-                      {t("people.dashboard.read")}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {o.recentBroadcasts.map((b) => (
-                    <tr key={b.id}>
-                      <th scope="row" className="fw-normal">
-                        {mayReadBroadcasts ? (
-                          <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
-                        ) : (
-                          b.title
-                        )}
-                      </th>
-                      <td>
-                        <StatusBadge status={b.status} label={b.statusLabel} />
-                      </td>
-                      <td className="d-none d-md-table-cell">{f.day(b.startedAt)}</td>
-                      <td className="text-end d-none d-sm-table-cell">{f.count(b.recipients)}</td>
-                      <td className="text-end">{f.percent(b.deliveredRate)}</td>
-                      <td className="text-end">{f.percent(b.readRate)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={t("people.dashboard.recentCaption")}
+              className="align-middle"
+              columns={[
+                t("people.dashboard.broadcast"),
+                t("people.dashboard.status"),
+                { label: t("people.dashboard.startedAt"), className: "d-none d-md-table-cell" },
+                {
+                  label: t("people.dashboard.recipients"),
+                  className: "text-end d-none d-sm-table-cell",
+                },
+                { label: t("people.dashboard.delivered"), className: "text-end" },
+                { label: t("people.dashboard.read"), className: "text-end" },
+              ]}
+            >
+              {o.recentBroadcasts.map((b) => (
+                <tr key={b.id}>
+                  <th scope="row" className="fw-normal">
+                    {mayReadBroadcasts ? (
+                      <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
+                    ) : (
+                      b.title
+                    )}
+                  </th>
+                  <td>
+                    <StatusBadge status={b.status} label={b.statusLabel} />
+                  </td>
+                  <td className="d-none d-md-table-cell">{f.day(b.startedAt)}</td>
+                  <td className="text-end d-none d-sm-table-cell">{f.count(b.recipients)}</td>
+                  <td className="text-end">{f.percent(b.deliveredRate)}</td>
+                  <td className="text-end">{f.percent(b.readRate)}</td>
+                </tr>
+              ))}
+            </DataTable>
             <p className="small text-secondary">{t("people.dashboard.readNote")}</p>
           </>
         )}

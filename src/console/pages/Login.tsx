@@ -2,10 +2,11 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button } from "design-react-kit";
 import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
-import { api, ApiError, call, setCsrfToken } from "../api/client";
+import { api, call, setCsrfToken } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { TextField } from "../components/Field";
 import { Layout } from "../components/Layout";
+import { useAction } from "../components/useAction";
 import { useI18n } from "../i18n";
 import { ME_KEY } from "../lib/session";
 
@@ -24,10 +25,7 @@ export function LoginPage() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const fieldError = (field: string) =>
-    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const { busy, error, setError, run, problem: fieldError } = useAction();
 
   const finish = async (csrfToken: string | undefined) => {
     setCsrfToken(csrfToken);
@@ -39,9 +37,7 @@ export function LoginPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (stage === "password") {
         const answer = await call(api.POST("/api/auth/login", { body: { email, password } }));
         if (answer.stage === "totp") setStage("totp");
@@ -51,11 +47,7 @@ export function LoginPage() {
         const answer = await call(api.POST("/api/auth/totp", { body }));
         await finish(answer.csrfToken);
       }
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const reason = params.get("reason");

@@ -6,6 +6,7 @@ import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { AdminProblem } from "../components/AdminProblem";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
 import { lookup, useI18n } from "../i18n";
 import { can } from "../lib/session";
 import type { SectionProps } from "../sections";
@@ -140,58 +141,50 @@ function Flagged({
       ) : rows.length === 0 ? (
         <p>{t("admin.moderation.flaggedEmpty")}</p>
       ) : (
-        <div className="table-responsive">
-          <table className="table">
-            <caption className="visually-hidden">
-              {t("admin.moderation.flaggedCaption", { count: rows.length })}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("admin.moderation.flaggedColumns.number")}</th>
-                <th scope="col">{t("admin.moderation.flaggedColumns.reason")}</th>
-                <th scope="col">{t("admin.moderation.flaggedColumns.messages")}</th>
-                <th scope="col" className="d-none d-md-table-cell">
-                  {t("admin.moderation.flaggedColumns.since")}
+        <DataTable
+          caption={t("admin.moderation.flaggedCaption", { count: rows.length })}
+          columns={[
+            t("admin.moderation.flaggedColumns.number"),
+            t("admin.moderation.flaggedColumns.reason"),
+            t("admin.moderation.flaggedColumns.messages"),
+            {
+              label: t("admin.moderation.flaggedColumns.since"),
+              className: "d-none d-md-table-cell",
+            },
+            mayReport && t("admin.moderation.flaggedColumns.report"),
+          ]}
+        >
+          {rows.map((r) => {
+            const number = r.subscriber.number ?? t("admin.moderation.noNumber");
+            const reason = r.subscriber.flag?.reason;
+            return (
+              <tr key={r.subscriber.id}>
+                <th scope="row" className="fw-normal text-nowrap">
+                  {number}
                 </th>
+                <td>
+                  {reason ? (lookup(lang, `admin.moderation.reasons.${reason}`) ?? reason) : ""}
+                </td>
+                <td>{r.flaggedMessages}</td>
+                <td className="d-none d-md-table-cell small">
+                  {date(r.subscriber.flag?.flaggedAt ?? r.lastFlaggedMessageAt)}
+                </td>
                 {mayReport ? (
-                  <th scope="col">{t("admin.moderation.flaggedColumns.report")}</th>
+                  <td>
+                    <a
+                      href={`/api/tenants/${tenant}/moderation/report?subscriberId=${r.subscriber.id}`}
+                      download
+                      aria-label={t("admin.moderation.reportOneLabel", { number })}
+                      onClick={onReport}
+                    >
+                      {t("admin.moderation.reportOne")}
+                    </a>
+                  </td>
                 ) : null}
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => {
-                const number = r.subscriber.number ?? t("admin.moderation.noNumber");
-                const reason = r.subscriber.flag?.reason;
-                return (
-                  <tr key={r.subscriber.id}>
-                    <th scope="row" className="fw-normal text-nowrap">
-                      {number}
-                    </th>
-                    <td>
-                      {reason ? (lookup(lang, `admin.moderation.reasons.${reason}`) ?? reason) : ""}
-                    </td>
-                    <td>{r.flaggedMessages}</td>
-                    <td className="d-none d-md-table-cell small">
-                      {date(r.subscriber.flag?.flaggedAt ?? r.lastFlaggedMessageAt)}
-                    </td>
-                    {mayReport ? (
-                      <td>
-                        <a
-                          href={`/api/tenants/${tenant}/moderation/report?subscriberId=${r.subscriber.id}`}
-                          download
-                          aria-label={t("admin.moderation.reportOneLabel", { number })}
-                          onClick={onReport}
-                        >
-                          {t("admin.moderation.reportOne")}
-                        </a>
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </section>
   );
@@ -204,50 +197,39 @@ function MessagesTable({ rows }: { rows: Message[] }) {
       ? ""
       : (lookup(lang, `admin.moderation.types.${type}`) ?? t("admin.moderation.types.other"));
   return (
-    <div className="table-responsive">
-      <table className="table">
-        <caption className="visually-hidden">
-          {t("admin.moderation.messagesCaption", { count: rows.length })}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("admin.moderation.columns.received")}</th>
-            <th scope="col">{t("admin.moderation.columns.from")}</th>
-            <th scope="col">{t("admin.moderation.columns.text")}</th>
-            <th scope="col" className="d-none d-md-table-cell">
-              {t("admin.moderation.columns.flag")}
-            </th>
-            <th scope="col" className="d-none d-lg-table-cell">
-              {t("admin.moderation.columns.purge")}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((m) => (
-            <tr key={m.id} data-testid="inbox-row">
-              <td className="small">{date(m.receivedAt)}</td>
-              <td className="text-nowrap">{m.number ?? t("admin.moderation.noNumber")}</td>
-              <td className="text-break">
-                {typeLabel(m.type) ? <span className="me-1">{typeLabel(m.type)}</span> : null}
-                {m.text ?? (m.type === "text" ? t("admin.moderation.noText") : "")}
-                {m.flagged ? (
-                  <Badge color="danger" className="ms-2 d-md-none">
-                    {t("admin.moderation.columns.flag")}
-                  </Badge>
-                ) : null}
-              </td>
-              <td className="d-none d-md-table-cell">
-                {m.flagged ? (
-                  <Badge color="danger">{t("admin.common.yes")}</Badge>
-                ) : (
-                  t("admin.common.no")
-                )}
-              </td>
-              <td className="d-none d-lg-table-cell small">{date(m.purgeAfter)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t("admin.moderation.messagesCaption", { count: rows.length })}
+      columns={[
+        t("admin.moderation.columns.received"),
+        t("admin.moderation.columns.from"),
+        t("admin.moderation.columns.text"),
+        { label: t("admin.moderation.columns.flag"), className: "d-none d-md-table-cell" },
+        { label: t("admin.moderation.columns.purge"), className: "d-none d-lg-table-cell" },
+      ]}
+    >
+      {rows.map((m) => (
+        <tr key={m.id} data-testid="inbox-row">
+          <td className="small">{date(m.receivedAt)}</td>
+          <td className="text-nowrap">{m.number ?? t("admin.moderation.noNumber")}</td>
+          <td className="text-break">
+            {typeLabel(m.type) ? <span className="me-1">{typeLabel(m.type)}</span> : null}
+            {m.text ?? (m.type === "text" ? t("admin.moderation.noText") : "")}
+            {m.flagged ? (
+              <Badge color="danger" className="ms-2 d-md-none">
+                {t("admin.moderation.columns.flag")}
+              </Badge>
+            ) : null}
+          </td>
+          <td className="d-none d-md-table-cell">
+            {m.flagged ? (
+              <Badge color="danger">{t("admin.common.yes")}</Badge>
+            ) : (
+              t("admin.common.no")
+            )}
+          </td>
+          <td className="d-none d-lg-table-cell small">{date(m.purgeAfter)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

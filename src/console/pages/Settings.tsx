@@ -6,6 +6,8 @@ import type { paths } from "../api/schema";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { CheckField, TextAreaField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { Notice } from "../components/Notice";
+import { useAction } from "../components/useAction";
 import {
   changedSections,
   COMMANDS,
@@ -29,6 +31,7 @@ import { SettingsTemplates } from "../components/SettingsTemplates";
 import { SettingsTry } from "../components/SettingsTry";
 import { useI18n, type Translate } from "../i18n";
 import { can } from "../lib/session";
+import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 
 type Answer =
@@ -89,8 +92,13 @@ function SettingsForm({
   const [draft, setDraft] = useState<Draft>(loaded);
   const [note, setNote] = useState("");
   const [open, setOpen] = useState<Set<Section>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  // A refused save or restore opens the sections the refusal names.
+  const { busy, error, run, problem } = useAction((caught) => {
+    if (caught instanceof ApiError) {
+      const withProblems = new Problems(caught.details).sections();
+      setOpen((o) => new Set([...o, ...withProblems]));
+    }
+  });
   const formRef = useRef<HTMLFormElement>(null);
   // A refused save: the first field at fault gets the focus (its section was opened for it).
   useEffect(() => {
@@ -104,48 +112,30 @@ function SettingsForm({
   };
   const changed = changedSections(loaded, draft);
   const problems = new Problems(error instanceof ApiError ? error.details : []);
-  const toggle = (s: Section) =>
-    setOpen((o) => {
-      const next = new Set(o);
-      if (next.has(s)) next.delete(s);
-      else next.add(s);
-      return next;
-    });
+  const toggle = (s: Section) => setOpen((o) => toggled(o, s, !o.has(s)));
 
   /** After a save or a restore: the answer in the cache, the form anew from it. */
   const settle = (answered: { version: number; settings: Answer }, message: string) => {
     setNotice(message);
     queryClient.setQueryData(["settings", tenant], answered.settings);
   };
-  const fail = (caught: unknown) => {
-    setError(caught);
-    if (caught instanceof ApiError) {
-      const withProblems = new Problems(caught.details).sections();
-      setOpen((o) => new Set([...o, ...withProblems]));
-    }
-  };
-
   const save = (event: FormEvent) => {
     event.preventDefault();
     const values = fromDraft(draft);
     const sections = Object.fromEntries(changed.map((s) => [s, values[s]]));
-    setBusy(true);
-    setError(null);
-    call(
-      api.PUT("/api/tenants/{tenant}/settings", {
-        params: { path: { tenant } },
-        body: { note, baseVersion: answer.editable.version, sections },
-      }),
-    )
-      .then((answered) => settle(answered, t("settings.save.saved", { version: answered.version })))
-      .catch(fail)
-      .finally(() => setBusy(false));
+    void run(async () => {
+      const answered = await call(
+        api.PUT("/api/tenants/{tenant}/settings", {
+          params: { path: { tenant } },
+          body: { note, baseVersion: answer.editable.version, sections },
+        }),
+      );
+      settle(answered, t("settings.save.saved", { version: answered.version }));
+    });
   };
 
-  const restore = async (version: number): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const restore = (version: number): Promise<boolean> =>
+    run(async () => {
       const answered = await call(
         api.POST("/api/tenants/{tenant}/settings/versions/{version}/restore", {
           params: { path: { tenant, version } },
@@ -153,14 +143,7 @@ function SettingsForm({
         }),
       );
       settle(answered, t("settings.history.restored", { version: answered.version }));
-      return true;
-    } catch (caught) {
-      fail(caught);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const sourceOf = (s: Section) => answer.editable.sources[s] ?? "file";
   const ctx: Ctx = { t, draft, edit, problems, disabled: !mayWrite || busy };
@@ -260,7 +243,7 @@ function SettingsForm({
               value={note}
               maxLength={300}
               onChange={(e) => setNote(e.target.value)}
-              error={error instanceof ApiError ? error.problemWith("note") : undefined}
+              error={problem("note")}
             />
             <Button color="primary" type="submit" disabled={busy || changed.length === 0}>
               {t("settings.save.submit")}
@@ -269,11 +252,7 @@ function SettingsForm({
         ) : null}
       </form>
       <div aria-live="polite">
-        {notice ? (
-          <Alert color="success" role="status">
-            {notice}
-          </Alert>
-        ) : null}
+        <Notice text={notice} />
         <ErrorAlert error={error} shownFields={shown} />
         {error instanceof ApiError && error.code === "SETTINGS_CHANGED" ? (
           <Button
@@ -520,48 +499,59 @@ function closedDaysBody({ t, draft, edit, problems }: Ctx) {
   );
 }
 
-function electionPeriodsBody({ t, draft, edit, problems, disabled }: Ctx) {
-  const periods = draft.electionPeriods;
+/** The sections made of numbered rows, each row an object of text fields. */
+type RowSection = "electionPeriods" | "topics";
+type RowOf<K extends RowSection> = Draft[K][number];
+
+/**
+ * A section of numbered rows (an election period, a topic): each in its own box with the fields
+ * the caller gives and a button that removes it, then a button that adds a blank one.
+ */
+function Rows<K extends RowSection>({
+  ctx: { t, draft, edit, disabled },
+  section,
+  blank,
+  children,
+}: {
+  ctx: Ctx;
+  section: K;
+  blank: RowOf<K>;
+  children: (
+    row: RowOf<K>,
+    i: number,
+    set: (field: keyof RowOf<K>, value: string) => void,
+  ) => ReactNode;
+}) {
+  const texts: RowSection = section;
+  const rowsOf = (d: Draft) => d[section] as RowOf<K>[];
+  const change = (apply: (rows: RowOf<K>[]) => void) =>
+    edit((d) => {
+      apply(rowsOf(d));
+      return d;
+    });
+  const set = (i: number) => (field: keyof RowOf<K>, value: string) =>
+    change((rows) => {
+      const row = rows[i];
+      if (row) row[field] = value as RowOf<K>[keyof RowOf<K>];
+    });
+  const rows = rowsOf(draft);
   return (
     <>
-      {periods.length === 0 ? <p>{t("settings.electionPeriods.none")}</p> : null}
-      {periods.map((p, i) => (
+      {rows.length === 0 ? <p>{t(`settings.${texts}.none`)}</p> : null}
+      {rows.map((row, i) => (
         <fieldset key={i} className="border rounded p-3 mb-3">
           <legend className="h6 float-none w-auto px-2">
-            {t("settings.electionPeriods.legend", { n: i + 1 })}
+            {t(`settings.${texts}.legend`, { n: i + 1 })}
           </legend>
-          <div className="row">
-            {(["name", "from", "to"] as const).map((f) => (
-              <div key={f} className={f === "name" ? "col-12" : "col-12 col-md-6"}>
-                <TextField
-                  label={t(`settings.electionPeriods.${f}`)}
-                  type={f === "name" ? "text" : "date"}
-                  value={p[f]}
-                  error={problems.at(`electionPeriods.${i}.${f}`)}
-                  onChange={(e) =>
-                    edit((d) => {
-                      const row = d.electionPeriods[i];
-                      if (row) row[f] = e.target.value;
-                      return d;
-                    })
-                  }
-                />
-              </div>
-            ))}
-          </div>
+          <div className="row">{children(row, i, set(i))}</div>
           <Button
             color="danger"
             outline
             size="sm"
             disabled={disabled}
-            onClick={() =>
-              edit((d) => {
-                d.electionPeriods.splice(i, 1);
-                return d;
-              })
-            }
+            onClick={() => change((r) => void r.splice(i, 1))}
           >
-            {t("settings.electionPeriods.remove", { n: i + 1 })}
+            {t(`settings.${texts}.remove`, { n: i + 1 })}
           </Button>
         </fieldset>
       ))}
@@ -569,42 +559,49 @@ function electionPeriodsBody({ t, draft, edit, problems, disabled }: Ctx) {
         color="primary"
         outline
         disabled={disabled}
-        onClick={() =>
-          edit((d) => {
-            d.electionPeriods.push({ name: "", from: "", to: "" });
-            return d;
-          })
-        }
+        onClick={() => change((r) => void r.push({ ...blank }))}
       >
-        {t("settings.electionPeriods.add")}
+        {t(`settings.${texts}.add`)}
       </Button>
     </>
   );
 }
 
-function topicsBody({ t, draft, edit, problems, disabled }: Ctx) {
+function electionPeriodsBody(ctx: Ctx) {
+  const { t, problems } = ctx;
+  return (
+    <Rows ctx={ctx} section="electionPeriods" blank={{ name: "", from: "", to: "" }}>
+      {(p, i, set) =>
+        (["name", "from", "to"] as const).map((f) => (
+          <div key={f} className={f === "name" ? "col-12" : "col-12 col-md-6"}>
+            <TextField
+              label={t(`settings.electionPeriods.${f}`)}
+              type={f === "name" ? "text" : "date"}
+              value={p[f]}
+              error={problems.at(`electionPeriods.${i}.${f}`)}
+              onChange={(e) => set(f, e.target.value)}
+            />
+          </div>
+        ))
+      }
+    </Rows>
+  );
+}
+
+function topicsBody(ctx: Ctx) {
+  const { t, problems } = ctx;
   return (
     <>
       <p className="small">{t("settings.topics.idHelp")}</p>
-      {draft.topics.length === 0 ? <p>{t("settings.topics.none")}</p> : null}
-      {draft.topics.map((topic, i) => (
-        <fieldset key={i} className="border rounded p-3 mb-3">
-          <legend className="h6 float-none w-auto px-2">
-            {t("settings.topics.legend", { n: i + 1 })}
-          </legend>
-          <div className="row">
+      <Rows ctx={ctx} section="topics" blank={{ id: "", it: "", en: "" }}>
+        {(topic, i, set) => (
+          <>
             <div className="col-12 col-md-4">
               <TextField
                 label={t("settings.topics.id")}
                 value={topic.id}
                 error={problems.at(`topics.${i}.id`)}
-                onChange={(e) =>
-                  edit((d) => {
-                    const row = d.topics[i];
-                    if (row) row.id = e.target.value;
-                    return d;
-                  })
-                }
+                onChange={(e) => set("id", e.target.value)}
               />
             </div>
             {(["it", "en"] as const).map((l) => (
@@ -613,46 +610,13 @@ function topicsBody({ t, draft, edit, problems, disabled }: Ctx) {
                   label={t(l === "it" ? "settings.topics.labelIt" : "settings.topics.labelEn")}
                   value={topic[l]}
                   error={problems.at(`topics.${i}.label.${l}`)}
-                  onChange={(e) =>
-                    edit((d) => {
-                      const row = d.topics[i];
-                      if (row) row[l] = e.target.value;
-                      return d;
-                    })
-                  }
+                  onChange={(e) => set(l, e.target.value)}
                 />
               </div>
             ))}
-          </div>
-          <Button
-            color="danger"
-            outline
-            size="sm"
-            disabled={disabled}
-            onClick={() =>
-              edit((d) => {
-                d.topics.splice(i, 1);
-                return d;
-              })
-            }
-          >
-            {t("settings.topics.remove", { n: i + 1 })}
-          </Button>
-        </fieldset>
-      ))}
-      <Button
-        color="primary"
-        outline
-        disabled={disabled}
-        onClick={() =>
-          edit((d) => {
-            d.topics.push({ id: "", it: "", en: "" });
-            return d;
-          })
-        }
-      >
-        {t("settings.topics.add")}
-      </Button>
+          </>
+        )}
+      </Rows>
     </>
   );
 }

@@ -3,10 +3,11 @@ import { Alert, Button } from "design-react-kit";
 import QRCode from "qrcode";
 import { useEffect, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
-import { api, ApiError, call, setCsrfToken } from "../api/client";
+import { api, call, setCsrfToken } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { CheckField, TextField } from "../components/Field";
 import { Layout } from "../components/Layout";
+import { useAction } from "../components/useAction";
 import { useI18n } from "../i18n";
 import { ME_KEY, type Me } from "../lib/session";
 
@@ -55,27 +56,12 @@ export function SetupPage() {
   const [codes, setCodes] = useState<string[]>([]);
   const [saved, setSaved] = useState(false);
   const [me, setMe] = useState<Me | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const fieldError = (field: string) =>
-    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const { busy, error, run, problem: fieldError } = useAction();
 
   // The token leaves the address bar once read: a screenshot or a shared screen shows no secret.
   useEffect(() => {
     if (window.location.hash) history.replaceState(null, "", window.location.pathname);
   }, []);
-
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const startTotp = async () => {
     const started = await call(api.POST("/api/auth/totp/enrol"));

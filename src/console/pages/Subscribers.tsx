@@ -1,11 +1,14 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button } from "design-react-kit";
+import { Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { SelectFilter } from "../components/Filters";
 import { TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
+import { Notice } from "../components/Notice";
 import { peopleKeys, useSubscriberStats } from "../components/PeopleData";
 import { readablePhone, useFormats } from "../components/PeopleFormat";
 import { PeoplePerson, PersonStatus } from "../components/PeoplePerson";
@@ -189,43 +192,34 @@ function List({
       <p className="small text-secondary">{t("people.subscribers.listIntro")}</p>
       <div className="row gx-3 gy-4 mb-2 mt-2">
         <div className="col-12 col-md-5 col-lg-4">
-          <div className="select-wrapper">
-            <label htmlFor="people-status">{t("people.subscribers.filterStatus")}</label>
-            <select
-              id="people-status"
-              value={status}
-              onChange={(e) => setStatus(e.target.value as ListStatus | "")}
-            >
-              <option value="">{t("people.subscribers.allStates")}</option>
-              {LIST_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {t(`people.subscribers.states.${s}`)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectFilter
+            label={t("people.subscribers.filterStatus")}
+            value={status}
+            onChange={(v) => setStatus(v as ListStatus | "")}
+          >
+            <option value="">{t("people.subscribers.allStates")}</option>
+            {LIST_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`people.subscribers.states.${s}`)}
+              </option>
+            ))}
+          </SelectFilter>
         </div>
         {topics.length ? (
           <div className="col-12 col-md-5 col-lg-4">
-            <div className="select-wrapper">
-              <label htmlFor="people-topic">{t("people.subscribers.filterTopic")}</label>
-              <select
-                id="people-topic"
-                value={topic}
-                aria-describedby="people-topic-help"
-                onChange={(e) => setTopic(e.target.value)}
-              >
-                <option value="">{t("people.subscribers.allTopics")}</option>
-                {topics.map((x) => (
-                  <option key={x.id} value={x.id}>
-                    {x.label}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div id="people-topic-help" className="form-text">
-              {t("people.subscribers.topicHelp")}
-            </div>
+            <SelectFilter
+              label={t("people.subscribers.filterTopic")}
+              value={topic}
+              help={t("people.subscribers.topicHelp")}
+              onChange={setTopic}
+            >
+              <option value="">{t("people.subscribers.allTopics")}</option>
+              {topics.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.label}
+                </option>
+              ))}
+            </SelectFilter>
           </div>
         ) : null}
       </div>
@@ -236,59 +230,49 @@ function List({
         <p data-testid="people-empty">{t("people.subscribers.empty")}</p>
       ) : (
         <>
-          <div className="table-responsive">
-            <table className="table align-middle" data-testid="people-list">
-              <caption className="visually-hidden">
-                {t("people.subscribers.caption", { count: rows.length })}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("people.subscribers.columns.number")}</th>
-                  <th scope="col">{t("people.subscribers.columns.status")}</th>
-                  <th scope="col" className="d-none d-md-table-cell">
-                    {t("people.subscribers.columns.since")}
+          <DataTable
+            caption={t("people.subscribers.caption", { count: rows.length })}
+            className="align-middle"
+            testId="people-list"
+            columns={[
+              t("people.subscribers.columns.number"),
+              t("people.subscribers.columns.status"),
+              { label: t("people.subscribers.columns.since"), className: "d-none d-md-table-cell" },
+              {
+                label: t("people.subscribers.columns.lastMessage"),
+                className: "d-none d-lg-table-cell",
+              },
+              <span className="visually-hidden">{t("people.subscribers.columns.open")}</span>,
+            ]}
+          >
+            {rows.map((p) => {
+              const number = p.number ? readablePhone(p.number) : t("people.subscribers.noNumber");
+              return (
+                <tr key={p.id} className={selected === p.id ? "table-active" : undefined}>
+                  <th scope="row" className="fw-normal text-nowrap">
+                    {number}
                   </th>
-                  <th scope="col" className="d-none d-lg-table-cell">
-                    {t("people.subscribers.columns.lastMessage")}
-                  </th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t("people.subscribers.columns.open")}</span>
-                  </th>
+                  <td>
+                    <PersonStatus person={p} />
+                  </td>
+                  <td className="d-none d-md-table-cell">{f.day(p.subscribedAt)}</td>
+                  <td className="d-none d-lg-table-cell">{f.day(p.lastMessageAt)}</td>
+                  <td className="text-end">
+                    <Button
+                      color="primary"
+                      outline
+                      size="sm"
+                      aria-label={t("people.subscribers.openLabel", { number })}
+                      aria-current={selected === p.id ? true : undefined}
+                      onClick={() => onOpen(p.id)}
+                    >
+                      {t("people.subscribers.open")}
+                    </Button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((p) => {
-                  const number = p.number
-                    ? readablePhone(p.number)
-                    : t("people.subscribers.noNumber");
-                  return (
-                    <tr key={p.id} className={selected === p.id ? "table-active" : undefined}>
-                      <th scope="row" className="fw-normal text-nowrap">
-                        {number}
-                      </th>
-                      <td>
-                        <PersonStatus person={p} />
-                      </td>
-                      <td className="d-none d-md-table-cell">{f.day(p.subscribedAt)}</td>
-                      <td className="d-none d-lg-table-cell">{f.day(p.lastMessageAt)}</td>
-                      <td className="text-end">
-                        <Button
-                          color="primary"
-                          outline
-                          size="sm"
-                          aria-label={t("people.subscribers.openLabel", { number })}
-                          aria-current={selected === p.id ? true : undefined}
-                          onClick={() => onOpen(p.id)}
-                        >
-                          {t("people.subscribers.open")}
-                        </Button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
           <MoreButton list={list} label={t("people.subscribers.more")} />
         </>
       )}
@@ -319,9 +303,7 @@ export function SubscribersPage({ tenant, comune }: SectionProps) {
       <h1 className="h2 mb-4">{t("people.subscribers.title")}</h1>
       {notice ? (
         <div ref={noticeRef} tabIndex={-1}>
-          <Alert color="success" role="status" data-testid="people-notice">
-            {notice}
-          </Alert>
+          <Notice text={notice} testId="people-notice" />
         </div>
       ) : null}
       {can(comune, "reports.read") ? <Counts tenant={tenant} /> : null}

@@ -1,16 +1,20 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button } from "design-react-kit";
+import { Badge, Button } from "design-react-kit";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
-import { AdminConfirm } from "../components/AdminConfirm";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { AdminProblem } from "../components/AdminProblem";
 import { AdminSecret } from "../components/AdminSecret";
-import { CheckField, TextField } from "../components/Field";
+import { CheckField, FieldError, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
+import { DataTable } from "../components/DataTable";
+import { Notice } from "../components/Notice";
+import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
 import { ME_KEY } from "../lib/session";
+import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 
 export const ROLES = ["owner", "editor", "approver", "technician", "viewer"] as const;
@@ -70,11 +74,7 @@ export function UsersPage({ tenant, me }: SectionProps) {
       <h1 className="h2 mb-3">{t("nav.users")}</h1>
       <p className="mb-4">{t("admin.users.intro")}</p>
       {link ? <SetupLinkPanel link={link} onDone={() => setLink(null)} /> : null}
-      {notice ? (
-        <Alert color="success" role="status">
-          {notice}
-        </Alert>
-      ) : null}
+      <Notice text={notice} />
       <AdminProblem error={users.error} />
       {users.isPending ? (
         <Loading minHeight="16rem" />
@@ -146,54 +146,47 @@ function UsersTable({
   const { t } = useI18n();
   if (!users.length) return <p>{t("admin.users.empty")}</p>;
   return (
-    <div className="table-responsive mb-4">
-      <table className="table align-middle">
-        <caption className="visually-hidden">{t("admin.users.caption")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("admin.users.columns.person")}</th>
-            <th scope="col" className="d-none d-md-table-cell">
-              {t("admin.users.columns.state")}
-            </th>
-            <th scope="col">
-              <span className="visually-hidden">{t("admin.users.columns.actions")}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <tr key={u.id} data-testid="person-row">
-              <th scope="row" className="fw-normal">
-                <span className="fw-semibold d-block">
-                  {u.displayName}
-                  {u.id === myId ? ` (${t("admin.common.you")})` : ""}
-                </span>
-                <span className="small text-break d-block">{u.email}</span>
-                <span className="d-block mt-1">
-                  <span className="visually-hidden">{t("admin.users.columns.roles")}: </span>
-                  {rolesText(t, u.roles)}
-                </span>
-              </th>
-              {/* On a phone the state is in the person's panel: the row keeps its button. */}
-              <td className="d-none d-md-table-cell">
-                <StateBadges user={u} />
-              </td>
-              <td className="text-end">
-                <Button
-                  color="primary"
-                  outline
-                  size="sm"
-                  aria-label={t("admin.users.manageLabel", { name: u.displayName })}
-                  onClick={() => onManage(u.id)}
-                >
-                  {t("admin.users.manage")}
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={t("admin.users.caption")}
+      className="align-middle"
+      wrapperClassName="mb-4"
+      columns={[
+        t("admin.users.columns.person"),
+        { label: t("admin.users.columns.state"), className: "d-none d-md-table-cell" },
+        <span className="visually-hidden">{t("admin.users.columns.actions")}</span>,
+      ]}
+    >
+      {users.map((u) => (
+        <tr key={u.id} data-testid="person-row">
+          <th scope="row" className="fw-normal">
+            <span className="fw-semibold d-block">
+              {u.displayName}
+              {u.id === myId ? ` (${t("admin.common.you")})` : ""}
+            </span>
+            <span className="small text-break d-block">{u.email}</span>
+            <span className="d-block mt-1">
+              <span className="visually-hidden">{t("admin.users.columns.roles")}: </span>
+              {rolesText(t, u.roles)}
+            </span>
+          </th>
+          {/* On a phone the state is in the person's panel: the row keeps its button. */}
+          <td className="d-none d-md-table-cell">
+            <StateBadges user={u} />
+          </td>
+          <td className="text-end">
+            <Button
+              color="primary"
+              outline
+              size="sm"
+              aria-label={t("admin.users.manageLabel", { name: u.displayName })}
+              onClick={() => onManage(u.id)}
+            >
+              {t("admin.users.manage")}
+            </Button>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -241,19 +234,10 @@ function RoleChoice({
             </>
           }
           checked={chosen.has(role)}
-          onChange={(e) => {
-            const next = new Set(chosen);
-            if (e.target.checked) next.add(role);
-            else next.delete(role);
-            onChange(next);
-          }}
+          onChange={(e) => onChange(toggled(chosen, role, e.target.checked))}
         />
       ))}
-      {error ? (
-        <div className="invalid-feedback d-block" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <FieldError>{error}</FieldError>
     </fieldset>
   );
 }
@@ -272,15 +256,10 @@ function InviteForm({
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [roles, setRoles] = useState<Set<Role>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const problem = (field: string) =>
-    error instanceof ApiError ? error.problemWith(field) : undefined;
+  const { busy, error, run, problem } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const added = await call(
         api.POST("/api/tenants/{tenant}/users", {
           params: { path: { tenant } },
@@ -296,11 +275,7 @@ function InviteForm({
       setName("");
       setRoles(new Set());
       await afterChange();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section aria-labelledby="invite-title" className="mt-5">
@@ -365,9 +340,13 @@ function PersonPanel({
   const [roles, setRoles] = useState<Set<Role>>(
     () => new Set(person.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r))),
   );
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, problem } = useAction(async (caught) => {
+    // The person was given roles in another comune meanwhile: the list tells it from now on.
+    if (caught instanceof ApiError && caught.code === "ACCOUNT_MANAGED_ELSEWHERE") {
+      await afterChange();
+    }
+  });
   const [notice, setNotice] = useState("");
-  const [busy, setBusy] = useState(false);
   const [pending, setPending] = useState<Pending>(null);
   useEffect(() => {
     heading.current?.focus();
@@ -377,25 +356,14 @@ function PersonPanel({
   const name = person.displayName;
 
   const act = async (action: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(null);
     setNotice("");
-    try {
+    const ok = await run(async () => {
       await action();
       setNotice(done);
       await afterChange();
-      return true;
-    } catch (caught) {
-      setError(caught);
-      // The person was given roles in another comune meanwhile: the list tells it from now on.
-      if (caught instanceof ApiError && caught.code === "ACCOUNT_MANAGED_ELSEWHERE") {
-        await afterChange();
-      }
-      return false;
-    } finally {
-      setBusy(false);
-      setPending(null);
-    }
+    });
+    setPending(null);
+    return ok;
   };
 
   const saveRoles = (event: FormEvent) => {
@@ -485,11 +453,7 @@ function PersonPanel({
             {t("admin.users.closePanel")}
           </Button>
         </div>
-        {notice ? (
-          <Alert color="success" role="status">
-            {notice}
-          </Alert>
-        ) : null}
+        <Notice text={notice} />
         <AdminProblem error={error} shownFields={["roles"]} />
         <div className="row g-4">
           <div className="col-12 col-lg-6">
@@ -498,7 +462,7 @@ function PersonPanel({
                 legend={t("admin.users.panelRoles")}
                 chosen={roles}
                 onChange={setRoles}
-                error={error instanceof ApiError ? error.problemWith("roles") : undefined}
+                error={problem("roles")}
               />
               <div className="d-flex flex-wrap gap-2">
                 <Button color="primary" type="submit" disabled={busy || roles.size === 0}>
@@ -572,13 +536,14 @@ function PersonPanel({
           </div>
         </div>
       </div>
-      <AdminConfirm
+      <ConfirmDialog
         open={open !== null}
         title={open?.title ?? ""}
         text={open?.text ?? ""}
         confirmLabel={open?.label ?? ""}
         busy={busy}
         onConfirm={() => open?.run()}
+        cancelLabel={t("admin.common.cancel")}
         onCancel={() => setPending(null)}
       />
     </section>

@@ -1,17 +1,18 @@
 import { Button, Modal, ModalBody, ModalFooter, ModalHeader } from "design-react-kit";
-import { useId } from "react";
-import { useI18n } from "../i18n";
+import { useId, type ReactNode } from "react";
 
 /**
- * The confirmation before a destructive action of the admin pages: a real dialog (focus moves
+ * The confirmation before an action that cannot simply be taken back: a real dialog (focus moves
  * into it, Escape and the cancel button close it, focus comes back), the action's consequence in
  * plain words, and the action's own label on the button that does it.
  */
-export function AdminConfirm({
+export function ConfirmDialog({
   open,
   title,
   text,
   confirmLabel,
+  cancelLabel,
+  danger = true,
   busy,
   onConfirm,
   onCancel,
@@ -21,13 +22,15 @@ export function AdminConfirm({
   title: string;
   text: string;
   confirmLabel: string;
+  cancelLabel: string;
+  /** The action destroys something: its button is red. */
+  danger?: boolean;
   busy?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
   /** Under the text: e.g. the API's refusal of the action. */
-  children?: React.ReactNode;
+  children?: ReactNode;
 }) {
-  const { t } = useI18n();
   const id = useId();
   return (
     <Modal isOpen={open} toggle={onCancel} labelledBy={`${id}-title`}>
@@ -40,9 +43,9 @@ export function AdminConfirm({
       </ModalBody>
       <ModalFooter>
         <Button color="secondary" outline onClick={onCancel}>
-          {t("admin.common.cancel")}
+          {cancelLabel}
         </Button>
-        <Button color="danger" disabled={busy} onClick={onConfirm}>
+        <Button color={danger ? "danger" : "primary"} disabled={busy} onClick={onConfirm}>
           {confirmLabel}
         </Button>
       </ModalFooter>
