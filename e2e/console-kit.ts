@@ -93,6 +93,13 @@ export class ConsoleBrowser {
 
   /** axe-core on the page as it is now, then a screenshot at 1280 px and one at 375 px. */
   async inspect(page: Page, name: string): Promise<void> {
+    // A button just clicked may still be fading to its focused colours: axe measures the page
+    // as it ends up, not halfway through a CSS transition (a second at most: never a spinner's
+    // endless animation).
+    await page.evaluate(`Promise.race([
+      Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => undefined))),
+      new Promise((resolve) => setTimeout(resolve, 1000)),
+    ])`);
     const result = await new AxeBuilder({ page }).analyze();
     for (const v of result.violations) {
       if (v.impact === "serious" || v.impact === "critical") {
