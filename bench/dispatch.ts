@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { SendLogEntry } from "../src/server/modules/sandbox/sandbox-state.js";
-import { SANDBOX_ENV } from "../src/server/test/dispatch-harness.js";
+import { busiestSecond, SANDBOX_ENV } from "../src/server/test/dispatch-harness.js";
 import type { HeldResult, TimedResult } from "./servers/dispatch-worker.js";
 import { callServer, startBenchServer, type RunningBenchServer, type ServerSpec } from "./http.js";
 import type { LoopDelay } from "./lib/ipc-server.js";
@@ -201,6 +201,7 @@ export async function heldRun(
     throttled: sends.filter((s) => s.code === 130429).length,
     otherErrors: sends.filter((s) => !s.wamid && s.code !== 130429).length,
     achievedPerSecond: rateAfterRamp(accepted.map((s) => s.at)),
+    // Every request that arrived, accepted or refused: what Meta's counter would have seen.
     maxWindow: busiestSecond(sends.filter((s) => s.phoneNumberId === PHONE_NUMBER_ID)),
     sandboxLoop,
     workerCpu: result.cpuSeconds / result.sendingSeconds,
@@ -216,21 +217,6 @@ export function rateAfterRamp(at: readonly number[]): number {
   const steady = times.filter((t) => t >= from);
   const span = ((steady.at(-1) ?? 0) - from) / 1000;
   return span > 0 ? steady.length / span : Number.NaN;
-}
-
-/**
- * The most requests in any sliding one-second window, counting every request the sandbox
- * received (a refused one arrived too): what Meta's counter would have seen.
- */
-export function busiestSecond(sends: readonly SendLogEntry[]): number {
-  const times = sends.map((s) => s.at).sort((a, b) => a - b);
-  let max = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] ?? 0) - (times[start] ?? 0) >= 1000) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
 }
 
 async function sendLog(

@@ -385,10 +385,12 @@ export function acceptedPerRecipient(log: readonly SendLogEntry[]): Map<string, 
 
 /** The most accepted sends of one number in any sliding one-second window of a send log. */
 export function maxPerSecond(log: readonly SendLogEntry[], phoneNumberId: string): number {
-  const times = log
-    .filter((e) => e.wamid && e.phoneNumberId === phoneNumberId)
-    .map((e) => e.at)
-    .sort((a, b) => a - b);
+  return busiestSecond(log.filter((e) => e.wamid && e.phoneNumberId === phoneNumberId));
+}
+
+/** The most entries of a send log in any sliding one-second window, whatever their answer. */
+export function busiestSecond(log: readonly SendLogEntry[]): number {
+  const times = log.map((e) => e.at).sort((a, b) => a - b);
   let max = 0;
   let start = 0;
   for (let end = 0; end < times.length; end++) {
