@@ -207,9 +207,7 @@ export class CloudApiClient implements WhatsAppClient {
   /**
    * One HTTP exchange, body read to the end so the socket returns to the pool, straight to the
    * dispatcher with the origin and path already known (undici's `request(url)` parses the URL
-   * again on every call). The timeout is a shared deadline (deadlines.ts); with a caller's signal
-   * it is a timer plus our own AbortController rather than `AbortSignal.any`, which keeps
-   * listeners on a long-lived caller signal on Node 20.
+   * again on every call), until its deadline: shared, or with a caller's signal its own.
    */
   async #call(
     method: "GET" | "POST" | "DELETE",
@@ -221,25 +219,9 @@ export class CloudApiClient implements WhatsAppClient {
   ): Promise<CallResult> {
     if (!url.startsWith(`${this.#origin}/`)) throw new Error("a Graph call outside the base URL");
     if (signal?.aborted) return { ok: false, error: networkError("aborted", "before sending") };
-    let stoppedBy: "timeout" | "aborted" | undefined;
-    let stop: AbortSignal;
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      stoppedBy ??= "aborted";
-      controller?.abort();
-    };
-    let controller: AbortController | undefined;
-    if (signal) {
-      controller = new AbortController();
-      stop = controller.signal;
-      timer = setTimeout(() => {
-        stoppedBy = "timeout";
-        controller?.abort();
-      }, timeoutMs);
-      signal.addEventListener("abort", onAbort, { once: true });
-    } else {
-      stop = this.#deadlines.signal(timeoutMs);
-    }
+    const stop = signal
+      ? callerDeadline(signal, timeoutMs)
+      : sharedDeadline(this.#deadlines, timeoutMs);
     try {
       const response = await this.#dispatcher.request({
         origin: this.#origin,
@@ -247,12 +229,12 @@ export class CloudApiClient implements WhatsAppClient {
         method,
         headers,
         body: body ?? null,
-        signal: stop,
+        signal: stop.signal,
       });
       const text = await response.body.text();
       return { ok: true, value: { status: response.statusCode, text } };
     } catch (error) {
-      if (!controller && stop.aborted) stoppedBy = "timeout";
+      const stoppedBy = stop.stoppedBy();
       if (stoppedBy === "timeout") {
         return { ok: false, error: networkError("timeout", `no answer within ${timeoutMs} ms`) };
       }
@@ -263,10 +245,50 @@ export class CloudApiClient implements WhatsAppClient {
       if (error instanceof undiciErrors.InvalidArgumentError) throw error;
       return { ok: false, error: networkError("connection", describe(error)) };
     } finally {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      stop.release();
     }
   }
+}
+
+/** What ends a request early, and why it did. */
+interface Deadline {
+  signal: AbortSignal;
+  stoppedBy(): "timeout" | "aborted" | undefined;
+  release(): void;
+}
+
+/** The usual case: the deadline shared with the sends of the same 100 ms (deadlines.ts). */
+function sharedDeadline(deadlines: SharedDeadlines, timeoutMs: number): Deadline {
+  const signal = deadlines.signal(timeoutMs);
+  return {
+    signal,
+    stoppedBy: () => (signal.aborted ? "timeout" : undefined),
+    release: () => undefined,
+  };
+}
+
+/**
+ * A caller's signal as well: a timer plus our own AbortController rather than
+ * `AbortSignal.any`, which keeps listeners on a long-lived caller signal on Node 20.
+ */
+function callerDeadline(caller: AbortSignal, timeoutMs: number): Deadline {
+  const controller = new AbortController();
+  let stoppedBy: "timeout" | "aborted" | undefined;
+  const stop = (why: "timeout" | "aborted") => {
+    stoppedBy ??= why;
+    controller.abort();
+  };
+  const timer = setTimeout(() => stop("timeout"), timeoutMs);
+  const onAbort = () => stop("aborted");
+  caller.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    stoppedBy: () => stoppedBy,
+    release: () => {
+      clearTimeout(timer);
+      caller.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 /** 2xx → the endpoint's own parser; otherwise a Graph error, or a plain HTTP failure. */
