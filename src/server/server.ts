@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "./app.js";
 import type { Env } from "./config/env.js";
 import { startAuditAnchorJob } from "./modules/audit/audit.service.js";
 import { syncEveryComune } from "./modules/broadcasts/template-sync.js";
@@ -59,6 +58,9 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     ...(options.dispatch ? { dispatcher: options.dispatch } : {}),
   });
   const { whatsapp, dispatch, citizens, inboundProcessor } = services;
+  // Imported here, not at the top: the worker (startWorker) serves no HTTP, and Fastify with
+  // every route module is what most of a process's memory at start would otherwise be.
+  const { buildApp } = await import("./app.js");
   const app = await buildApp({ ...foundation, metrics, services });
   try {
     await options.configure?.(app);

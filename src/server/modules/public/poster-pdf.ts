@@ -1,4 +1,3 @@
-import PDFDocument from "pdfkit";
 import type { PageContext } from "./layout.js";
 import { posterLines } from "./pages/poster.js";
 import { PACKAGE_ROOT } from "../../platform/package-info.js";
@@ -19,7 +18,9 @@ const DARK = "#1a1a1a";
  * number and the message to send, the hours, how to leave. Everything is placed at fixed
  * heights, so a long name wraps within its box and never pushes the sheet onto a second page.
  */
-export function posterPdf(ctx: PageContext, qrPng: Buffer): Promise<Buffer> {
+export async function posterPdf(ctx: PageContext, qrPng: Buffer): Promise<Buffer> {
+  // Loaded on the first poster, not at start: pdfkit and its fonts cost every process ~28 MB.
+  const { default: PDFDocument } = await import("pdfkit");
   const l = posterLines(ctx);
   const doc = new PDFDocument({
     size: "A4",

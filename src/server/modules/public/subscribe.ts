@@ -1,4 +1,3 @@
-import QRCode from "qrcode";
 import type { Tenant } from "../../config/tenants.js";
 
 /**
@@ -42,10 +41,13 @@ export function displayNumber(tenant: Tenant): string {
 /** Medium error correction: the poster's code still reads with a stain or a pin through it. */
 const QR_OPTIONS = { errorCorrectionLevel: "M", margin: 4 } as const;
 
-export function qrSvg(tenant: Tenant): Promise<string> {
-  return QRCode.toString(waMeUrl(tenant), { ...QR_OPTIONS, type: "svg" });
+/** qrcode is loaded on the first code drawn, not by every process that starts (~10 MB). */
+const qrcode = async () => (await import("qrcode")).default;
+
+export async function qrSvg(tenant: Tenant): Promise<string> {
+  return (await qrcode()).toString(waMeUrl(tenant), { ...QR_OPTIONS, type: "svg" });
 }
 
-export function qrPng(tenant: Tenant, width = 600): Promise<Buffer> {
-  return QRCode.toBuffer(waMeUrl(tenant), { ...QR_OPTIONS, type: "png", width });
+export async function qrPng(tenant: Tenant, width = 600): Promise<Buffer> {
+  return (await qrcode()).toBuffer(waMeUrl(tenant), { ...QR_OPTIONS, type: "png", width });
 }

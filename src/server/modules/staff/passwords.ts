@@ -1,4 +1,3 @@
-import { hash, verify } from "@node-rs/argon2";
 import type { FieldProblem } from "../../platform/errors.js";
 
 /**
@@ -83,12 +82,15 @@ function emailWords(address: string): string[] {
 /** argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane). */
 const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password.normalize("NFKC"), ARGON2);
+/** The native argon2 binding is loaded on the first password, not by every process (~13 MB). */
+const argon2 = () => import("@node-rs/argon2");
+
+export async function hashPassword(password: string): Promise<string> {
+  return (await argon2()).hash(password.normalize("NFKC"), ARGON2);
 }
 
-export function verifyPassword(stored: string, password: string): Promise<boolean> {
-  return verify(stored, password.normalize("NFKC"));
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  return (await argon2()).verify(stored, password.normalize("NFKC"));
 }
 
 let dummy: Promise<string> | undefined;
@@ -98,6 +100,6 @@ let dummy: Promise<string> | undefined;
  */
 export async function verifyAgainstDummy(password: string): Promise<false> {
   dummy ??= hashPassword("banditore-dummy-password-for-timing");
-  await verify(await dummy, password.normalize("NFKC"));
+  await (await argon2()).verify(await dummy, password.normalize("NFKC"));
   return false;
 }

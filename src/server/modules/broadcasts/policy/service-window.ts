@@ -1,4 +1,5 @@
-import Holidays from "date-holidays";
+import { createRequire } from "node:module";
+import type HolidaysType from "date-holidays";
 import { localDay, localTime, nextDay, startOfLocalDay } from "../../../platform/local-days.js";
 import { formatDay, formatMoment, weekdayOf } from "./format.js";
 import type { Localized, PolicyNote } from "./types.js";
@@ -41,6 +42,9 @@ const holidayYears = new Map<number, Map<string, Localized>>();
 function publicHolidaysOf(year: number): Map<string, Localized> {
   let days = holidayYears.get(year);
   if (!days) {
+    // Required on the first holiday asked, not imported at start: date-holidays carries every
+    // country's calendar and its astronomy (~25 MB in each process, the worker included).
+    const Holidays = createRequire(import.meta.url)("date-holidays") as typeof HolidaysType;
     const calendar = new Holidays("IT");
     const names = (lang: string) =>
       new Map(
