@@ -49,6 +49,7 @@ import {
   type StorageRun,
 } from "./storage.js";
 import { floodRun, startFakeGraph, type FloodResult } from "./flood.js";
+import { benchStartup, startupSection, type StartupRun } from "./startup.js";
 import { createTestPostgresDatabase } from "../src/server/test/engines.js";
 import {
   APP_SECRET,
@@ -60,7 +61,7 @@ import {
   type WebhookLoad,
 } from "./webhook.js";
 
-const PARTS = ["http", "storage", "dispatch", "webhook", "expansion", "flood"] as const;
+const PARTS = ["http", "storage", "dispatch", "webhook", "expansion", "flood", "startup"] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -188,7 +189,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 /** Time the bench may spend, in all, waiting for quiet and redoing disturbed runs. */
 const PATIENCE_MS = 120_000;
-let patienceLeft = options.retries > 0 ? PATIENCE_MS : 0;
+const patienceGiven = options.retries > 0 ? PATIENCE_MS : 0;
+let patienceLeft = patienceGiven;
 let impatient = options.retries === 0;
 
 /**
@@ -1341,6 +1343,9 @@ function goalsSection(rows: GoalRow[]): string {
   );
 }
 
+/** How long a started server idles before its RSS is read. */
+const STARTUP_IDLE_MS = 5_000;
+
 // --- main --------------------------------------------------------------------------------------
 
 const started = performance.now();
@@ -1350,6 +1355,7 @@ let dispatchResults: DispatchResults | undefined;
 let webhookResults: WebhookResults | undefined;
 let expansionResults: ExpansionResult[] = [];
 let floodResults: FloodResult[] = [];
+let startupRuns: StartupRun[] = [];
 try {
   if (runs("http")) httpCases = await benchHttp();
   if (runs("storage")) storageResults = await benchStorage();
@@ -1357,6 +1363,10 @@ try {
   if (runs("expansion")) expansionResults = await benchExpansion();
   if (runs("dispatch")) dispatchResults = await benchDispatch();
   if (runs("flood")) floodResults = await benchFlood();
+  if (runs("startup")) {
+    progress("startup: npm start and serve until /readyz, idle RSS");
+    startupRuns = await benchStartup({ runs: options.runs, idleMs: STARTUP_IDLE_MS });
+  }
 } finally {
   await cleanUp();
 }
@@ -1392,7 +1402,7 @@ const out = [
         "background",
         `${pct(idleLoad)} of all CPUs busy in the second before the start; whole bench ` +
           `${Math.round(totalSeconds)} s, of which ` +
-          `${Math.round((PATIENCE_MS - Math.max(0, patienceLeft)) / 1000)} s waiting for quiet ` +
+          `${Math.round((patienceGiven - Math.max(0, patienceLeft)) / 1000)} s waiting for quiet ` +
           `or redoing disturbed runs` +
           (impatient && options.retries > 0 ? " (the 2-minute allowance ran out)" : ""),
       ],
@@ -1436,6 +1446,14 @@ if (runs("flood")) {
     "### A citizen's reply under a flood of status webhooks",
     "",
     floodSection(floodResults),
+    "",
+  );
+}
+if (runs("startup")) {
+  out.push(
+    "### Startup: `npm start` on an up-to-date build",
+    "",
+    startupSection(startupRuns, STARTUP_IDLE_MS),
     "",
   );
 }
