@@ -4,31 +4,23 @@
 // sources, so a second start skips both (tsc alone costs about 15 s and half a gigabyte).
 // `--force` builds both anyway. Plain JavaScript: it runs before anything is compiled.
 import { execFileSync } from "node:child_process";
-import { statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { buildConsole, newestIn } from "./build-console.js";
+import { buildConsole } from "./build-console.js";
+import { isRunDirectly, isStale, root, tookSince } from "./stale-build.js";
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // Written after a successful compile: tsc leaves unchanged outputs' times alone in some modes,
 // and a failed compile must not look like a finished one.
 const stamp = path.join(root, "dist/server/.built");
-const sources = [
-  path.join(root, "src/server"),
-  path.join(root, "tsconfig.json"),
-  path.join(root, "tsconfig.build.json"),
-  path.join(root, "package-lock.json"),
-];
+const sources = ["src/server", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
 
 /** Tests are left out of the build: changing one needs no compile. */
 const isTest = (file, stat) =>
   stat.isDirectory() ? path.basename(file) === "test" : file.endsWith(".test.ts");
 
 export function serverBuildIsStale() {
-  const built = statSync(stamp, { throwIfNoEntry: false });
-  if (!built) return true;
-  return Math.max(...sources.map((s) => newestIn(s, isTest))) > built.mtimeMs;
+  return isStale(stamp, sources, isTest);
 }
 
 export function buildServer({ force = false } = {}) {
@@ -39,11 +31,11 @@ export function buildServer({ force = false } = {}) {
     stdio: "inherit",
   });
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  console.log(`server compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`server compiled in ${tookSince(started)}`);
   return true;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isRunDirectly(import.meta.url)) {
   const force = process.argv.includes("--force");
   try {
     buildServer({ force });

@@ -1,4 +1,4 @@
-import { AppError, notFound } from "../../platform/errors.js";
+import { AppError, notFound, type FieldProblem } from "../../platform/errors.js";
 import {
   INSTANCE_PERMISSIONS,
   unauthorized,
@@ -75,10 +75,7 @@ export class ApiKeys extends StaffService<ApiKeysOptions> {
         400,
         "VALIDATION_FAILED",
         "Richiesta non valida",
-        notForKeys.map((p) => ({
-          field: "body.permissions",
-          problem: `"${p}" non può essere dato a una chiave API`,
-        })),
+        permissionProblems(notForKeys, "non può essere dato a una chiave API"),
       );
     }
     const held = input.creator.permissionsIn(input.tenantId);
@@ -88,10 +85,7 @@ export class ApiKeys extends StaffService<ApiKeysOptions> {
         403,
         "PERMISSION_NOT_HELD",
         "Una chiave API può avere solo permessi che si possiedono",
-        missing.map((p) => ({
-          field: "body.permissions",
-          problem: `"${p}" non è tra i propri permessi`,
-        })),
+        permissionProblems(missing, "non è tra i propri permessi"),
       );
     }
     const key = newToken(API_KEY_PREFIX);
@@ -146,4 +140,9 @@ export class ApiKeys extends StaffService<ApiKeysOptions> {
 /** How a key's creator is written in `created_by`: "user:12", "admin-token". */
 function actorLabel(actor: Actor): string {
   return actor.id === undefined ? actor.type : `${actor.type}:${actor.id}`;
+}
+
+/** One problem of `body.permissions` per permission: `"<permission>" <problem>`. */
+function permissionProblems(permissions: readonly Permission[], problem: string): FieldProblem[] {
+  return permissions.map((p) => ({ field: "body.permissions", problem: `"${p}" ${problem}` }));
 }

@@ -240,36 +240,34 @@ export function authRoutes(deps: { sessions: Sessions; twoFactor: TwoFactor }) {
       async (request) => twoFactor.startTotpEnrolment(userId(request)),
     );
 
-    r.post(
+    /** A route that takes a current TOTP code and answers new recovery codes, shown only now. */
+    const recoveryCodesRoute = (
+      path: string,
+      summary: string,
+      issue: (user: number, code: string) => Promise<string[]>,
+    ) =>
+      r.post(
+        path,
+        {
+          config: { permission: "authenticated" },
+          schema: {
+            tags: ["auth"],
+            summary,
+            body: z.object({ code: codeSchema }),
+            response: { 200: recoveryCodes },
+          },
+        },
+        async (request) => ({ recoveryCodes: await issue(userId(request), request.body.code) }),
+      );
+    recoveryCodesRoute(
       "/api/auth/totp/confirm",
-      {
-        config: { permission: "authenticated" },
-        schema: {
-          tags: ["auth"],
-          summary: "Enable TOTP with a first code; answers the recovery codes, shown only now",
-          body: z.object({ code: codeSchema }),
-          response: { 200: recoveryCodes },
-        },
-      },
-      async (request) => ({
-        recoveryCodes: await twoFactor.confirmTotp(userId(request), request.body.code),
-      }),
+      "Enable TOTP with a first code; answers the recovery codes, shown only now",
+      (user, code) => twoFactor.confirmTotp(user, code),
     );
-
-    r.post(
+    recoveryCodesRoute(
       "/api/auth/recovery-codes",
-      {
-        config: { permission: "authenticated" },
-        schema: {
-          tags: ["auth"],
-          summary: "New recovery codes (the old ones stop working), with a current TOTP code",
-          body: z.object({ code: codeSchema }),
-          response: { 200: recoveryCodes },
-        },
-      },
-      async (request) => ({
-        recoveryCodes: await twoFactor.regenerateRecoveryCodes(userId(request), request.body.code),
-      }),
+      "New recovery codes (the old ones stop working), with a current TOTP code",
+      (user, code) => twoFactor.regenerateRecoveryCodes(user, code),
     );
   };
 }

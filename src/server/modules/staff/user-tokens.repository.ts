@@ -1,4 +1,5 @@
-import type { Db } from "../../platform/db/schema.js";
+import type { ExpressionBuilder } from "kysely";
+import type { DB, Db } from "../../platform/db/schema.js";
 
 /** The `user_tokens` table: one-time links (today the setup link), kept as hashes. */
 export async function insertUserToken(
@@ -19,6 +20,16 @@ export async function insertUserToken(
     .execute();
 }
 
+/** The token with this hash and purpose, if still valid: unused and not expired at `now`. */
+const validToken =
+  (tokenHash: string, purpose: string, now: number) => (eb: ExpressionBuilder<DB, "user_tokens">) =>
+    eb.and([
+      eb("token_hash", "=", tokenHash),
+      eb("purpose", "=", purpose),
+      eb("used_at", "is", null),
+      eb("expires_at", ">", now),
+    ]);
+
 /** The user of a valid (unused, unexpired) token. */
 export async function findUserTokenOwner(
   db: Db,
@@ -29,10 +40,7 @@ export async function findUserTokenOwner(
   const row = await db
     .selectFrom("user_tokens")
     .select("user_id")
-    .where("token_hash", "=", tokenHash)
-    .where("purpose", "=", purpose)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", now)
+    .where(validToken(tokenHash, purpose, now))
     .executeTakeFirst();
   return row && Number(row.user_id);
 }
@@ -47,10 +55,7 @@ export async function consumeUserToken(
   const r = await db
     .updateTable("user_tokens")
     .set({ used_at: now })
-    .where("token_hash", "=", tokenHash)
-    .where("purpose", "=", purpose)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", now)
+    .where(validToken(tokenHash, purpose, now))
     .returning("user_id")
     .executeTakeFirst();
   return r && Number(r.user_id);

@@ -1,11 +1,12 @@
+import type { FastifyRequest } from "fastify";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { invalid } from "../../platform/errors.js";
-import { actorOf } from "../../platform/http/access.js";
-import { localized, requestLocale } from "../../platform/http/locale.js";
+import { actorOf, type Actor } from "../../platform/http/access.js";
+import { localized, requestLocale, type Locale } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
 import { zodRoutes } from "../../platform/http/zod-routes.js";
 import {
@@ -123,6 +124,19 @@ export function settingsRoutes(deps: { db: Kysely<DB>; tenants: readonly Tenant[
       editable: await editableSettings(deps.db, t),
     };
   };
+  /** Saves (a new version) as the caller, in their language; answers it with the settings now. */
+  const answerSaved = async (
+    slug: string,
+    request: FastifyRequest,
+    save: (tenant: Tenant, caller: { actor: Actor; locale: Locale }) => Promise<number>,
+  ) => {
+    const tenant = tenantOf(slug);
+    const version = await save(tenant, {
+      actor: actorOf(request),
+      locale: requestLocale(request.headers["accept-language"]),
+    });
+    return { version, settings: await present(tenant.slug) };
+  };
   return zodRoutes((r) => {
     r.get(
       "/api/tenants/:tenant/settings",
@@ -157,17 +171,15 @@ export function settingsRoutes(deps: { db: Kysely<DB>; tenants: readonly Tenant[
           response: { 200: saved },
         },
       },
-      async (request) => {
-        const tenant = tenantOf(request.params.tenant);
-        const version = await saveSettings(deps, tenant, {
-          sections: request.body.sections,
-          note: request.body.note,
-          baseVersion: request.body.baseVersion,
-          actor: actorOf(request),
-          locale: requestLocale(request.headers["accept-language"]),
-        });
-        return { version, settings: await present(tenant.slug) };
-      },
+      async (request) =>
+        answerSaved(request.params.tenant, request, (tenant, caller) =>
+          saveSettings(deps, tenant, {
+            sections: request.body.sections,
+            note: request.body.note,
+            baseVersion: request.body.baseVersion,
+            ...caller,
+          }),
+        ),
     );
 
     r.get(
@@ -200,16 +212,14 @@ export function settingsRoutes(deps: { db: Kysely<DB>; tenants: readonly Tenant[
           response: { 200: saved },
         },
       },
-      async (request) => {
-        const tenant = tenantOf(request.params.tenant);
-        const version = await restoreSettings(deps, tenant, {
-          version: request.params.version,
-          note: request.body?.note,
-          actor: actorOf(request),
-          locale: requestLocale(request.headers["accept-language"]),
-        });
-        return { version, settings: await present(tenant.slug) };
-      },
+      async (request) =>
+        answerSaved(request.params.tenant, request, (tenant, caller) =>
+          restoreSettings(deps, tenant, {
+            version: request.params.version,
+            note: request.body?.note,
+            ...caller,
+          }),
+        ),
     );
 
     r.post(

@@ -18,90 +18,69 @@ export interface Refusal {
   detail?: { field: string; problem: Text };
 }
 
-const INVALID_BODY: Text = {
-  it: "Il corpo della richiesta non è valido",
-  en: "The request body is not valid",
-};
-
 /** By Fastify error code. `limit` is the route's body limit in bytes. */
 export function fastifyRefusal(code: string | undefined, limit: number): Refusal | undefined {
   return code === undefined ? undefined : FASTIFY_REFUSALS[code]?.(limit);
 }
 
+/** The refusal of `status` (its code and message, unless `own` gives others) naming the field. */
+function refusalOf(
+  status: number,
+  field: string,
+  problem: Text,
+  own?: Pick<Refusal, "code" | "message">,
+): Refusal {
+  return { ...statusRefusal(status), ...own, detail: { field, problem } };
+}
+
+const INVALID_BODY = {
+  code: "INVALID_BODY",
+  message: { it: "Il corpo della richiesta non è valido", en: "The request body is not valid" },
+};
+
 const FASTIFY_REFUSALS: Record<string, (limit: number) => Refusal> = {
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => ({
-    status: 400,
-    code: "INVALID_BODY",
-    message: INVALID_BODY,
-    detail: {
-      field: "body",
-      problem: {
+  FST_ERR_CTP_EMPTY_JSON_BODY: () =>
+    refusalOf(
+      400,
+      "body",
+      {
         it: "è vuoto, ma Content-Type dichiara JSON: inviare un oggetto JSON o togliere l'intestazione",
         en: "is empty but Content-Type says JSON: send a JSON object or leave the header out",
       },
-    },
-  }),
+      INVALID_BODY,
+    ),
   // Also a body with a __proto__ or constructor.prototype key (prototype poisoning).
-  FST_ERR_CTP_INVALID_JSON_BODY: () => ({
-    status: 400,
-    code: "INVALID_BODY",
-    message: INVALID_BODY,
-    detail: { field: "body", problem: { it: "non è JSON valido", en: "is not valid JSON" } },
-  }),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({
-    status: 400,
-    code: "INVALID_BODY",
-    message: INVALID_BODY,
-    detail: {
-      field: "headers.content-length",
-      problem: {
-        it: "non corrisponde alla lunghezza del corpo",
-        en: "does not match the body's length",
-      },
-    },
-  }),
-  FST_ERR_CTP_BODY_TOO_LARGE: (limit) => ({
-    status: 413,
-    code: "BODY_TOO_LARGE",
-    message: {
-      it: "Il corpo della richiesta è troppo grande",
-      en: "The request body is too large",
-    },
-    detail: {
-      field: "body",
-      problem: { it: `supera il limite di ${limit} byte`, en: `is larger than ${limit} bytes` },
-    },
-  }),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => ({
-    status: 415,
-    code: "UNSUPPORTED_MEDIA_TYPE",
-    message: { it: "Tipo di contenuto non supportato", en: "Unsupported content type" },
-    detail: {
-      field: "headers.content-type",
-      problem: {
-        it: "non è accettato qui: inviare application/json",
-        en: "is not accepted here: send application/json",
-      },
-    },
-  }),
-  FST_ERR_BAD_URL: () => ({
-    status: 400,
-    code: "BAD_URL",
-    message: { it: "Indirizzo non valido", en: "Malformed URL" },
-    detail: {
-      field: "url",
-      problem: { it: "contiene una codifica con % non valida", en: "has a malformed %-encoding" },
-    },
-  }),
-  FST_ERR_MAX_PARAM_LENGTH: () => ({
-    status: 414,
-    code: "URL_TOO_LONG",
-    message: { it: "Indirizzo troppo lungo", en: "URL too long" },
-    detail: {
-      field: "url",
-      problem: { it: "una sua parte è troppo lunga", en: "has a part that is too long" },
-    },
-  }),
+  FST_ERR_CTP_INVALID_JSON_BODY: () =>
+    refusalOf(400, "body", { it: "non è JSON valido", en: "is not valid JSON" }, INVALID_BODY),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    refusalOf(
+      400,
+      "headers.content-length",
+      { it: "non corrisponde alla lunghezza del corpo", en: "does not match the body's length" },
+      INVALID_BODY,
+    ),
+  FST_ERR_CTP_BODY_TOO_LARGE: (limit) =>
+    refusalOf(413, "body", {
+      it: `supera il limite di ${limit} byte`,
+      en: `is larger than ${limit} bytes`,
+    }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    refusalOf(415, "headers.content-type", {
+      it: "non è accettato qui: inviare application/json",
+      en: "is not accepted here: send application/json",
+    }),
+  FST_ERR_BAD_URL: () =>
+    refusalOf(
+      400,
+      "url",
+      { it: "contiene una codifica con % non valida", en: "has a malformed %-encoding" },
+      { code: "BAD_URL", message: { it: "Indirizzo non valido", en: "Malformed URL" } },
+    ),
+  FST_ERR_MAX_PARAM_LENGTH: () =>
+    refusalOf(414, "url", {
+      it: "una sua parte è troppo lunga",
+      en: "has a part that is too long",
+    }),
 };
 
 /** Any other refusal, by its HTTP status. */
