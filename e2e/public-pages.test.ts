@@ -17,7 +17,7 @@ import {
   startInProcessServer,
   type InProcessServer,
 } from "../src/server/test/in-process-server.js";
-import { seedUser } from "../src/server/test/staff-kit.js";
+import { seedSession } from "../src/server/test/staff-kit.js";
 import { launchChromium } from "./browser.js";
 
 /**
@@ -191,19 +191,13 @@ describe("a broadcast sent through the workflow", () => {
   beforeAll(async () => {
     const db = s.server.database.db;
     const roles = (role: "editor" | "approver") => ({ "casale-marittimo": [role] });
-    const office = await (
-      await seedUser(db, systemClock, {
-        email: "ufficio@casale.example.it",
-        roles: roles("editor"),
-      })
-    ).session();
-    const mayor = await (
-      await seedUser(db, systemClock, {
-        email: "sindaco@casale.example.it",
-        roles: roles("approver"),
-        totp: true,
-      })
-    ).session();
+    const office = await seedSession(db, systemClock, "ufficio@casale.example.it", roles("editor"));
+    const mayor = await seedSession(
+      db,
+      systemClock,
+      "sindaco@casale.example.it",
+      roles("approver"),
+    );
     // A subscriber, so that the broadcasts go out to someone and finish.
     await sandbox("POST", "/phones", { waId: PHONE, name: "Anna Bianchi" });
     await sandbox("POST", `/phones/${PHONE}/messages`, {

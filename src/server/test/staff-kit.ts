@@ -6,7 +6,7 @@ import { csrfTokenOf } from "../modules/staff/sessions.service.js";
 import { newTotpSecret } from "../modules/staff/totp.js";
 import type { Clock } from "../platform/clock.js";
 import type { DB } from "../platform/db/schema.js";
-import type { Permission, Role } from "../platform/http/access.js";
+import { ROLES_REQUIRING_TOTP, type Permission, type Role } from "../platform/http/access.js";
 
 /** A strong password the rules accept. */
 export const GOOD_PASSWORD = "correct horse battery staple";
@@ -19,22 +19,21 @@ export interface SeededUser {
   session: () => Promise<Record<string, string>>;
 }
 
+/** Who `seedUser` writes: roles per comune, two-factor, a password, the instance role. */
+export interface UserSpec {
+  email: string;
+  roles?: Record<string, Role[]>;
+  totp?: boolean;
+  password?: string;
+  instanceAdmin?: boolean;
+}
+
 /**
  * A staff member straight in the database (no HTTP): roles per comune, optionally TOTP enabled,
  * a password, the instance role. For tests of who may do what; the login tests go over HTTP.
  * The rows are written here with plain SQL: nothing outside modules/staff calls its repositories.
  */
-export async function seedUser(
-  db: Kysely<DB>,
-  clock: Clock,
-  spec: {
-    email: string;
-    roles?: Record<string, Role[]>;
-    totp?: boolean;
-    password?: string;
-    instanceAdmin?: boolean;
-  },
-): Promise<SeededUser> {
+export async function seedUser(db: Kysely<DB>, clock: Clock, spec: UserSpec): Promise<SeededUser> {
   const now = clock.now();
   const totpSecret = spec.totp ? newTotpSecret() : undefined;
   const inserted = await db
@@ -83,6 +82,22 @@ export async function seedUser(
       return { cookie: `banditore_session=${token}`, "x-csrf-token": csrfTokenOf(token) };
     },
   };
+}
+
+/**
+ * The headers of a fresh logged-in session of a staff member with `roles` per comune, for the
+ * tests that only act as them: seeded as `seedUser` does, with two-factor on when one of the
+ * roles requires it (as the console makes such a holder turn it on), unless `more` says.
+ */
+export async function seedSession(
+  db: Kysely<DB>,
+  clock: Clock,
+  email: string,
+  roles: Record<string, Role[]>,
+  more: Omit<UserSpec, "email" | "roles"> = {},
+): Promise<Record<string, string>> {
+  const totp = Object.values(roles).some((rs) => rs.some((r) => ROLES_REQUIRING_TOTP.has(r)));
+  return (await seedUser(db, clock, { email, roles, totp, ...more })).session();
 }
 
 /** An API key of a comune straight in the database; returns the Authorization header. */
@@ -137,10 +152,7 @@ export async function seedOffice(
   mayor: Record<string, string>;
   viewer: Record<string, string>;
 }> {
-  const seed = async (email: string, role: Role) =>
-    (
-      await seedUser(db, clock, { email, roles: { [tenant]: [role] }, totp: role === "approver" })
-    ).session();
+  const seed = (email: string, role: Role) => seedSession(db, clock, email, { [tenant]: [role] });
   return {
     office: await seed(`ufficio@${tenant}.example.it`, "editor"),
     mayor: await seed(`sindaco@${tenant}.example.it`, "approver"),

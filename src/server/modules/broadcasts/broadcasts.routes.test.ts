@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedSession } from "../../test/staff-kit.js";
 
 /** Sunday 22 November 2026, 10:00 in Rome: Concorezzo's office is closed. */
 const NOW = Date.UTC(2026, 10, 22, 9, 0, 0);
@@ -38,20 +38,9 @@ describe.each(testEngines())("broadcast drafts on %s", (engine) => {
     t = await buildTestApp({ engine, clock });
     const db = t.database.db;
     const roles = { concorezzo: ["editor" as const], "casale-marittimo": ["editor" as const] };
-    editor = await (await seedUser(db, clock, { email: "ufficio@example.it", roles })).session();
-    approver = await (
-      await seedUser(db, clock, {
-        email: "sindaco@example.it",
-        roles: { concorezzo: ["approver"] },
-        totp: true,
-      })
-    ).session();
-    viewer = await (
-      await seedUser(db, clock, {
-        email: "sola.lettura@example.it",
-        roles: { concorezzo: ["viewer"] },
-      })
-    ).session();
+    editor = await seedSession(db, clock, "ufficio@example.it", roles);
+    approver = await seedSession(db, clock, "sindaco@example.it", { concorezzo: ["approver"] });
+    viewer = await seedSession(db, clock, "sola.lettura@example.it", { concorezzo: ["viewer"] });
   });
   afterEach(() => t.close());
 

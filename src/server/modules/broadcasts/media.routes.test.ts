@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedSession } from "../../test/staff-kit.js";
 
 /** Uploading a broadcast's file, and naming it in a broadcast, as the office does. */
 
@@ -24,12 +24,8 @@ describe.each(testEngines())("media uploads on %s", (engine) => {
     const clock = fakeClock(NOW);
     t = await buildTestApp({ engine, clock });
     const db = t.database.db;
-    editor = await (
-      await seedUser(db, clock, { email: "ufficio@example.it", roles: { concorezzo: ["editor"] } })
-    ).session();
-    viewer = await (
-      await seedUser(db, clock, { email: "lettura@example.it", roles: { concorezzo: ["viewer"] } })
-    ).session();
+    editor = await seedSession(db, clock, "ufficio@example.it", { concorezzo: ["editor"] });
+    viewer = await seedSession(db, clock, "lettura@example.it", { concorezzo: ["viewer"] });
   });
   afterEach(() => t.close());
 

@@ -4,7 +4,7 @@ import type { OutboundMessagesTable } from "../../platform/db/schema.js";
 import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { buildBroadcast, buildOutboundMessage } from "../../test/factories.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedSession } from "../../test/staff-kit.js";
 import type { Overview } from "./overview.service.js";
 
 /**
@@ -66,12 +66,7 @@ describe.each(testEngines())("the dashboard overview on %s", (engine) => {
   beforeAll(async () => {
     t = await buildTestApp({ engine, clock: fakeClock(NOW) });
     const db = t.database.db;
-    editor = await (
-      await seedUser(db, fakeClock(NOW), {
-        email: "ufficio@example.it",
-        roles: { [TENANT]: ["editor"] },
-      })
-    ).session();
+    editor = await seedSession(db, fakeClock(NOW), "ufficio@example.it", { [TENANT]: ["editor"] });
     // Meta's word on the number's tier, as its account webhook brings it.
     await t.services.dispatch.applyAccountUpdate(TENANT, "phone_number_quality_update", {
       current_limit: "TIER_250",
@@ -182,12 +177,9 @@ describe.each(testEngines())("the dashboard overview on %s", (engine) => {
   });
 
   it("answers a comune with no broadcast and an unknown messaging limit", async () => {
-    const viewer = await (
-      await seedUser(t.database.db, fakeClock(NOW), {
-        email: "sindaco@example.it",
-        roles: { "casale-marittimo": ["viewer"] },
-      })
-    ).session();
+    const viewer = await seedSession(t.database.db, fakeClock(NOW), "sindaco@example.it", {
+      "casale-marittimo": ["viewer"],
+    });
     await t.database.db
       .deleteFrom("outbound_messages")
       .where("tenant_id", "=", "casale-marittimo")

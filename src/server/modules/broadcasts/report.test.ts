@@ -6,7 +6,7 @@ import { buildSubscriber } from "../../test/factories.js";
 import { officeBroadcasts } from "../../test/office-broadcasts.js";
 import { sandboxApi } from "../../test/sandbox-phones.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { seedOffice, seedUser } from "../../test/staff-kit.js";
+import { seedOffice, seedSession } from "../../test/staff-kit.js";
 import type { BroadcastReport } from "./report.js";
 
 /**
@@ -214,13 +214,12 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
   it("is read by every role that reads the figures, and is not found from another comune", async () => {
     expect((await get(`/${id}/report`, office)).status).toBe(200);
     expect((await get(`/${id}/report.csv`, mayor)).status).toBe(200);
-    const concorezzo = await (
-      await seedUser(s.server.database.db, systemClock, {
-        email: "ufficio@concorezzo.example.it",
-        roles: { concorezzo: ["owner"] },
-        totp: true,
-      })
-    ).session();
+    const concorezzo = await seedSession(
+      s.server.database.db,
+      systemClock,
+      "ufficio@concorezzo.example.it",
+      { concorezzo: ["owner"] },
+    );
     const across = await fetch(`${s.baseUrl}/api/tenants/concorezzo/broadcasts/${id}/report`, {
       headers: concorezzo,
     });

@@ -1,15 +1,8 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildTestApp,
-  fakeClock,
-  SHIPPED_TENANTS_DIR,
-  type TestApp,
-} from "../../test/build-test-app.js";
+import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { buildSubscriber } from "../../test/factories.js";
+import { editedTenants, type EditedTenants } from "../../test/in-process-server.js";
 import { seedUser, type SeededUser } from "../../test/staff-kit.js";
 
 /**
@@ -47,24 +40,22 @@ describe.each(testEngines())("Concorezzo's hours and election periods on %s", (e
   let clock: ReturnType<typeof fakeClock>;
   let office: SeededUser;
   let mayor: SeededUser;
-  let tenantsDir: string;
+  let tenants: EditedTenants;
 
   beforeAll(async () => {
     // The election period goes into a copy of the shipped files, under `broadcasts:`.
-    tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-schedule-"));
-    for (const file of ["concorezzo.yaml", "casale-marittimo.yaml"]) {
-      await copyFile(path.join(SHIPPED_TENANTS_DIR, file), path.join(tenantsDir, file));
-    }
-    const file = path.join(tenantsDir, "concorezzo.yaml");
-    const yaml = await readFile(file, "utf8");
-    const edited = yaml.replace(
-      "broadcasts:\n  fourEyes: true\n",
-      'broadcasts:\n  fourEyes: true\n  electionPeriods: [{ name: "Referendum 2027", from: "2027-04-12", to: "2027-05-24" }]\n',
-    );
-    expect(edited).not.toBe(yaml);
-    await writeFile(file, edited);
+    tenants = await editedTenants({
+      concorezzo: (yaml) => {
+        const edited = yaml.replace(
+          "broadcasts:\n  fourEyes: true\n",
+          'broadcasts:\n  fourEyes: true\n  electionPeriods: [{ name: "Referendum 2027", from: "2027-04-12", to: "2027-05-24" }]\n',
+        );
+        expect(edited).not.toBe(yaml);
+        return edited;
+      },
+    });
   });
-  afterAll(() => rm(tenantsDir, { recursive: true, force: true }));
+  afterAll(() => tenants.remove());
 
   const start = async (at: number) => {
     clock = fakeClock(at);
@@ -72,7 +63,7 @@ describe.each(testEngines())("Concorezzo's hours and election periods on %s", (e
     t = await buildTestApp({
       engine,
       clock,
-      env: { DISPATCH: "off", TENANTS_DIR: tenantsDir },
+      env: { DISPATCH: "off", TENANTS_DIR: tenants.dir },
       wiredHandlers: true,
     });
     await t.services.dispatch.start();

@@ -3,7 +3,7 @@ import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app
 import { testEngines } from "../../test/engines.js";
 import { until } from "../../test/dispatch-harness.js";
 import { buildSubscriber, subscriberValues } from "../../test/factories.js";
-import { seedApiKey, seedUser } from "../../test/staff-kit.js";
+import { seedApiKey, seedSession, seedUser } from "../../test/staff-kit.js";
 
 /** Monday 23 November 2026, 10:00 in Rome: Concorezzo's office is open. */
 const NOW = Date.UTC(2026, 10, 23, 9, 0, 0);
@@ -44,9 +44,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
     // Approval looks the comune's template up on WhatsApp: here, this app's own sandbox.
     await t.app.listen({ port: 0, host: "127.0.0.1" });
     const db = t.database.db;
-    editor = await (
-      await seedUser(db, clock, { email: "ufficio@example.it", roles: { concorezzo: ["editor"] } })
-    ).session();
+    editor = await seedSession(db, clock, "ufficio@example.it", { concorezzo: ["editor"] });
     const a = await seedUser(db, clock, {
       email: "sindaco@example.it",
       roles: { concorezzo: ["approver"] },
@@ -54,13 +52,9 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
     });
     approverId = a.id;
     approver = await a.session();
-    both = await (
-      await seedUser(db, clock, {
-        email: "tuttofare@example.it",
-        roles: { concorezzo: ["editor", "approver"] },
-        totp: true,
-      })
-    ).session();
+    both = await seedSession(db, clock, "tuttofare@example.it", {
+      concorezzo: ["editor", "approver"],
+    });
   });
   afterEach(() => t.close());
 
@@ -237,16 +231,10 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   it("an approved broadcast on some topics reaches those who chose one of them or none", async () => {
     const db = t.database.db;
     const casale = { "casale-marittimo": ["editor" as const] };
-    const office = await (
-      await seedUser(db, clock, { email: "casale@example.it", roles: casale })
-    ).session();
-    const mayor = await (
-      await seedUser(db, clock, {
-        email: "sindaco.casale@example.it",
-        roles: { "casale-marittimo": ["approver"] },
-        totp: true,
-      })
-    ).session();
+    const office = await seedSession(db, clock, "casale@example.it", casale);
+    const mayor = await seedSession(db, clock, "sindaco.casale@example.it", {
+      "casale-marittimo": ["approver"],
+    });
     const chose = [[], ["news"], ["manifestazioni-sportive"], ["news", "protezione-civile"]];
     for (const [i, topics] of chose.entries()) {
       await buildSubscriber(db, {

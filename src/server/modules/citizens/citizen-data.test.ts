@@ -27,6 +27,22 @@ describe.each(testEngines())("citizen data on %s", (engine) => {
   });
   afterEach(() => t.close());
 
+  /** Casale's subscriber `subscriberId` erases their data at NOW; `how` says otherwise. */
+  const erase = (
+    db: Kysely<DB>,
+    subscriberId: number,
+    how: Partial<Parameters<typeof eraseCitizen>[1]> = {},
+  ) =>
+    eraseCitizen(db, {
+      tenant: casale,
+      subscriberId,
+      actor: { type: "citizen" },
+      ledgerAction: "erase",
+      now: NOW,
+      keySecret: SECRET,
+      ...how,
+    });
+
   async function subscriber(waId: string, extra: { blocked?: boolean } = {}) {
     const db = t.database.db;
     const key = subscriberKey(SECRET, casale.slug, waId);
@@ -162,14 +178,7 @@ describe.each(testEngines())("citizen data on %s", (engine) => {
 
   it("erases in one go: data, kept messages, queued messages skipped, ledger and audit entries", async () => {
     const { id, key } = await subscriber("393331234568");
-    await eraseCitizen(t.database.db, {
-      tenant: casale,
-      subscriberId: id,
-      actor: { type: "admin-token" },
-      ledgerAction: "erase",
-      now: NOW,
-      keySecret: SECRET,
-    });
+    await erase(t.database.db, id, { actor: { type: "admin-token" } });
     const db = t.database.db;
     const row = await db
       .selectFrom("subscribers")
@@ -232,15 +241,10 @@ describe.each(testEngines())("citizen data on %s", (engine) => {
 
   it("keeps the number of a blocked person, so the block stays enforceable", async () => {
     const { id } = await subscriber("393331234569", { blocked: true });
-    await eraseCitizen(t.database.db, {
-      tenant: casale,
-      subscriberId: id,
-      actor: { type: "citizen" },
+    await erase(t.database.db, id, {
       ledgerAction: "unsubscribe",
       inboundMessageId: "wamid.C",
       textReceived: "Mario, Rossi - DISATTIVA",
-      now: NOW,
-      keySecret: SECRET,
     });
     const row = await t.database.db
       .selectFrom("subscribers")
@@ -278,14 +282,7 @@ describe.each(testEngines())("citizen data on %s", (engine) => {
       created_at: NOW - 10,
       updated_at: NOW - 10,
     });
-    await eraseCitizen(db, {
-      tenant: casale,
-      subscriberId: id,
-      actor: { type: "citizen" },
-      ledgerAction: "erase",
-      now: NOW,
-      keySecret: SECRET,
-    });
+    await erase(db, id);
     const row = () =>
       db
         .selectFrom("outbound_messages")
@@ -437,14 +434,7 @@ describe.each(testEngines())("citizen data on %s", (engine) => {
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await eraseCitizen(db, {
-      tenant: casale,
-      subscriberId: id,
-      actor: { type: "citizen" },
-      ledgerAction: "erase",
-      now: NOW,
-      keySecret: SECRET,
-    });
+    await erase(db, id);
     retention.expectOutcomes();
     release();
 

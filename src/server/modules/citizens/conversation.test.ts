@@ -6,16 +6,12 @@ import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { citizenKit } from "../../test/citizen-kit.js";
 import {
   CASALE_NUMBER,
   CONCOREZZO_NUMBER,
   freshPhone,
   marketingPreferenceEnvelope,
-  phoneSends,
-  postSignedWebhook,
-  receivedBy,
-  sandboxApi,
-  untilReceived,
   type DemoNumber,
 } from "../../test/sandbox-phones.js";
 import { inboundEnvelope } from "../sandbox/webhook-envelopes.js";
@@ -23,7 +19,7 @@ import type { WebhookEvent } from "../whatsapp/webhook-events.js";
 import type { CitizenDataDocument } from "./citizen-data.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
 import { withinServiceHours } from "./service-hours.js";
-import { messagePseudonym, storedEventKey, subscriberKey } from "./subscriber-key.js";
+import { messagePseudonym, storedEventKey } from "./subscriber-key.js";
 
 /**
  * The citizen's conversation end to end (issue #5): simulated phones write to the demo comuni
@@ -52,18 +48,19 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     await s.close();
   });
 
-  const db = () => s.server.database.db;
+  const {
+    db,
+    keyOf: key,
+    api,
+    send,
+    received,
+    ledgerOf,
+    keptOf,
+    ...citizens
+  } = citizenKit(() => s);
   const tenant = (c: Comune) => tenants.find((t) => t.slug === c.slug) as Tenant;
-
-  const send = (
-    waId: string,
-    comune: Comune,
-    body: { text: string } | { tap: string },
-    name?: string,
-  ) => phoneSends(s.baseUrl, waId, comune.display, body, name);
-  const received = (waId: string) => receivedBy(s.baseUrl, waId);
   /** Waits until the phone has received `count` messages from the comune, and returns them. */
-  const replies = (waId: string, count: number) => untilReceived(s.baseUrl, waId, count);
+  const replies = citizens.untilReceived;
 
   /** A handled message event is kept under a keyed dedup key, without the wamid. */
   const storedKeyOf = (comune: Comune, wamid: string) =>
@@ -95,9 +92,6 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     });
   }
 
-  const key = (comune: Comune, waId: string) =>
-    subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, comune.slug, waId);
-
   const rowOf = (comune: Comune, waId: string) =>
     db()
       .selectFrom("subscribers")
@@ -105,15 +99,6 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       .where("tenant_id", "=", comune.slug)
       .where("subscriber_key", "=", key(comune, waId))
       .executeTakeFirst();
-
-  const ledgerOf = (comune: Comune, waId: string) =>
-    db()
-      .selectFrom("consent_events")
-      .selectAll()
-      .where("tenant_id", "=", comune.slug)
-      .where("subscriber_key", "=", key(comune, waId))
-      .orderBy("id")
-      .execute();
 
   async function subscribeConcorezzo(waId: string): Promise<void> {
     const before = (await received(waId)).length;
@@ -131,7 +116,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
 
   /** A webhook as Meta would post it, signed with the sandbox's app secret. */
   async function postWebhook(envelope: unknown): Promise<number> {
-    return (await postSignedWebhook(s.baseUrl, envelope)).status;
+    return (await citizens.postWebhook(envelope)).status;
   }
 
   describe("subscribing (item 2)", () => {
@@ -281,12 +266,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       expect(await received(waId)).toHaveLength(1);
 
       // Nothing of the content is kept: no moderation row, the stored event is redacted.
-      const kept = await db()
-        .selectFrom("moderation_messages")
-        .select("id")
-        .where("subscriber_key", "=", key(CONCOREZZO, waId))
-        .execute();
-      expect(kept).toHaveLength(0);
+      expect(await keptOf(CONCOREZZO, waId)).toHaveLength(0);
       const events = await db()
         .selectFrom("inbound_events")
         .select("payload")
@@ -484,7 +464,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
         },
       );
       // The sandbox phone must exist to see replies.
-      await sandboxApi(s.baseUrl, "POST", "/phones", { waId, name: "" });
+      await api("POST", "/phones", { waId, name: "" });
       expect(await postWebhook(envelope)).toBe(200);
       await handled(CONCOREZZO, wamid);
       expect(await postWebhook(envelope)).toBe(200);
@@ -625,7 +605,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
   describe("the confirmation, the welcome and the names (issue #9 item 9)", () => {
     /** A text from a phone as Meta would post it, with the profile name given; waits for it. */
     async function writeAs(comune: Comune, waId: string, text: string, profile: string) {
-      await sandboxApi(s.baseUrl, "POST", "/phones", { waId, name: "x" });
+      await api("POST", "/phones", { waId, name: "x" });
       const wamid = `wamid.TEST${randomBytes(12).toString("hex")}`;
       const envelope = inboundEnvelope(
         {

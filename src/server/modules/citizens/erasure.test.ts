@@ -6,21 +6,17 @@ import type { DB } from "../../platform/db/schema.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { citizenKit } from "../../test/citizen-kit.js";
 import {
   CASALE_NUMBER,
   CONCOREZZO_NUMBER,
   freshPhone,
   marketingPreferenceEnvelope,
-  phoneSends,
-  postSignedWebhook,
-  receivedBy,
-  sandboxApi,
-  untilReceived,
   type DemoNumber,
   type PhoneMessage,
 } from "../../test/sandbox-phones.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
-import { messagePseudonym, subscriberKey } from "./subscriber-key.js";
+import { messagePseudonym } from "./subscriber-key.js";
 
 /**
  * Erasure leaves nothing of the person behind (issue #9 item 2, GDPR art. 17). A citizen of each
@@ -105,18 +101,12 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
 
   afterAll(() => s.close());
 
-  const db = () => s.server.database.db;
+  const { db, keyOf, api, send, received, ledgerOf, keptOf, ...citizens } = citizenKit(() => s);
   const tenant = (c: Comune) => tenants.find((t) => t.slug === c.slug) as Tenant;
-
-  const api = (method: string, apiPath: string, body?: unknown) =>
-    sandboxApi(s.baseUrl, method, apiPath, body);
-  const send = (waId: string, comune: Comune, body: { text: string } | { tap: string }) =>
-    phoneSends(s.baseUrl, waId, comune.display, body);
-  const received = (waId: string) => receivedBy(s.baseUrl, waId);
 
   /** Waits for the phone's `count`-th message from the comune, and returns it. */
   async function reply(waId: string, count: number): Promise<PhoneMessage> {
-    const got = await untilReceived(s.baseUrl, waId, count);
+    const got = await citizens.untilReceived(waId, count);
     return got[count - 1] as PhoneMessage;
   }
 
@@ -179,7 +169,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
   }
 
   async function postWebhook(envelope: unknown): Promise<void> {
-    expect((await postSignedWebhook(s.baseUrl, envelope)).status).toBe(200);
+    expect((await citizens.postWebhook(envelope)).status).toBe(200);
   }
 
   /** A broadcast really sent through the sandbox, delivered and read by the phone. */
@@ -200,15 +190,6 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
       return row?.status === "delivered" ? true : undefined;
     });
   }
-
-  const ledgerOf = (comune: Comune, waId: string) =>
-    db()
-      .selectFrom("consent_events")
-      .selectAll()
-      .where("tenant_id", "=", comune.slug)
-      .where("subscriber_key", "=", subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, comune.slug, waId))
-      .orderBy("id")
-      .execute();
 
   /** The search: where the number (any form), the name or the surname are in the database. */
   async function leftOf(waId: string): Promise<string[]> {
@@ -251,6 +232,46 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
     });
   }
 
+  /**
+   * The phone, which has had four messages from the comune, writes `text` to leave; the fifth,
+   * the comune's answer, is read, and everything settles. Its wamid and the answer's text.
+   */
+  async function leaves(
+    waId: string,
+    comune: Comune,
+    text: string,
+  ): Promise<{ wamid: string; reply: string | undefined }> {
+    const wamid = await send(waId, comune, { text });
+    const answer = await reply(waId, 5);
+    // The answer's statuses arrive after the erasure: stored without its wamid.
+    await lastStatusesIn(waId, comune, 5);
+    await settled();
+    return { wamid, reply: answer.text };
+  }
+
+  /**
+   * A citizen of Concorezzo who subscribed and then erased, everything settled, and the row of
+   * the erasure's confirmation (the last message sent to them, now addressed to their key).
+   */
+  async function erasedInConcorezzo(): Promise<{
+    waId: string;
+    last: { id: number; wa_message_id: string | null };
+  }> {
+    const waId = newPhone();
+    await send(waId, CONCOREZZO, { text: "ATTIVA ISCRIZIONE" });
+    await reply(waId, 1);
+    await send(waId, CONCOREZZO, { text: "CANCELLA DATI" });
+    await reply(waId, 2);
+    await settled();
+    const last = await db()
+      .selectFrom("outbound_messages")
+      .select(["id", "wa_message_id"])
+      .where("recipient", "=", `key:${keyOf(CONCOREZZO, waId)}`)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    return { waId, last };
+  }
+
   it("Concorezzo: ATTIVA ISCRIZIONE (a name around it), a question, AIUTO, the stop button, a broadcast, then CANCELLA DATI", async () => {
     const since = Date.now();
     const waId = newPhone();
@@ -271,11 +292,8 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
     expect(before.some((hit) => hit.startsWith("subscribers.wa_id"))).toBe(true);
     expect(before.some((hit) => hit.startsWith("outbound_messages.recipient"))).toBe(true);
 
-    const erase = await send(waId, CONCOREZZO, { text: "cancella dati" });
-    expect((await reply(waId, 5)).text).toContain("abbiamo cancellato i tuoi dati");
-    // The confirmation's statuses arrive after the erasure: stored without its wamid.
-    await lastStatusesIn(waId, CONCOREZZO, 5);
-    await settled();
+    const erase = await leaves(waId, CONCOREZZO, "cancella dati");
+    expect(erase.reply).toContain("abbiamo cancellato i tuoi dati");
 
     await expectNothingLeftOf(waId);
     expectProof(
@@ -284,7 +302,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
       [
         { action: "subscribe", text: "ATTIVA ISCRIZIONE", wamid: subscribe },
         { action: "marketing_stop", text: "user_preferences: marketing_messages stop" },
-        { action: "erase", text: "CANCELLA DATI", wamid: erase },
+        { action: "erase", text: "CANCELLA DATI", wamid: erase.wamid },
       ],
       since,
     );
@@ -313,23 +331,12 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
       expect((await reply(waId, 2)).text).toContain(`Ciao ${FIRST}, la tua iscrizione`);
       await send(waId, CASALE, { text: `Sono ${FIRST} ${LAST} di via Roma 3, chiamatemi` });
       await reply(waId, 3);
-      const kept = await db()
-        .selectFrom("moderation_messages")
-        .select("text")
-        .where(
-          "subscriber_key",
-          "=",
-          subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, waId),
-        )
-        .execute();
-      expect(kept).toHaveLength(1);
+      expect(await keptOf(CASALE, waId)).toHaveLength(1);
       await broadcastTo(waId, CASALE, 4);
       await api("POST", `/phones/${waId}/read`, {});
 
-      const left = await send(waId, CASALE, { text: leave });
-      expect((await reply(waId, 5)).text).toContain(answer);
-      await lastStatusesIn(waId, CASALE, 5);
-      await settled();
+      const left = await leaves(waId, CASALE, leave);
+      expect(left.reply).toContain(answer);
 
       await expectNothingLeftOf(waId);
       expectProof(
@@ -337,7 +344,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
         await ledgerOf(CASALE, waId),
         [
           { action: "subscribe", text: "ATTIVA\n[Confermo]", wamid: confirm },
-          { action, text: keyword, wamid: left },
+          { action, text: keyword, wamid: left.wamid },
         ],
         since,
       );
@@ -345,22 +352,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
   );
 
   it("a status webhook that comes after the erasure is stored without the wamid or the number", async () => {
-    const waId = newPhone();
-    await send(waId, CONCOREZZO, { text: "ATTIVA ISCRIZIONE" });
-    await reply(waId, 1);
-    await send(waId, CONCOREZZO, { text: "CANCELLA DATI" });
-    await reply(waId, 2);
-    await settled();
-    const last = await db()
-      .selectFrom("outbound_messages")
-      .select(["id", "wa_message_id"])
-      .where(
-        "recipient",
-        "=",
-        `key:${subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CONCOREZZO.slug, waId)}`,
-      )
-      .orderBy("id", "desc")
-      .executeTakeFirstOrThrow();
+    const { waId, last } = await erasedInConcorezzo();
     // Meta redelivers the confirmation's `delivered`, with the real wamid and the number.
     const wamid = (await received(waId))[1]?.id ?? "";
     await postStatus(CONCOREZZO, { wamid, status: "played", waId, rowId: last.id });
@@ -378,22 +370,7 @@ describe.each(testEngines())("erasure leaves nothing behind, on %s", (engine) =>
   });
 
   it("a status of an earlier attempt of the erasure's confirmation is kept without its wamid", async () => {
-    const waId = newPhone();
-    await send(waId, CONCOREZZO, { text: "ATTIVA ISCRIZIONE" });
-    await reply(waId, 1);
-    await send(waId, CONCOREZZO, { text: "CANCELLA DATI" });
-    await reply(waId, 2);
-    await settled();
-    const last = await db()
-      .selectFrom("outbound_messages")
-      .select("id")
-      .where(
-        "recipient",
-        "=",
-        `key:${subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CONCOREZZO.slug, waId)}`,
-      )
-      .orderBy("id", "desc")
-      .executeTakeFirstOrThrow();
+    const { waId, last } = await erasedInConcorezzo();
     // A first attempt that timed out was delivered after all: its id is not the row's.
     const earlier = `wamid.${Buffer.from(`\u0015\u0002\u0000\u0011\u0018\u0012${waId}-earlier`).toString("base64")}`;
     await postStatus(CONCOREZZO, { wamid: earlier, status: "delivered", waId, rowId: last.id });

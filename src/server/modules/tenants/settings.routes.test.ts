@@ -7,7 +7,7 @@ import { systemClock } from "../../platform/clock.js";
 import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { sandboxApi, untilReceived } from "../../test/sandbox-phones.js";
-import { seedUser } from "../../test/staff-kit.js";
+import { seedSession } from "../../test/staff-kit.js";
 
 /**
  * The settings staff save from the console over the tenant file (issue #12): versioned,
@@ -60,13 +60,7 @@ describe.each(testEngines())("the comune's settings saved from the console on %s
     }
     s = await startInProcessServer({ env });
     const seed = async (email: string, role: "technician" | "viewer" | "editor" | "owner") =>
-      (
-        await seedUser(s.server.database.db, systemClock, {
-          email,
-          roles: { [CASALE]: [role] },
-          totp: true,
-        })
-      ).session();
+      seedSession(s.server.database.db, systemClock, email, { [CASALE]: [role] }, { totp: true });
     technician = await seed("tecnico@casale.example.it", "technician");
     viewer = await seed("consultazione@casale.example.it", "viewer");
     editor = await seed("redazione@casale.example.it", "editor");

@@ -1,16 +1,9 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildTestApp,
-  fakeClock,
-  SHIPPED_TENANTS_DIR,
-  type TestApp,
-} from "../../../test/build-test-app.js";
+import { buildTestApp, fakeClock, type TestApp } from "../../../test/build-test-app.js";
 import { testEngines } from "../../../test/engines.js";
 import { buildSubscriber } from "../../../test/factories.js";
-import { seedUser } from "../../../test/staff-kit.js";
+import { editedTenants, type EditedTenants } from "../../../test/in-process-server.js";
+import { seedSession } from "../../../test/staff-kit.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "../key-secret.js";
 import { subscriberKey } from "../subscriber-key.js";
 
@@ -40,19 +33,15 @@ interface Inbox {
  */
 describe.each(testEngines())("the moderation inbox's listing on %s", (engine) => {
   let t: TestApp;
-  let tenantsDir: string;
+  let tenants: EditedTenants;
   const clock = fakeClock();
   const headers: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-inbox-"));
-    for (const file of ["concorezzo.yaml", "casale-marittimo.yaml"]) {
-      await copyFile(path.join(SHIPPED_TENANTS_DIR, file), path.join(tenantsDir, file));
-    }
-    const casaleFile = path.join(tenantsDir, "casale-marittimo.yaml");
-    const yaml = await readFile(casaleFile, "utf8");
-    await writeFile(casaleFile, `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 20\n`);
-    t = await buildTestApp({ engine, clock, env: { TENANTS_DIR: tenantsDir } });
+    tenants = await editedTenants({
+      "casale-marittimo": (yaml) => `${yaml}\nmoderation:\n  inbox: true\n  retentionDays: 20\n`,
+    });
+    t = await buildTestApp({ engine, clock, env: { TENANTS_DIR: tenants.dir } });
     const db = t.database.db;
     const now = clock.now();
     const person = async (waId: string, flagged: boolean) => {
@@ -86,21 +75,18 @@ describe.each(testEngines())("the moderation inbox's listing on %s", (engine) =>
     await keep(lucia, 1);
     await keep(mario, 2);
     await keep(lucia, 3, { media_id: "media-1" });
-    const editor = await seedUser(db, clock, {
-      email: "redazione@casale.it",
-      roles: { "casale-marittimo": ["editor"], concorezzo: ["editor"] },
+    headers.editor = await seedSession(db, clock, "redazione@casale.it", {
+      "casale-marittimo": ["editor"],
+      concorezzo: ["editor"],
     });
-    const viewer = await seedUser(db, clock, {
-      email: "consultazione@casale.it",
-      roles: { "casale-marittimo": ["viewer"] },
+    headers.viewer = await seedSession(db, clock, "consultazione@casale.it", {
+      "casale-marittimo": ["viewer"],
     });
-    headers.editor = await editor.session();
-    headers.viewer = await viewer.session();
   });
 
   afterAll(async () => {
     await t.close();
-    await rm(tenantsDir, { recursive: true, force: true });
+    await tenants.remove();
   });
 
   const get = (url: string, who: string) =>

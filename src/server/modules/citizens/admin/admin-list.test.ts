@@ -4,7 +4,7 @@ import type { SubscribersTable } from "../../../platform/db/schema.js";
 import { buildTestApp, fakeClock, type TestApp } from "../../../test/build-test-app.js";
 import { testEngines } from "../../../test/engines.js";
 import { buildSubscriber } from "../../../test/factories.js";
-import { seedUser } from "../../../test/staff-kit.js";
+import { seedSession } from "../../../test/staff-kit.js";
 import type { SubscriberView } from "./subscriber-view.js";
 
 /**
@@ -56,9 +56,7 @@ describe.each(testEngines())("the list of subscribers on %s", (engine) => {
     t = await buildTestApp({ engine, clock: fakeClock(NOW) });
     const db = t.database.db;
     const seed = async (email: string, role: "owner" | "editor") =>
-      (
-        await seedUser(db, fakeClock(NOW), { email, roles: { [TENANT]: [role] }, totp: true })
-      ).session();
+      seedSession(db, fakeClock(NOW), email, { [TENANT]: [role] }, { totp: true });
     owner = await seed("sindaco@casale.example.it", "owner");
     editor = await seed("ufficio@casale.example.it", "editor");
     await person("Anna", "393471110001", { topics: "[]" });
