@@ -103,6 +103,7 @@ export function TextAreaField({
   );
 }
 
+/** A check box, or with type="radio" one choice of a group (same name), its label beside it. */
 export function CheckField({
   label,
   error,

@@ -257,26 +257,20 @@ function Composer({
             />
             <fieldset className="mb-4">
               <legend className="h6">{t("composer.topics")}</legend>
-              <div className="form-check">
-                <input
-                  id="topics-all"
-                  type="radio"
-                  name="topics-mode"
-                  checked={draft.topics === "all"}
-                  onChange={() => set("topics", "all")}
-                />
-                <label htmlFor="topics-all">{t("composer.topicsAll")}</label>
-              </div>
-              <div className="form-check">
-                <input
-                  id="topics-some"
-                  type="radio"
-                  name="topics-mode"
-                  checked={draft.topics !== "all"}
-                  onChange={() => set("topics", [])}
-                />
-                <label htmlFor="topics-some">{t("composer.topicsSome")}</label>
-              </div>
+              <CheckField
+                type="radio"
+                name="topics-mode"
+                label={t("composer.topicsAll")}
+                checked={draft.topics === "all"}
+                onChange={() => set("topics", "all")}
+              />
+              <CheckField
+                type="radio"
+                name="topics-mode"
+                label={t("composer.topicsSome")}
+                checked={draft.topics !== "all"}
+                onChange={() => set("topics", [])}
+              />
               {draft.topics !== "all" ? (
                 <div className="ms-4">
                   {topics.map((topic) => {
@@ -318,28 +312,22 @@ function Composer({
             </fieldset>
             <fieldset className="mb-4">
               <legend className="h6">{t("composer.schedule")}</legend>
-              <div className="form-check">
-                <input
-                  id="send-now"
-                  type="radio"
-                  name="send-mode"
-                  checked={draft.sendAt === ""}
-                  onChange={() => set("sendAt", "")}
-                />
-                <label htmlFor="send-now">{t("composer.scheduleNow")}</label>
-              </div>
-              <div className="form-check">
-                <input
-                  id="send-at"
-                  type="radio"
-                  name="send-mode"
-                  checked={draft.sendAt !== ""}
-                  onChange={() =>
-                    set("sendAt", localInput(new Date(Date.now() + 3_600_000).toISOString()))
-                  }
-                />
-                <label htmlFor="send-at">{t("composer.scheduleAt")}</label>
-              </div>
+              <CheckField
+                type="radio"
+                name="send-mode"
+                label={t("composer.scheduleNow")}
+                checked={draft.sendAt === ""}
+                onChange={() => set("sendAt", "")}
+              />
+              <CheckField
+                type="radio"
+                name="send-mode"
+                label={t("composer.scheduleAt")}
+                checked={draft.sendAt !== ""}
+                onChange={() =>
+                  set("sendAt", localInput(new Date(Date.now() + 3_600_000).toISOString()))
+                }
+              />
               {draft.sendAt !== "" ? (
                 <TextField
                   label={t("composer.sendAt")}
