@@ -7,7 +7,7 @@ import type { PolicyCheck } from "../api/types";
 import { BroadcastMediaField, type MediaInfo } from "../components/BroadcastMedia";
 import { CheckPanel } from "../components/CheckPanel";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { CheckField, FieldError, TextAreaField, TextField } from "../components/Field";
+import { CheckField, FieldError, RadioChoice, TextAreaField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
@@ -257,19 +257,10 @@ function Composer({
             />
             <fieldset className="mb-4">
               <legend className="h6">{t("composer.topics")}</legend>
-              <CheckField
-                type="radio"
-                name="topics-mode"
-                label={t("composer.topicsAll")}
-                checked={draft.topics === "all"}
-                onChange={() => set("topics", "all")}
-              />
-              <CheckField
-                type="radio"
-                name="topics-mode"
-                label={t("composer.topicsSome")}
-                checked={draft.topics !== "all"}
-                onChange={() => set("topics", [])}
+              <RadioChoice
+                value={draft.topics === "all" ? "all" : "some"}
+                options={{ all: t("composer.topicsAll"), some: t("composer.topicsSome") }}
+                onChange={(mode) => set("topics", mode === "all" ? "all" : [])}
               />
               {draft.topics !== "all" ? (
                 <div className="ms-4">
@@ -312,20 +303,16 @@ function Composer({
             </fieldset>
             <fieldset className="mb-4">
               <legend className="h6">{t("composer.schedule")}</legend>
-              <CheckField
-                type="radio"
-                name="send-mode"
-                label={t("composer.scheduleNow")}
-                checked={draft.sendAt === ""}
-                onChange={() => set("sendAt", "")}
-              />
-              <CheckField
-                type="radio"
-                name="send-mode"
-                label={t("composer.scheduleAt")}
-                checked={draft.sendAt !== ""}
-                onChange={() =>
-                  set("sendAt", localInput(new Date(Date.now() + 3_600_000).toISOString()))
+              <RadioChoice
+                value={draft.sendAt === "" ? "now" : "at"}
+                options={{ now: t("composer.scheduleNow"), at: t("composer.scheduleAt") }}
+                onChange={(mode) =>
+                  set(
+                    "sendAt",
+                    mode === "now"
+                      ? ""
+                      : localInput(new Date(Date.now() + 3_600_000).toISOString()),
+                  )
                 }
               />
               {draft.sendAt !== "" ? (
