@@ -196,14 +196,12 @@ function List({
             label={t("people.subscribers.filterStatus")}
             value={status}
             onChange={(v) => setStatus(v as ListStatus | "")}
-          >
-            <option value="">{t("people.subscribers.allStates")}</option>
-            {LIST_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`people.subscribers.states.${s}`)}
-              </option>
-            ))}
-          </SelectFilter>
+            all={t("people.subscribers.allStates")}
+            options={LIST_STATUSES.map((s) => ({
+              value: s,
+              label: t(`people.subscribers.states.${s}`),
+            }))}
+          />
         </div>
         {topics.length ? (
           <div className="col-12 col-md-5 col-lg-4">
@@ -212,14 +210,9 @@ function List({
               value={topic}
               help={t("people.subscribers.topicHelp")}
               onChange={setTopic}
-            >
-              <option value="">{t("people.subscribers.allTopics")}</option>
-              {topics.map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.label}
-                </option>
-              ))}
-            </SelectFilter>
+              all={t("people.subscribers.allTopics")}
+              options={topics.map((x) => ({ value: x.id, label: x.label }))}
+            />
           </div>
         ) : null}
       </div>
