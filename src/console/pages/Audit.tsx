@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
+import { usePages } from "../components/usePages";
 
 import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
@@ -152,10 +153,9 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
   const people = useStaff(tenant, can(comune, "users.manage"));
   const keys = useApiKeys(tenant, can(comune, "apikeys.manage"));
   const queryClient = useQueryClient();
-  const list = useInfiniteQuery({
+  const list = usePages({
     queryKey: ["audit", tenant, query],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
+    fetchPage: (start) =>
       call(
         api.GET("/api/tenants/{tenant}/audit", {
           params: {
@@ -163,12 +163,12 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
             query: {
               limit: PAGE,
               ...query,
-              ...(pageParam !== undefined ? { before: pageParam } : {}),
+              ...start,
             },
           },
         }),
       ),
-    getNextPageParam: (last) => last.nextBefore ?? undefined,
+    nextStart: (last) => last.nextBefore,
   });
   const rows = list.data?.pages.flatMap((p) => p.entries) ?? [];
 

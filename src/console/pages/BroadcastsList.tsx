@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Badge, Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
+import { usePages } from "../components/usePages";
 
 import { Link } from "react-router";
 import { api, ApiError, call } from "../api/client";
@@ -52,10 +53,9 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
       call(api.GET("/api/tenants/{tenant}/broadcasts/authors", { params: { path: { tenant } } })),
     staleTime: 60_000,
   });
-  const list = useInfiniteQuery({
+  const list = usePages({
     queryKey: ["broadcasts", tenant, filter],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
+    fetchPage: (start) =>
       call(
         api.GET("/api/tenants/{tenant}/broadcasts", {
           params: {
@@ -67,14 +67,14 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
               ...(filter.author ? { author: Number(filter.author) } : {}),
               ...(filter.from ? { from: filter.from } : {}),
               ...(filter.to ? { to: filter.to } : {}),
-              ...(pageParam !== undefined ? { before: pageParam } : {}),
+              ...start,
             },
           },
         }),
       ),
     // Paged by id, newest first: the server says where the next page starts.
-    getNextPageParam: (last) => last.next ?? undefined,
-    placeholderData: (previous) => previous,
+    nextStart: (last) => last.next,
+    keepPrevious: true,
   });
   const rows = list.data?.pages.flatMap((p) => p.broadcasts) ?? [];
   const shown =

@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
+import { usePages } from "../components/usePages";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -161,10 +162,9 @@ function List({
   const topics = tenants.data?.tenants.find((x) => x.slug === tenant)?.topics ?? [];
   const [status, setStatus] = useState<ListStatus | "">("");
   const [topic, setTopic] = useState("");
-  const list = useInfiniteQuery({
+  const list = usePages({
     queryKey: [...peopleKeys.list(tenant), status, topic],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
+    fetchPage: (start) =>
       call(
         api.GET("/api/tenants/{tenant}/subscribers", {
           params: {
@@ -173,15 +173,14 @@ function List({
               limit: PAGE,
               ...(status ? { status } : {}),
               ...(topic ? { topic } : {}),
-              ...(pageParam !== undefined ? { before: pageParam } : {}),
+              ...start,
             },
           },
         }),
       ),
-    getNextPageParam: (last) =>
-      last.subscribers.length === PAGE
-        ? last.subscribers[last.subscribers.length - 1]?.id
-        : undefined,
+    // A full page may have more after it, from its last person on.
+    nextStart: (last) =>
+      last.subscribers.length === PAGE ? last.subscribers[last.subscribers.length - 1]?.id : null,
   });
   const rows = list.data?.pages.flatMap((p) => p.subscribers) ?? [];
   return (
