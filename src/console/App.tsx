@@ -53,6 +53,14 @@ const TITLES: Record<TenantPage, MessageKey> = {
   detail: "broadcasts.title",
 };
 
+/** The broadcasts' addresses under a comune, and the page each opens. */
+const BROADCAST_ROUTES: [path: string, page: TenantPage][] = [
+  ["/:tenant/broadcasts", "list"],
+  ["/:tenant/broadcasts/new", "new"],
+  ["/:tenant/broadcasts/:id", "detail"],
+  ["/:tenant/broadcasts/:id/edit", "edit"],
+];
+
 function TenantRoute({ me, page }: { me: Me; page: TenantPage }) {
   const { tenant = "", id } = useParams();
   useTitle(TITLES[page]);
@@ -72,7 +80,11 @@ function TenantRoute({ me, page }: { me: Me; page: TenantPage }) {
   switch (page) {
     case "list":
       // A role without broadcasts (a technician) is told so, and offered nothing.
-      body = reader ? <BroadcastsList tenant={tenant} comune={comune} /> : <NotAllowed />;
+      body = reader ? (
+        <BroadcastsList tenant={tenant} comune={comune} />
+      ) : (
+        <NotAllowed title="broadcasts.title" text="broadcasts.notAllowed" />
+      );
       break;
     case "new":
     case "edit":
@@ -97,7 +109,6 @@ function TenantRoute({ me, page }: { me: Me; page: TenantPage }) {
 
 /** One of the comune's other pages (sections.tsx), for those whose roles may open it. */
 function SectionRoute({ me }: { me: Me }) {
-  const { t } = useI18n();
   const { tenant = "", section: path } = useParams();
   const section = SECTIONS.find((s) => s.path === path);
   const comune = me.comuni.find((c) => c.tenant === tenant);
@@ -118,24 +129,20 @@ function SectionRoute({ me }: { me: Me }) {
           <Page tenant={tenant} comune={comune} me={me} />
         </div>
       ) : (
-        <>
-          <h1 className="h2">{t(section.label)}</h1>
-          <p className="alert alert-info" role="status">
-            {t("app.notAllowed")}
-          </p>
-        </>
+        <NotAllowed title={section.label} text="app.notAllowed" />
       )}
     </Layout>
   );
 }
 
-function NotAllowed() {
+/** A page the person's roles do not open: its title, and why there is nothing under it. */
+function NotAllowed({ title, text }: { title: MessageKey; text: MessageKey }) {
   const { t } = useI18n();
   return (
     <>
-      <h1 className="h2">{t("broadcasts.title")}</h1>
+      <h1 className="h2">{t(title)}</h1>
       <p className="alert alert-info" role="status">
-        {t("broadcasts.notAllowed")}
+        {t(text)}
       </p>
     </>
   );
@@ -174,30 +181,15 @@ export function App() {
           <Start me={me} />
         ))}
       />
-      <Route
-        path="/:tenant/broadcasts"
-        element={session((me) => (
-          <TenantRoute me={me} page="list" />
-        ))}
-      />
-      <Route
-        path="/:tenant/broadcasts/new"
-        element={session((me) => (
-          <TenantRoute me={me} page="new" />
-        ))}
-      />
-      <Route
-        path="/:tenant/broadcasts/:id"
-        element={session((me) => (
-          <TenantRoute me={me} page="detail" />
-        ))}
-      />
-      <Route
-        path="/:tenant/broadcasts/:id/edit"
-        element={session((me) => (
-          <TenantRoute me={me} page="edit" />
-        ))}
-      />
+      {BROADCAST_ROUTES.map(([path, page]) => (
+        <Route
+          key={path}
+          path={path}
+          element={session((me) => (
+            <TenantRoute me={me} page={page} />
+          ))}
+        />
+      ))}
       <Route
         path="/:tenant/:section"
         element={session((me) => (

@@ -117,3 +117,27 @@ export function CheckField({
     </div>
   );
 }
+
+/** One choice among a few (radio buttons of one group), each with its label beside it. */
+export function RadioChoice<Value extends string>({
+  value,
+  options,
+  onChange,
+}: {
+  value: Value;
+  /** Each choice's value and label, in the order shown. */
+  options: Record<Value, string>;
+  onChange: (value: Value) => void;
+}) {
+  const name = useId();
+  return (Object.entries(options) as [Value, string][]).map(([option, label]) => (
+    <CheckField
+      key={option}
+      type="radio"
+      name={name}
+      label={label}
+      checked={value === option}
+      onChange={() => onChange(option)}
+    />
+  ));
+}

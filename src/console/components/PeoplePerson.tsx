@@ -154,6 +154,16 @@ export function PeoplePerson({
     setAsking(null);
     act.reset();
   };
+  /** What each action's confirmation takes from the action: its texts, the write, the refusal. */
+  const dialog = (action: Action) => ({
+    open: asking === action,
+    title: t(`people.person.${action}Title`),
+    confirm: t(`people.person.${action}Confirm`),
+    busy: act.isPending,
+    error: act.error,
+    onConfirm: () => act.mutate(action),
+    onCancel: cancel,
+  });
 
   if (person.isPending) return <Loading minHeight="20rem" />;
   if (person.error) return <ErrorAlert error={person.error} />;
@@ -201,6 +211,9 @@ export function PeoplePerson({
     ],
     ["people.person.createdAt", date(p.createdAt)],
     ["people.person.blockState", blockText],
+    ...(p.flag
+      ? ([["people.person.flag", date(p.flag.flaggedAt)]] satisfies [MessageKey, string][])
+      : []),
   ];
   const blocked = p.block.state !== "none";
   const reasonProblem = problemOf(act.error, "reason");
@@ -234,12 +247,6 @@ export function PeoplePerson({
               <dd className="mb-0">{value}</dd>
             </div>
           ))}
-          {p.flag ? (
-            <div className="col-12 col-md-6 mb-2">
-              <dt className="small text-secondary fw-normal">{t("people.person.flag")}</dt>
-              <dd className="mb-0">{date(p.flag.flaggedAt)}</dd>
-            </div>
-          ) : null}
         </dl>
         {p.marketingStoppedAt ? (
           <p className="small">
@@ -287,28 +294,10 @@ export function PeoplePerson({
         ) : null}
       </div>
 
-      <PeopleConfirm
-        open={asking === "export"}
-        title={t("people.person.exportTitle")}
-        confirm={t("people.person.exportConfirm")}
-        busy={act.isPending}
-        error={act.error}
-        onConfirm={() => act.mutate("export")}
-        onCancel={cancel}
-      >
+      <PeopleConfirm {...dialog("export")}>
         <p>{t("people.person.exportText")}</p>
       </PeopleConfirm>
-      <PeopleConfirm
-        open={asking === "block"}
-        title={t("people.person.blockTitle")}
-        confirm={t("people.person.blockConfirm")}
-        danger
-        busy={act.isPending}
-        error={act.error}
-        shownFields={["reason"]}
-        onConfirm={() => act.mutate("block")}
-        onCancel={cancel}
-      >
+      <PeopleConfirm {...dialog("block")} danger shownFields={["reason"]}>
         {/* Bootstrap Italia's label sits above its field: room for it under the text. */}
         <p className="mb-5">{t("people.person.blockText")}</p>
         <TextField
@@ -321,27 +310,10 @@ export function PeoplePerson({
           error={reasonProblem}
         />
       </PeopleConfirm>
-      <PeopleConfirm
-        open={asking === "unblock"}
-        title={t("people.person.unblockTitle")}
-        confirm={t("people.person.unblockConfirm")}
-        busy={act.isPending}
-        error={act.error}
-        onConfirm={() => act.mutate("unblock")}
-        onCancel={cancel}
-      >
+      <PeopleConfirm {...dialog("unblock")}>
         <p>{t("people.person.unblockText")}</p>
       </PeopleConfirm>
-      <PeopleConfirm
-        open={asking === "erase"}
-        title={t("people.person.eraseTitle")}
-        confirm={t("people.person.eraseConfirm")}
-        danger
-        busy={act.isPending}
-        error={act.error}
-        onConfirm={() => act.mutate("erase")}
-        onCancel={cancel}
-      >
+      <PeopleConfirm {...dialog("erase")} danger>
         <p>{t("people.person.eraseText")}</p>
         <p className="fw-bold text-danger mb-0">{t("people.person.eraseWarning")}</p>
       </PeopleConfirm>

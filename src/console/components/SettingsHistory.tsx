@@ -36,6 +36,27 @@ export function SettingsHistory({
   const who = (v: VersionRow) =>
     v.savedBy.name ?? t(`settings.history.people.${v.savedBy.type}` as MessageKey);
   const close = () => setAsked(null);
+  const changed = (v: VersionRow) => v.changed.map((s) => t(`settings.sections.${s}`)).join(", ");
+  // The phone's blocks and the table's rows show the same badge and the same button.
+  const badge = (v: VersionRow) =>
+    v.version === inForce ? (
+      <Badge color="success" className="ms-2">
+        {t("settings.history.inForce")}
+      </Badge>
+    ) : null;
+  const restore = (v: VersionRow) =>
+    mayRestore && v.version !== inForce ? (
+      <Button
+        color="primary"
+        outline
+        size="sm"
+        disabled={busy}
+        aria-label={t("settings.history.restoreLabel", { version: v.version })}
+        onClick={() => setAsked(v.version)}
+      >
+        {t("settings.history.restore")}
+      </Button>
+    ) : null;
   return (
     <section aria-labelledby="history-title" className="mb-5">
       <h2 id="history-title" className="h4">
@@ -49,11 +70,7 @@ export function SettingsHistory({
             <li key={v.version} className="border-bottom py-3">
               <p className="fw-semibold mb-1">
                 {t("settings.history.version")} {v.version}
-                {v.version === inForce ? (
-                  <Badge color="success" className="ms-2">
-                    {t("settings.history.inForce")}
-                  </Badge>
-                ) : null}
+                {badge(v)}
               </p>
               <p className="small mb-1">
                 {date(v.savedAt)} · {who(v)}
@@ -65,21 +82,9 @@ export function SettingsHistory({
                 </p>
               ) : null}
               <p className="small mb-2">
-                {t("settings.history.changed")}:{" "}
-                {v.changed.map((s) => t(`settings.sections.${s}`)).join(", ")}
+                {t("settings.history.changed")}: {changed(v)}
               </p>
-              {mayRestore && v.version !== inForce ? (
-                <Button
-                  color="primary"
-                  outline
-                  size="sm"
-                  disabled={busy}
-                  aria-label={t("settings.history.restoreLabel", { version: v.version })}
-                  onClick={() => setAsked(v.version)}
-                >
-                  {t("settings.history.restore")}
-                </Button>
-              ) : null}
+              {restore(v)}
             </li>
           ))}
         </ol>
@@ -103,11 +108,7 @@ export function SettingsHistory({
             <tr key={v.version} data-testid={`version-${v.version}`}>
               <th scope="row">
                 {v.version}
-                {v.version === inForce ? (
-                  <Badge color="success" className="ms-2">
-                    {t("settings.history.inForce")}
-                  </Badge>
-                ) : null}
+                {badge(v)}
               </th>
               <td>{date(v.savedAt)}</td>
               <td>{who(v)}</td>
@@ -119,23 +120,8 @@ export function SettingsHistory({
                   </span>
                 ) : null}
               </td>
-              <td>{v.changed.map((s) => t(`settings.sections.${s}`)).join(", ")}</td>
-              {mayRestore ? (
-                <td>
-                  {v.version !== inForce ? (
-                    <Button
-                      color="primary"
-                      outline
-                      size="sm"
-                      disabled={busy}
-                      aria-label={t("settings.history.restoreLabel", { version: v.version })}
-                      onClick={() => setAsked(v.version)}
-                    >
-                      {t("settings.history.restore")}
-                    </Button>
-                  ) : null}
-                </td>
-              ) : null}
+              <td>{changed(v)}</td>
+              {mayRestore ? <td>{restore(v)}</td> : null}
             </tr>
           ))}
         </DataTable>

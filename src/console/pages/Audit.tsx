@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
+import { usePages } from "../components/usePages";
 
 import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
@@ -25,6 +26,12 @@ const PAGE = 50;
 const ACTIONS = admin.it.audit.actions;
 const KINDS = Object.keys(ACTIONS) as (keyof typeof ACTIONS)[];
 const TIME_ZONE = "Europe/Rome";
+/** The filters, kept in the address: an activity, who, and Rome's calendar days. */
+const FILTERS = ["what", "who", "from", "to"] as const;
+const DAYS = [
+  ["from", "admin.audit.filterFrom"],
+  ["to", "admin.audit.filterTo"],
+] as const;
 
 /** Midnight of a calendar day ("2026-12-03") in Rome, as an instant: the dates staff read. */
 function romeMidnight(day: string): number | undefined {
@@ -140,16 +147,15 @@ function details(
 
 export function AuditPage({ tenant, comune, me }: SectionProps) {
   const { t, lang, date } = useI18n();
-  const { params, set, clear } = useAddressFilters();
+  const { params, filtered, bind, clear } = useAddressFilters(FILTERS);
   const query = queryOf(params);
   // Names for the ids the log keeps, when the person may read them.
   const people = useStaff(tenant, can(comune, "users.manage"));
   const keys = useApiKeys(tenant, can(comune, "apikeys.manage"));
   const queryClient = useQueryClient();
-  const list = useInfiniteQuery({
+  const list = usePages({
     queryKey: ["audit", tenant, query],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
+    fetchPage: (start) =>
       call(
         api.GET("/api/tenants/{tenant}/audit", {
           params: {
@@ -157,16 +163,14 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
             query: {
               limit: PAGE,
               ...query,
-              ...(pageParam !== undefined ? { before: pageParam } : {}),
+              ...start,
             },
           },
         }),
       ),
-    getNextPageParam: (last) => last.nextBefore ?? undefined,
+    nextStart: (last) => last.nextBefore,
   });
   const rows = list.data?.pages.flatMap((p) => p.entries) ?? [];
-
-  const filtered = ["what", "who", "from", "to"].some((n) => params.get(n));
 
   return (
     <>
@@ -202,10 +206,9 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
         <div className="col-12 col-md-6 col-lg-3">
           <SelectFilter
             label={t("admin.audit.filterWhat")}
-            value={params.get("what") ?? ""}
-            onChange={(v) => set("what", v)}
+            all={t("admin.audit.filterAll")}
+            {...bind("what")}
           >
-            <option value="">{t("admin.audit.filterAll")}</option>
             {KINDS.map((kind) => {
               const kindLabel = t(`admin.audit.kinds.${kind}` as MessageKey);
               return (
@@ -226,37 +229,24 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
         <div className="col-12 col-md-6 col-lg-3">
           <SelectFilter
             label={t("admin.audit.filterWho")}
-            value={params.get("who") ?? ""}
-            onChange={(v) => set("who", v)}
+            all={t("admin.audit.filterEveryone")}
+            options={(people.data?.users ?? []).map((u) => ({
+              value: `user:${u.id}`,
+              label:
+                u.id === me.user.id ? `${u.displayName} (${t("admin.common.you")})` : u.displayName,
+            }))}
+            {...bind("who")}
           >
-            <option value="">{t("admin.audit.filterEveryone")}</option>
-            {(people.data?.users ?? []).map((u) => (
-              <option key={u.id} value={`user:${u.id}`}>
-                {u.displayName}
-                {u.id === me.user.id ? ` (${t("admin.common.you")})` : ""}
-              </option>
-            ))}
             <option value="api-key">{t("admin.audit.actors.everyApiKey")}</option>
             <option value="system">{t("admin.audit.actors.everyone")}</option>
             <option value="admin-token">{t("admin.audit.actors.adminToken")}</option>
           </SelectFilter>
         </div>
-        <div className="col-6 col-lg-2">
-          <DateFilter
-            label={t("admin.audit.filterFrom")}
-            value={params.get("from") ?? ""}
-            onChange={(v) => set("from", v)}
-            className="mb-0"
-          />
-        </div>
-        <div className="col-6 col-lg-2">
-          <DateFilter
-            label={t("admin.audit.filterTo")}
-            value={params.get("to") ?? ""}
-            onChange={(v) => set("to", v)}
-            className="mb-0"
-          />
-        </div>
+        {DAYS.map(([name, label]) => (
+          <div key={name} className="col-6 col-lg-2">
+            <DateFilter label={t(label)} className="mb-0" {...bind(name)} />
+          </div>
+        ))}
         <div className="col-12 col-lg-2">
           {filtered ? (
             <Button color="primary" outline type="button" onClick={clear}>

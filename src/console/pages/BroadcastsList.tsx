@@ -1,11 +1,17 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { Badge, Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
+import { usePages } from "../components/usePages";
 
 import { Link } from "react-router";
 import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { DateFilter, SelectFilter, useAddressFilters } from "../components/Filters";
+import {
+  DateFilter,
+  SelectFilter,
+  useAddressFilters,
+  type FilterOption,
+} from "../components/Filters";
 import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { useI18n, type MessageKey } from "../i18n";
@@ -30,28 +36,26 @@ const PAGE = 20;
 /** The filters, kept in the address (a filtered list can be bookmarked and shared). */
 const FILTERS = ["status", "topic", "author", "from", "to"] as const;
 type Filter = (typeof FILTERS)[number];
+/** The creation days' filters, after the choices. */
+const DAYS = [
+  ["from", "broadcasts.filterFrom"],
+  ["to", "broadcasts.filterTo"],
+] as const;
 
 export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Comune }) {
   const { t, date } = useI18n();
-  const { params, set: setFilter, clear } = useAddressFilters();
+  const { values: filter, filtered, bind, clear } = useAddressFilters(FILTERS);
   const tenants = useTenants();
   const info = tenants.data?.tenants.find((x) => x.slug === tenant);
-  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""])) as Record<
-    Filter,
-    string
-  >;
-
-  const filtered = FILTERS.some((f) => filter[f]);
   const authors = useQuery({
     queryKey: ["broadcast-authors", tenant],
     queryFn: () =>
       call(api.GET("/api/tenants/{tenant}/broadcasts/authors", { params: { path: { tenant } } })),
     staleTime: 60_000,
   });
-  const list = useInfiniteQuery({
+  const list = usePages({
     queryKey: ["broadcasts", tenant, filter],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
+    fetchPage: (start) =>
       call(
         api.GET("/api/tenants/{tenant}/broadcasts", {
           params: {
@@ -63,14 +67,14 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
               ...(filter.author ? { author: Number(filter.author) } : {}),
               ...(filter.from ? { from: filter.from } : {}),
               ...(filter.to ? { to: filter.to } : {}),
-              ...(pageParam !== undefined ? { before: pageParam } : {}),
+              ...start,
             },
           },
         }),
       ),
     // Paged by id, newest first: the server says where the next page starts.
-    getNextPageParam: (last) => last.next ?? undefined,
-    placeholderData: (previous) => previous,
+    nextStart: (last) => last.next,
+    keepPrevious: true,
   });
   const rows = list.data?.pages.flatMap((p) => p.broadcasts) ?? [];
   const shown =
@@ -78,7 +82,41 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
       ? t("broadcasts.countShownOne")
       : t("broadcasts.countShown", { count: rows.length });
   const refusal = list.error instanceof ApiError ? list.error : undefined;
-  const problem = (name: Filter) => refusal?.problemWith(`querystring.${name}`);
+  /** A filter's value, its change, and the server's problem with it. */
+  const field = (name: Filter) => ({
+    ...bind(name),
+    error: refusal?.problemWith(`querystring.${name}`),
+  });
+  /** The choices in the order shown; `width`: the column's on a large screen. */
+  const choices: {
+    name: Filter;
+    label: MessageKey;
+    all: MessageKey;
+    options: FilterOption[];
+    width: string;
+  }[] = [
+    {
+      name: "status",
+      label: "broadcasts.filterStatus",
+      all: "broadcasts.allStatuses",
+      options: STATUSES.map((s) => ({ value: s, label: t(`broadcasts.statuses.${s}`) })),
+      width: "col-lg-3",
+    },
+    {
+      name: "topic",
+      label: "broadcasts.filterTopic",
+      all: "broadcasts.allTopics",
+      options: (info?.topics ?? []).map((x) => ({ value: x.id, label: x.label })),
+      width: "col-lg-3",
+    },
+    {
+      name: "author",
+      label: "broadcasts.filterAuthor",
+      all: "broadcasts.allAuthors",
+      options: (authors.data?.authors ?? []).map((a) => ({ value: String(a.id), label: a.name })),
+      width: "col-lg-2",
+    },
+  ];
   const topicLabel = (id: string) => info?.topics.find((x) => x.id === id)?.label ?? id;
   return (
     <>
@@ -95,72 +133,22 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           {t("broadcasts.filters")}
         </h2>
         <div className="row g-3">
-          <div className="col-12 col-sm-6 col-lg-3">
-            <SelectFilter
-              className="mb-3"
-              label={t("broadcasts.filterStatus")}
-              value={filter.status}
-              onChange={(v) => setFilter("status", v)}
-              error={problem("status")}
-            >
-              <option value="">{t("broadcasts.allStatuses")}</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {t(`broadcasts.statuses.${s}` as MessageKey)}
-                </option>
-              ))}
-            </SelectFilter>
-          </div>
-          <div className="col-12 col-sm-6 col-lg-3">
-            <SelectFilter
-              className="mb-3"
-              label={t("broadcasts.filterTopic")}
-              value={filter.topic}
-              onChange={(v) => setFilter("topic", v)}
-              error={problem("topic")}
-            >
-              <option value="">{t("broadcasts.allTopics")}</option>
-              {(info?.topics ?? []).map((topic) => (
-                <option key={topic.id} value={topic.id}>
-                  {topic.label}
-                </option>
-              ))}
-            </SelectFilter>
-          </div>
-          <div className="col-12 col-sm-6 col-lg-2">
-            <SelectFilter
-              className="mb-3"
-              label={t("broadcasts.filterAuthor")}
-              value={filter.author}
-              onChange={(v) => setFilter("author", v)}
-              error={problem("author")}
-            >
-              <option value="">{t("broadcasts.allAuthors")}</option>
-              {(authors.data?.authors ?? []).map((a) => (
-                <option key={a.id} value={String(a.id)}>
-                  {a.name}
-                </option>
-              ))}
-            </SelectFilter>
-          </div>
-          <div className="col-6 col-lg-2">
-            <DateFilter
-              className="mb-3"
-              label={t("broadcasts.filterFrom")}
-              value={filter.from}
-              onChange={(v) => setFilter("from", v)}
-              error={problem("from")}
-            />
-          </div>
-          <div className="col-6 col-lg-2">
-            <DateFilter
-              className="mb-3"
-              label={t("broadcasts.filterTo")}
-              value={filter.to}
-              onChange={(v) => setFilter("to", v)}
-              error={problem("to")}
-            />
-          </div>
+          {choices.map((c) => (
+            <div key={c.name} className={`col-12 col-sm-6 ${c.width}`}>
+              <SelectFilter
+                className="mb-3"
+                label={t(c.label)}
+                all={t(c.all)}
+                options={c.options}
+                {...field(c.name)}
+              />
+            </div>
+          ))}
+          {DAYS.map(([name, label]) => (
+            <div key={name} className="col-6 col-lg-2">
+              <DateFilter className="mb-3" label={t(label)} {...field(name)} />
+            </div>
+          ))}
         </div>
         {filtered ? (
           <Button color="secondary" outline size="sm" onClick={clear}>

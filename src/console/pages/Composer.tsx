@@ -7,7 +7,7 @@ import type { PolicyCheck } from "../api/types";
 import { BroadcastMediaField, type MediaInfo } from "../components/BroadcastMedia";
 import { CheckPanel } from "../components/CheckPanel";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { CheckField, FieldError, TextAreaField, TextField } from "../components/Field";
+import { CheckField, FieldError, RadioChoice, TextAreaField, TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
@@ -257,26 +257,11 @@ function Composer({
             />
             <fieldset className="mb-4">
               <legend className="h6">{t("composer.topics")}</legend>
-              <div className="form-check">
-                <input
-                  id="topics-all"
-                  type="radio"
-                  name="topics-mode"
-                  checked={draft.topics === "all"}
-                  onChange={() => set("topics", "all")}
-                />
-                <label htmlFor="topics-all">{t("composer.topicsAll")}</label>
-              </div>
-              <div className="form-check">
-                <input
-                  id="topics-some"
-                  type="radio"
-                  name="topics-mode"
-                  checked={draft.topics !== "all"}
-                  onChange={() => set("topics", [])}
-                />
-                <label htmlFor="topics-some">{t("composer.topicsSome")}</label>
-              </div>
+              <RadioChoice
+                value={draft.topics === "all" ? "all" : "some"}
+                options={{ all: t("composer.topicsAll"), some: t("composer.topicsSome") }}
+                onChange={(mode) => set("topics", mode === "all" ? "all" : [])}
+              />
               {draft.topics !== "all" ? (
                 <div className="ms-4">
                   {topics.map((topic) => {
@@ -318,28 +303,18 @@ function Composer({
             </fieldset>
             <fieldset className="mb-4">
               <legend className="h6">{t("composer.schedule")}</legend>
-              <div className="form-check">
-                <input
-                  id="send-now"
-                  type="radio"
-                  name="send-mode"
-                  checked={draft.sendAt === ""}
-                  onChange={() => set("sendAt", "")}
-                />
-                <label htmlFor="send-now">{t("composer.scheduleNow")}</label>
-              </div>
-              <div className="form-check">
-                <input
-                  id="send-at"
-                  type="radio"
-                  name="send-mode"
-                  checked={draft.sendAt !== ""}
-                  onChange={() =>
-                    set("sendAt", localInput(new Date(Date.now() + 3_600_000).toISOString()))
-                  }
-                />
-                <label htmlFor="send-at">{t("composer.scheduleAt")}</label>
-              </div>
+              <RadioChoice
+                value={draft.sendAt === "" ? "now" : "at"}
+                options={{ now: t("composer.scheduleNow"), at: t("composer.scheduleAt") }}
+                onChange={(mode) =>
+                  set(
+                    "sendAt",
+                    mode === "now"
+                      ? ""
+                      : localInput(new Date(Date.now() + 3_600_000).toISOString()),
+                  )
+                }
+              />
               {draft.sendAt !== "" ? (
                 <TextField
                   label={t("composer.sendAt")}

@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Badge } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
+import { usePages } from "../components/usePages";
 import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
@@ -21,19 +22,15 @@ const TURN_ON = "moderation:\n  inbox: true\n  retentionDays: 30";
 export function ModerationPage({ tenant, comune }: SectionProps) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
-  const messages = useInfiniteQuery({
+  const messages = usePages({
     queryKey: ["moderation", tenant, "messages"],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
+    fetchPage: (start) =>
       call(
         api.GET("/api/tenants/{tenant}/moderation/messages", {
-          params: {
-            path: { tenant },
-            query: { limit: PAGE, ...(pageParam !== undefined ? { before: pageParam } : {}) },
-          },
+          params: { path: { tenant }, query: { limit: PAGE, ...start } },
         }),
       ),
-    getNextPageParam: (last) => last.nextBefore ?? undefined,
+    nextStart: (last) => last.nextBefore,
   });
   const first = messages.data?.pages[0];
   const rows = messages.data?.pages.flatMap((p) => p.messages) ?? [];

@@ -1,6 +1,7 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "design-react-kit";
 import { MoreButton } from "../components/MoreButton";
+import { usePages } from "../components/usePages";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, call } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -161,10 +162,9 @@ function List({
   const topics = tenants.data?.tenants.find((x) => x.slug === tenant)?.topics ?? [];
   const [status, setStatus] = useState<ListStatus | "">("");
   const [topic, setTopic] = useState("");
-  const list = useInfiniteQuery({
+  const list = usePages({
     queryKey: [...peopleKeys.list(tenant), status, topic],
-    initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
+    fetchPage: (start) =>
       call(
         api.GET("/api/tenants/{tenant}/subscribers", {
           params: {
@@ -173,15 +173,14 @@ function List({
               limit: PAGE,
               ...(status ? { status } : {}),
               ...(topic ? { topic } : {}),
-              ...(pageParam !== undefined ? { before: pageParam } : {}),
+              ...start,
             },
           },
         }),
       ),
-    getNextPageParam: (last) =>
-      last.subscribers.length === PAGE
-        ? last.subscribers[last.subscribers.length - 1]?.id
-        : undefined,
+    // A full page may have more after it, from its last person on.
+    nextStart: (last) =>
+      last.subscribers.length === PAGE ? last.subscribers[last.subscribers.length - 1]?.id : null,
   });
   const rows = list.data?.pages.flatMap((p) => p.subscribers) ?? [];
   return (
@@ -196,14 +195,12 @@ function List({
             label={t("people.subscribers.filterStatus")}
             value={status}
             onChange={(v) => setStatus(v as ListStatus | "")}
-          >
-            <option value="">{t("people.subscribers.allStates")}</option>
-            {LIST_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`people.subscribers.states.${s}`)}
-              </option>
-            ))}
-          </SelectFilter>
+            all={t("people.subscribers.allStates")}
+            options={LIST_STATUSES.map((s) => ({
+              value: s,
+              label: t(`people.subscribers.states.${s}`),
+            }))}
+          />
         </div>
         {topics.length ? (
           <div className="col-12 col-md-5 col-lg-4">
@@ -212,14 +209,9 @@ function List({
               value={topic}
               help={t("people.subscribers.topicHelp")}
               onChange={setTopic}
-            >
-              <option value="">{t("people.subscribers.allTopics")}</option>
-              {topics.map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.label}
-                </option>
-              ))}
-            </SelectFilter>
+              all={t("people.subscribers.allTopics")}
+              options={topics.map((x) => ({ value: x.id, label: x.label }))}
+            />
           </div>
         ) : null}
       </div>
