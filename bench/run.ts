@@ -952,7 +952,7 @@ function webhookSection(results: WebhookResults): string {
   const l = results.latency;
   return [
     `Signed status webhooks (${results.bytes} B, the sandbox's status envelope, a new wamid ` +
-      `each), ${options.connections} connections, ${options.runs} × ${options.seconds} s per case.`,
+      `and recipient each), ${options.connections} connections, ${options.runs} × ${options.seconds} s per case.`,
     "",
     table(
       [

@@ -36,7 +36,7 @@ export async function loadShippedTenants(): Promise<readonly Tenant[]> {
  * A fresh, empty database: a SQLite file in a temporary directory (the production pragmas:
  * WAL, synchronous NORMAL, foreign keys on), or a throw-away schema in DATABASE_URL's database.
  */
-async function freshDatabase(engine: Engine): Promise<Database> {
+export async function freshDatabase(engine: Engine): Promise<Database> {
   if (engine === "postgres") return openTestDatabase("postgres");
   const dir = mkdtempSync(path.join(os.tmpdir(), "banditore-bench-"));
   const database = openDatabase({ dataDir: dir, sqliteFile: "bench.sqlite" });

@@ -31,12 +31,13 @@ export function cloudEnv(graphUrl: string): Record<string, string> {
 
 /**
  * Distinct, correctly signed bodies in the sandbox's status envelope (one `delivered` status
- * with pricing, as the sandbox posts them), each naming a new wamid: every request stores a new
- * event, none is turned away as a redelivery. The counter runs across runs and servers.
+ * with pricing, as the sandbox posts them), each naming a new wamid and a new recipient: every
+ * request stores a new event, none is turned away as a redelivery or by a per-recipient limit. The counter runs across runs and servers.
  */
 export function webhookBodies(): { next(): { body: string; signature: string }; bytes: number } {
   const WAMID = "@@WAMID@@";
   const CALLBACK = "@@CALLBACK@@";
+  const RECIPIENT = "@@RECIPIENT@@";
   const template = JSON.stringify(
     statusEnvelope(
       {
@@ -48,7 +49,7 @@ export function webhookBodies(): { next(): { body: string; signature: string }; 
         id: WAMID,
         status: "delivered",
         timestamp: String(Math.floor(Date.UTC(2026, 10, 22, 9) / 1000)),
-        recipient_id: "393331234567",
+        recipient_id: RECIPIENT,
         biz_opaque_callback_data: CALLBACK,
         pricing: {
           billable: true,
@@ -59,14 +60,20 @@ export function webhookBodies(): { next(): { body: string; signature: string }; 
       },
     ),
   );
+  // The envelope names them in this order: wamid, recipient, callback data.
   const [head = "", rest = ""] = template.split(WAMID);
-  const [middle = "", tail = ""] = rest.split(CALLBACK);
+  const [middle = "", afterRecipient = ""] = rest.split(RECIPIENT);
+  const [beforeCallback = "", tail = ""] = afterRecipient.split(CALLBACK);
   let n = 0;
   const next = () => {
     n += 1;
     // A wamid the length of Meta's (base64 of a ~45-byte id).
     const wamid = `wamid.HBgLMzkzMzMxMjM0NTY3FQIAERgS${String(n).padStart(12, "0")}QkVOQ0gA`;
-    const body = `${head}${wamid}${middle}om:${n}${tail}`;
+    // Each about another person, as a broadcast's statuses are: with one recipient for all,
+    // every request after the 300th of a minute was dropped by the per-recipient limit
+    // (MAX_STATUSES_PER_RECIPIENT) with a warning, and the bench measured that instead of ingest.
+    const recipient = String(393_000_000_000 + n);
+    const body = `${head}${wamid}${middle}${recipient}${beforeCallback}om:${n}${tail}`;
     return { body, signature: signWebhookBody(body, APP_SECRET) };
   };
   return { next, bytes: Buffer.byteLength(next().body) };

@@ -327,9 +327,18 @@ export async function pruneHandledInboundEvents(
     .execute();
   const old = rows.filter((r) => r.received_at < input.receivedBefore);
   const ids = old.filter((r) => r.processed_at !== null).map((r) => Number(r.id));
-  if (ids.length > 0) await db.deleteFrom("inbound_events").where("id", "in", ids).execute();
+  let deleted = 0;
+  if (ids.length > 0) {
+    // Handled is final, so the second condition is only a guard: nothing waiting is deleted.
+    const result = await db
+      .deleteFrom("inbound_events")
+      .where("id", "in", ids)
+      .where("processed_at", "is not", null)
+      .executeTakeFirst();
+    deleted = Number(result.numDeletedRows);
+  }
   const last = old.at(-1);
   // A row newer than the cut-off ends the walk; so does the end of the table.
   const more = rows.length === input.limit && old.length === rows.length && last !== undefined;
-  return { deleted: ids.length, nextAfterId: more ? Number(last.id) : undefined };
+  return { deleted, nextAfterId: more ? Number(last.id) : undefined };
 }

@@ -21,22 +21,27 @@ describe.each(testEngines())("pruning handled inbound events on %s", (engine) =>
   it("deletes only handled events older than the retention, in batches, oldest first", async () => {
     const db = t.database.db;
     const now = clock.now();
-    // 4,500 handled events 40 days old (more than two batches), 3 old ones still failing, and
+    // 4,500 events 40 days old (more than two batches), of which 3 still wait: one never tried
+    // (the processor was down), one failed and due for a retry, one given up for a person. Then
     // 10 handled yesterday, in arrival order as ids grow with it.
-    const row = (i: number, receivedAt: number, handled: boolean) => ({
+    type Waiting = "handled" | "untried" | "retrying" | "given-up";
+    const waiting: Waiting[] = ["untried", "retrying", "given-up"];
+    const row = (i: number, receivedAt: number, state: Waiting) => ({
       tenant_id: "concorezzo",
       kind: "status",
       dedup_key: `k${i}`,
       payload: "{}",
       received_at: receivedAt,
-      processed_at: handled ? receivedAt + 1_000 : null,
-      locked_until: null,
-      error: handled ? null : "Error: down",
-      attempts: handled ? 1 : 10,
+      processed_at: state === "handled" ? receivedAt + 1_000 : null,
+      locked_until: state === "retrying" ? now + 60_000 : null,
+      error: state === "handled" || state === "untried" ? null : "Error: down",
+      attempts: { handled: 1, untried: 0, retrying: 3, "given-up": 10 }[state],
     });
+    const stateOf = (i: number): Waiting =>
+      i % 1500 === 7 ? (waiting[Math.floor(i / 1500)] ?? "handled") : "handled";
     const rows = [
-      ...Array.from({ length: 4_500 }, (_, i) => row(i, now - 40 * DAY_MS + i, i % 1500 !== 7)),
-      ...Array.from({ length: 10 }, (_, i) => row(10_000 + i, now - DAY_MS + i, true)),
+      ...Array.from({ length: 4_500 }, (_, i) => row(i, now - 40 * DAY_MS + i, stateOf(i))),
+      ...Array.from({ length: 10 }, (_, i) => row(10_000 + i, now - DAY_MS + i, "handled")),
     ];
     for (let i = 0; i < rows.length; i += 500) {
       await db
