@@ -3,7 +3,11 @@ import type { Database } from "../../platform/db/connect.js";
 import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
 import { createBroadcast, seedSubscribers } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
-import { finishCompletedBroadcasts } from "./broadcast-delivery.repository.js";
+import { senderNumberOf } from "../../test/factories.js";
+import {
+  finishCompletedBroadcasts,
+  updateBroadcastStatus,
+} from "./broadcast-delivery.repository.js";
 import {
   beginExpansion,
   EXPANSION_STALL_MS,
@@ -21,13 +25,7 @@ describe.each(testEngines())("a broadcast's expansion in chunks on %s", (engine)
   beforeEach(async () => {
     t = await buildTestApp({ engine, clock });
     database = t.database;
-    senderNumberId = (
-      await database.db
-        .selectFrom("sender_numbers")
-        .select("id")
-        .where("tenant_id", "=", "concorezzo")
-        .executeTakeFirstOrThrow()
-    ).id;
+    senderNumberId = await senderNumberOf(database.db, "concorezzo");
   });
   afterEach(async () => {
     await t.close();
@@ -36,11 +34,7 @@ describe.each(testEngines())("a broadcast's expansion in chunks on %s", (engine)
   /** A broadcast moved to sending with its expansion begun, as startBroadcast leaves it. */
   async function startedBroadcast(): Promise<number> {
     const broadcastId = await createBroadcast(database, "concorezzo");
-    await database.db
-      .updateTable("broadcasts")
-      .set({ status: "sending" })
-      .where("id", "=", broadcastId)
-      .execute();
+    await updateBroadcastStatus(database.db, { broadcastId, move: "start", now: clock.now() });
     await beginExpansion(database.db, broadcastId, clock.now());
     return broadcastId;
   }
@@ -54,23 +48,24 @@ describe.each(testEngines())("a broadcast's expansion in chunks on %s", (engine)
     chunk: 10,
   });
 
-  const deliveriesOf = async (broadcastId: number) =>
-    (
-      await database.db
-        .selectFrom("outbound_messages")
-        .select("subscriber_id")
-        .where("broadcast_id", "=", broadcastId)
-        .execute()
-    ).map((r) => Number(r.subscriber_id));
+  /** The subscribers the broadcast has a delivery for. */
+  async function deliveriesOf(broadcastId: number): Promise<number[]> {
+    const rows = await database.db
+      .selectFrom("outbound_messages")
+      .select("subscriber_id")
+      .where("broadcast_id", "=", broadcastId)
+      .execute();
+    return rows.map((r) => Number(r.subscriber_id));
+  }
 
-  const statusOf = async (broadcastId: number) =>
-    (
-      await database.db
-        .selectFrom("broadcasts")
-        .select("status")
-        .where("id", "=", broadcastId)
-        .executeTakeFirstOrThrow()
-    ).status;
+  /** Its status and resume marker. */
+  function broadcastOf(broadcastId: number) {
+    return database.db
+      .selectFrom("broadcasts")
+      .select(["status", "expanded_through"])
+      .where("id", "=", broadcastId)
+      .executeTakeFirstOrThrow();
+  }
 
   it("stopped after one chunk, is never finished early, and the next start resumes it to everyone once", async () => {
     await seedSubscribers(database, "concorezzo", 35);
@@ -88,7 +83,7 @@ describe.each(testEngines())("a broadcast's expansion in chunks on %s", (engine)
       .where("broadcast_id", "=", broadcastId)
       .execute();
     expect(await finishCompletedBroadcasts(database.db, clock.now())).toEqual([]);
-    expect(await statusOf(broadcastId)).toBe("sending");
+    expect(await broadcastOf(broadcastId)).toEqual({ status: "sending", expanded_through: 10 });
 
     // The next start's lease round: a live expansion is left alone; one whose marker stood
     // still for EXPANSION_STALL_MS is resumed from its marker.
@@ -106,12 +101,7 @@ describe.each(testEngines())("a broadcast's expansion in chunks on %s", (engine)
     const subscribers = await deliveriesOf(broadcastId);
     expect(subscribers).toHaveLength(35);
     expect(new Set(subscribers).size).toBe(35);
-    const marker = await database.db
-      .selectFrom("broadcasts")
-      .select("expanded_through")
-      .where("id", "=", broadcastId)
-      .executeTakeFirstOrThrow();
-    expect(marker.expanded_through).toBeNull();
+    expect((await broadcastOf(broadcastId)).expanded_through).toBeNull();
     await database.db
       .updateTable("outbound_messages")
       .set({ state: "accepted" })
@@ -137,11 +127,7 @@ describe.each(testEngines())("a broadcast's expansion in chunks on %s", (engine)
     await seedSubscribers(database, "concorezzo", 30);
     const broadcastId = await startedBroadcast();
     await expandNextChunk(database.db, input(broadcastId));
-    await database.db
-      .updateTable("broadcasts")
-      .set({ status: "cancelled" })
-      .where("id", "=", broadcastId)
-      .execute();
+    await updateBroadcastStatus(database.db, { broadcastId, move: "cancel", now: clock.now() });
     expect(await resumeExpansion(database.db, input(broadcastId))).toBe(0);
     expect(await deliveriesOf(broadcastId)).toHaveLength(10);
   });

@@ -50,15 +50,10 @@ export const EXPANSION_STALL_MS = 30_000;
 const EXPANDING_STATES = ["sending", "paused", "needs_attention"];
 
 /** What the deliveries of a broadcast are made from (its row, and the comune's number). */
-export interface ExpansionInput {
-  broadcastId: number;
-  tenantId: string;
-  senderNumberId: number;
-  priority: number;
-  now: number;
-  category?: string;
-  topics?: readonly string[];
-}
+export type ExpansionInput = Omit<
+  Parameters<typeof insertDeliveriesForBroadcast>[1],
+  "subscriberIds"
+>;
 
 /**
  * Marks an expansion as begun (from subscriber id 0), in the transaction that moves the
@@ -138,13 +133,14 @@ export async function stalledExpansions(
   input: { tenantIds: readonly string[]; stalledSince: number },
 ): Promise<number[]> {
   if (input.tenantIds.length === 0) return [];
-  const rows = await db
-    .selectFrom("broadcasts")
-    .select("id")
-    .where("tenant_id", "in", [...input.tenantIds])
-    .where("expanded_through", "is not", null)
-    .where("expanded_at", "<=", input.stalledSince)
-    .where("status", "in", EXPANDING_STATES)
-    .execute();
-  return rows.map((r) => Number(r.id));
+  return (
+    await db
+      .selectFrom("broadcasts")
+      .select("id")
+      .where("expanded_through", "is not", null)
+      .where("expanded_at", "<=", input.stalledSince)
+      .where("status", "in", EXPANDING_STATES)
+      .where("tenant_id", "in", [...input.tenantIds])
+      .execute()
+  ).map((r) => Number(r.id));
 }
