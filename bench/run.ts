@@ -41,6 +41,7 @@ import { verdict, type GoalRow } from "./lib/goals.js";
 import { backgroundCpu, cpuMeter, machineFacts, pinSelf, tasksetPath } from "./lib/machine.js";
 import { int, median, ms, pct, range, ratio, si, table } from "./lib/stats.js";
 import type { ExpansionResult } from "./servers/dispatch-worker.js";
+import { EXPANSION_CHUNK } from "../src/server/modules/dispatch/broadcast-expansion.js";
 import {
   engineVersion,
   INSERT_BATCH,
@@ -1068,14 +1069,15 @@ function expansionSection(results: ExpansionResult[]): string {
   return [
     `${int(n)} active subscribers; each round a raw \`INSERT … SELECT\` of the same rows into a ` +
       "copy of the table with the same columns, defaults, primary key and unique key " +
-      "(broadcast, subscriber) and nothing else, then `insertDeliveriesForBroadcast` in a transaction (as `startBroadcast` runs it) " +
+      "(broadcast, subscriber) and nothing else, then the expansion as `startBroadcast` runs it (`resumeExpansion`: chunks of " +
+      `${int(EXPANSION_CHUNK.sqlite)} subscriber ids on SQLite, one statement on PostgreSQL) ` +
       `for a new broadcast; ${flags.quick ? 1 : 2} round(s) per engine, medians.`,
     "",
     table(
       [
         "engine",
         "raw `INSERT … SELECT` (same keys only)",
-        "`insertDeliveriesForBroadcast`",
+        "our expansion",
         "ours ÷ raw (time)",
         "range",
         "longest event-loop stall (ours)",

@@ -5,8 +5,9 @@
 // - held: `banditore worker` (startWorker) sends one broadcast to them through the sandbox;
 // - raw / ours: a bare undici Pool.request loop, then the whole NumberDispatcher, against the
 //   same fake Graph API, at the same concurrency (unthrottled);
-// - expansion: insertDeliveriesForBroadcast against a raw INSERT … SELECT into a table with the
-//   same primary and unique keys and nothing else.
+// - expansion: the expansion as startBroadcast runs it (in chunks on SQLite, broadcast-expansion.ts)
+//   against a raw INSERT … SELECT into a table with the same primary and unique keys and nothing
+//   else.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +16,11 @@ import { sql, type Kysely } from "kysely";
 import { Pool } from "undici";
 import { parseEnv, type Env } from "../../src/server/config/env.js";
 import { loadTenants, type Tenant } from "../../src/server/config/tenants.js";
+import {
+  beginExpansion,
+  EXPANSION_CHUNK,
+  resumeExpansion,
+} from "../../src/server/modules/dispatch/broadcast-expansion.js";
 import { NumberDispatcher } from "../../src/server/modules/dispatch/dispatcher.js";
 import {
   insertDeliveriesForBroadcast,
@@ -194,7 +200,7 @@ export interface TimedResult {
 }
 
 export interface ExpansionRound {
-  /** insertDeliveriesForBroadcast in a transaction, as startBroadcast runs it. */
+  /** The expansion as startBroadcast runs it (resumeExpansion, chunked on SQLite). */
   oursMs: number;
   oursStallMs: number;
   /** The same rows, INSERT … SELECT into a table with only the same primary and unique keys. */
@@ -436,15 +442,15 @@ const operations = {
         const peak = new PeakRss();
         const ours = await withStallMeter(async () => {
           const started = performance.now();
-          const added = await db.transaction().execute((trx) =>
-            insertDeliveriesForBroadcast(trx, {
-              broadcastId,
-              tenantId: TENANT,
-              senderNumberId: senderId,
-              priority: PRIORITY.normal,
-              now,
-            }),
-          );
+          await beginExpansion(db, broadcastId, now);
+          const added = await resumeExpansion(db, {
+            broadcastId,
+            tenantId: TENANT,
+            senderNumberId: senderId,
+            priority: PRIORITY.normal,
+            now,
+            chunk: EXPANSION_CHUNK[engine],
+          });
           if (added !== subscribers) throw new Error(`expansion: ${added} rows`);
           return performance.now() - started;
         });

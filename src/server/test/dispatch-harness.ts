@@ -7,7 +7,12 @@ import { loadTenants } from "../config/tenants.js";
 import type { SandboxSettingsUpdate } from "../modules/sandbox/settings.js";
 import { updateBroadcastStatus } from "../modules/dispatch/broadcast-delivery.repository.js";
 import type { DispatchOptions } from "../modules/dispatch/dispatch.service.js";
-import { insertDeliveriesForBroadcast, PRIORITY } from "../modules/dispatch/outbound.repository.js";
+import {
+  beginExpansion,
+  EXPANSION_CHUNK,
+  resumeExpansion,
+} from "../modules/dispatch/broadcast-expansion.js";
+import { PRIORITY } from "../modules/dispatch/outbound.repository.js";
 import { syncTenants } from "../modules/tenants/tenants.service.js";
 import type { OutboundMessage } from "../modules/whatsapp/types.js";
 import { systemClock } from "../platform/clock.js";
@@ -276,7 +281,7 @@ export async function openServiceDatabase(env: Record<string, string>): Promise<
 
 /**
  * What `Dispatch.startBroadcast` does, for a test with no Dispatch in its process: the broadcast
- * moves to `sending` and its deliveries are written (one INSERT … SELECT); whichever process
+ * moves to `sending` and its deliveries are written (chunk by chunk, broadcast-expansion.ts); whichever process
  * holds the number's lease picks them up. Returns how many deliveries were created.
  */
 export async function startBroadcastInDatabase(
@@ -284,8 +289,8 @@ export async function startBroadcastInDatabase(
   broadcastId: number,
 ): Promise<number> {
   const now = systemClock.now();
-  return database.db.transaction().execute(async (trx) => {
-    const broadcast = await trx
+  const broadcast = await database.db.transaction().execute(async (trx) => {
+    const found = await trx
       .selectFrom("broadcasts")
       .innerJoin("sender_numbers", "sender_numbers.tenant_id", "broadcasts.tenant_id")
       .select(["broadcasts.tenant_id", "broadcasts.priority", "sender_numbers.id as senderId"])
@@ -296,13 +301,16 @@ export async function startBroadcastInDatabase(
       throw new Error(
         `broadcast ${broadcastId} cannot start (it is not approved, scheduled or sending)`,
       );
-    return insertDeliveriesForBroadcast(trx, {
-      broadcastId,
-      tenantId: broadcast.tenant_id,
-      senderNumberId: broadcast.senderId,
-      priority: broadcast.priority === "urgent" ? PRIORITY.urgent : PRIORITY.normal,
-      now,
-    });
+    await beginExpansion(trx, broadcastId, now);
+    return found;
+  });
+  return resumeExpansion(database.db, {
+    broadcastId,
+    tenantId: broadcast.tenant_id,
+    senderNumberId: broadcast.senderId,
+    priority: broadcast.priority === "urgent" ? PRIORITY.urgent : PRIORITY.normal,
+    now,
+    chunk: EXPANSION_CHUNK[database.engine],
   });
 }
 

@@ -137,7 +137,8 @@ export async function buildOutboundMessage(
   return db.insertInto("outbound_messages").values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-async function senderNumberOf(db: Kysely<DB>, tenantId: string): Promise<number> {
+/** The comune's (first) sender number id. */
+export async function senderNumberOf(db: Kysely<DB>, tenantId: string): Promise<number> {
   const row = await db
     .selectFrom("sender_numbers")
     .select("id")

@@ -108,12 +108,16 @@ export async function cancelQueuedDeliveries(
   return Number(result.numUpdatedRows);
 }
 
-/** Sending broadcasts with nothing left queued or in flight become `sent`. */
+/**
+ * Sending broadcasts with nothing left queued or in flight become `sent`; never one whose
+ * expansion is under way (broadcast-expansion.ts): its next chunks have no rows yet.
+ */
 export async function finishCompletedBroadcasts(db: Db, now: number): Promise<number[]> {
   const done = await db
     .selectFrom("broadcasts")
     .select("id")
     .where("status", "=", "sending")
+    .where("expanded_through", "is", null)
     .where((eb) =>
       eb.not(
         eb.exists(

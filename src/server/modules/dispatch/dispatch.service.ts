@@ -16,6 +16,13 @@ import {
   type BroadcastStatusMoved,
 } from "./broadcast-delivery.repository.js";
 import { applyAccountUpdate } from "./account-updates.js";
+import {
+  beginExpansion,
+  EXPANSION_CHUNK,
+  EXPANSION_STALL_MS,
+  resumeExpansion,
+  stalledExpansions,
+} from "./broadcast-expansion.js";
 import { BROADCAST_MOVES } from "./broadcast-status.js";
 import * as citizenOutbound from "./citizen-outbound.repository.js";
 import { chargesOf, type Charges, type PriceList, type RatedCategory } from "./message-charges.js";
@@ -25,11 +32,7 @@ import { broadcastPlan } from "./broadcast-plan.js";
 import { applyStatusUpdate, rowIdFrom, type StatusApplied } from "./delivery-status.js";
 import { NumberSupervisor, type DispatchOptions } from "./number-supervisor.js";
 export type { DispatchOptions } from "./number-supervisor.js";
-import {
-  insertDeliveriesForBroadcast,
-  insertOutboundMessage,
-  PRIORITY,
-} from "./outbound.repository.js";
+import { insertOutboundMessage, PRIORITY } from "./outbound.repository.js";
 
 /**
  * The dispatch part as the rest of the service sees it. The outbox as the citizens' part needs
@@ -173,9 +176,14 @@ export function moveBroadcast(
 
 export class Dispatch {
   private readonly numbers: NumberSupervisor;
+  /** The broadcasts whose expansion runs in this process now (a round does not start it twice). */
+  private readonly expanding = new Set<number>();
 
   constructor(private readonly options: DispatchOptions) {
-    this.numbers = new NumberSupervisor(options, () => this.startDueBroadcasts());
+    this.numbers = new NumberSupervisor(options, async () => {
+      await this.resumeExpansions();
+      await this.startDueBroadcasts();
+    });
   }
 
   /** Finds the comunes' numbers and, in a sending process, starts dispatching those it leases. */
@@ -232,35 +240,72 @@ export class Dispatch {
   }
 
   /**
-   * Creates the deliveries of an approved broadcast (one INSERT … SELECT from its audience) and
-   * starts sending. Refused unless the broadcast is approved or scheduled (or already sending:
-   * then only newly eligible subscribers are added).
+   * Starts sending an approved broadcast and creates its deliveries from its audience, in chunks
+   * with a resume marker (broadcast-expansion.ts). Refused unless the broadcast is approved or
+   * scheduled (or already sending: then only newly eligible subscribers are added). The move and
+   * the marker commit together, so an expansion cut short by a crash is resumed by the next
+   * lease round of a sending process (`resumeExpansions`).
    */
   async startBroadcast(broadcastId: number): Promise<{ deliveries: number }> {
     const { db, clock } = this.options;
     const broadcast = await findBroadcast(db, broadcastId);
     if (!broadcast) throw notFound("Comunicazione non trovata", "Broadcast not found");
-    const senderNumberId = this.senderIdOf(broadcast.tenant_id);
     const now = clock.now();
-    const deliveries = await db.transaction().execute(async (trx) => {
+    await db.transaction().execute(async (trx) => {
       const { moved } = await updateBroadcastStatus(trx, { broadcastId, move: "start", now });
       if (!moved)
         throw conflict(
           "BROADCAST_STATE_CHANGED",
           `La comunicazione è nello stato "${broadcast.status}" e non può essere inviata`,
         );
-      return insertDeliveriesForBroadcast(trx, {
+      await beginExpansion(trx, broadcastId, now);
+    });
+    return { deliveries: await this.expand(broadcastId) };
+  }
+
+  /**
+   * Goes on with the expansions a crash (or a failed chunk) left under way, their marker still
+   * for EXPANSION_STALL_MS; how many went on.
+   */
+  async resumeExpansions(): Promise<number> {
+    const { db, tenants, clock } = this.options;
+    const ids = await stalledExpansions(db, {
+      tenantIds: tenants.map((t) => t.slug),
+      stalledSince: clock.now() - EXPANSION_STALL_MS,
+    });
+    let resumed = 0;
+    for (const broadcastId of ids) {
+      if (this.numbers.isStopped) break;
+      if (this.expanding.has(broadcastId)) continue;
+      await this.expand(broadcastId);
+      resumed += 1;
+    }
+    return resumed;
+  }
+
+  /** Runs the broadcast's expansion from its marker to the end; the deliveries it created. */
+  private async expand(broadcastId: number): Promise<number> {
+    const { db, clock, engine } = this.options;
+    const broadcast = await findBroadcast(db, broadcastId);
+    if (!broadcast) return 0;
+    const senderNumberId = this.senderIdOf(broadcast.tenant_id);
+    this.expanding.add(broadcastId);
+    try {
+      return await resumeExpansion(db, {
         broadcastId,
         tenantId: broadcast.tenant_id,
         senderNumberId,
         priority: broadcast.priority === "urgent" ? PRIORITY.urgent : PRIORITY.normal,
-        now,
+        now: clock.now(),
         category: broadcast.category,
         topics: JSON.parse(broadcast.topics) as string[],
+        chunk: this.options.expansionChunk ?? EXPANSION_CHUNK[engine],
+        stopping: () => this.numbers.isStopped,
       });
-    });
-    this.numbers.wake(senderNumberId);
-    return { deliveries };
+    } finally {
+      this.expanding.delete(broadcastId);
+      this.numbers.wake(senderNumberId);
+    }
   }
 
   /**

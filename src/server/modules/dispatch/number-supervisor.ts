@@ -23,6 +23,8 @@ export interface DispatchOptions {
   send?: boolean;
   /** How often a process without a number's lease tries to take it over. */
   leaseRetryMs?: number;
+  /** Subscriber ids per expansion chunk (default EXPANSION_CHUNK of the engine). */
+  expansionChunk?: number;
   dispatcher?: Pick<
     DispatcherOptions,
     "maxInFlight" | "flushIntervalMs" | "inFlightGraceMs" | "restartGraceMs" | "tickMs"

@@ -96,7 +96,8 @@ export async function insertOutboundMessage(
  * subscribers of the comune who chose one of its topics or none (for a marketing broadcast, not those who pressed WhatsApp's stop
  * button for marketing: user_preferences). Never loads recipients into memory; a repeated
  * expansion adds nobody twice (unique broadcast_id + subscriber_id). A template to someone who
- * has not written in the last 24 hours spends the messaging-limit tier.
+ * has not written in the last 24 hours spends the messaging-limit tier. With `subscriberIds`,
+ * only the audience in that id range (one chunk of broadcast-expansion.ts).
  */
 export async function insertDeliveriesForBroadcast(
   db: Kysely<DB>,
@@ -110,18 +111,25 @@ export async function insertDeliveriesForBroadcast(
     category?: string;
     /** The broadcast's topics; none: every subscriber. */
     topics?: readonly string[];
+    /** Only subscribers with `after < id` and, unless null, `id <= through`. */
+    subscriberIds?: { after: number; through: number | null };
   },
 ): Promise<number> {
   const { broadcastId, tenantId, senderNumberId, priority, now } = input;
+  const after = input.subscriberIds?.after;
+  const through = input.subscriberIds?.through ?? null;
   const windowStart = now - DAY_MS;
-  // The first expansion of a broadcast (none of its deliveries exists yet) is a plain INSERT:
-  // PostgreSQL then skips ON CONFLICT's speculative insertion, a third of the cost of a large
-  // expansion. The unique index still refuses a second delivery to anyone (the statement would
-  // fail, never send twice); later expansions skip the subscribers who already have one.
+  // The first expansion of a broadcast's range (none of its deliveries there exists yet) is a
+  // plain INSERT: PostgreSQL then skips ON CONFLICT's speculative insertion, a third of the cost
+  // of a large expansion. The unique index still refuses a second delivery to anyone (the
+  // statement would fail, never send twice); later expansions skip the subscribers who already
+  // have one. The look-up reads the unique (broadcast_id, subscriber_id) index.
   const expandedBefore = await db
     .selectFrom("outbound_messages")
     .select("id")
     .where("broadcast_id", "=", broadcastId)
+    .$if(after !== undefined, (q) => q.where("subscriber_id", ">", after ?? 0))
+    .$if(through !== null, (q) => q.where("subscriber_id", "<=", through ?? 0))
     .limit(1)
     .executeTakeFirst();
   const insert = db
@@ -166,6 +174,8 @@ export async function insertDeliveriesForBroadcast(
           sql.lit(now).as("updated_at"),
         ])
         .where("tenant_id", "=", tenantId)
+        .$if(after !== undefined, (q) => q.where("id", ">", after ?? 0))
+        .$if(through !== null, (q) => q.where("id", "<=", through ?? 0))
         .where("status", "=", "active")
         .where("blocked_at", "is", null)
         .$if(input.category === "marketing", (q) => q.where("marketing_stopped_at", "is", null))

@@ -199,6 +199,13 @@ export interface BroadcastsTable {
   approval_check: string | null;
   /** The file shown in the message's header (media_files), or null. */
   media_id: number | null;
+  /**
+   * An expansion under way: the last subscriber id whose delivery exists; null: none under way
+   * (0018-broadcast-expansion).
+   */
+  expanded_through: number | null;
+  /** When `expanded_through` last moved. */
+  expanded_at: number | null;
 }
 
 /** A file a broadcast carries, stored once (0014-media). */

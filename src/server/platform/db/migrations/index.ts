@@ -16,6 +16,7 @@ import * as media from "./0014-media.js";
 import * as templates from "./0015-templates.js";
 import * as freeFormWindow from "./0016-free-form-window.js";
 import * as tenantSettingVersions from "./0017-tenant-setting-versions.js";
+import * as broadcastExpansion from "./0018-broadcast-expansion.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "0015-templates": templates,
   "0016-free-form-window": freeFormWindow,
   "0017-tenant-setting-versions": tenantSettingVersions,
+  "0018-broadcast-expansion": broadcastExpansion,
 };
