@@ -4,11 +4,11 @@ import { cp, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import type { SendLogEntry } from "../src/server/modules/sandbox/sandbox-state.js";
-import { busiestSecond, SANDBOX_ENV } from "../src/server/test/dispatch-harness.js";
+import type { ArrivalMillisecond } from "../src/server/modules/sandbox/send-log.js";
+import { busiestSecondOfCounts, SANDBOX_ENV } from "../src/server/test/dispatch-harness.js";
 import type { HeldResult, TimedResult } from "./servers/dispatch-worker.js";
+import type { SandboxHealth } from "./servers/sandbox.js";
 import { callServer, startBenchServer, type RunningBenchServer, type ServerSpec } from "./http.js";
-import type { LoopDelay } from "./lib/ipc-server.js";
 import { cpuMeter, processCpuSeconds } from "./lib/machine.js";
 
 const SHIPPED_TENANTS = new URL("../config/tenants/", import.meta.url).pathname;
@@ -79,11 +79,14 @@ export async function startSandbox(
   webhookUrl: string,
   /** The compiled sandbox (bench/lib/build.ts), as `banditore sandbox` runs from dist/. */
   compiled: string,
+  /** Extra Node.js flags, e.g. `--cpu-prof` under --profile. */
+  nodeArgs: string[] = [],
 ): Promise<RunningBenchServer> {
   const spec: ServerSpec = {
     name: "sandbox",
     entry: "sandbox.ts",
     compiled,
+    nodeArgs,
     env: {
       TENANTS_DIR: tenantsDir,
       WHATSAPP_MODE: "cloud",
@@ -147,7 +150,7 @@ export interface HeldRun {
   /** Time limit on the sending (the 1M run), or undefined: until the broadcast is sent. */
   stopAfterMs: number | undefined;
   worker: HeldResult;
-  /** From the sandbox's send log, this run's entries. */
+  /** From the sandbox's send log (its arrivals per millisecond), this run's requests. */
   requests: number;
   accepted: number;
   throttled: number;
@@ -159,8 +162,11 @@ export interface HeldRun {
   achievedPerSecond: number;
   /** The most requests that arrived (accepted or refused) in any sliding one-second window. */
   maxWindow: number;
-  /** The sandbox's event-loop delay over the run: its stalls bunch what arrives meanwhile. */
-  sandboxLoop: LoopDelay;
+  /**
+   * The sandbox's event-loop delay and GC pauses over the run (its stalls bunch what arrives
+   * meanwhile), and its memory at the end.
+   */
+  sandboxHealth: SandboxHealth;
   /** Shares of one core over the sending. */
   workerCpu: number;
   sandboxCpu: number;
@@ -178,9 +184,8 @@ export async function heldRun(
   subscribers: number,
   stopAfterMs?: number,
 ): Promise<HeldRun> {
-  const before = await sendLog(sandbox, 0);
-  const from = before.total;
-  await callServer<LoopDelay>(sandbox, "loopDelay");
+  const from = (await arrivals(sandbox, Number.MAX_SAFE_INTEGER)).total;
+  await callServer<SandboxHealth>(sandbox, "health");
   const sandboxCpu = processCpuSeconds(sandbox.pid);
   const stop = cpuMeter([worker.pid, sandbox.pid]);
   const result = await callServer<HeldResult>(worker, "held", {
@@ -188,44 +193,62 @@ export async function heldRun(
     ...(stopAfterMs === undefined ? {} : { stopAfterMs }),
   });
   const cpu = stop();
-  const sandboxLoop = await callServer<LoopDelay>(sandbox, "loopDelay");
+  const sandboxHealth = await callServer<SandboxHealth>(sandbox, "health");
   const sandboxShare = (processCpuSeconds(sandbox.pid) - sandboxCpu) / cpu.seconds;
-  const { sends } = await sendLog(sandbox, from);
-  const accepted = sends.filter((s) => s.wamid);
+  const { millis } = await arrivals(sandbox, from);
+  const sum = (column: 1 | 2 | 3) => millis.reduce((n, m) => n + m[column], 0);
   return {
     subscribers,
     stopAfterMs,
     worker: result,
-    requests: sends.length,
-    accepted: accepted.length,
-    throttled: sends.filter((s) => s.code === 130429).length,
-    otherErrors: sends.filter((s) => !s.wamid && s.code !== 130429).length,
-    achievedPerSecond: rateAfterRamp(accepted.map((s) => s.at)),
+    requests: sum(1) + sum(2) + sum(3),
+    accepted: sum(1),
+    throttled: sum(2),
+    otherErrors: sum(3),
+    achievedPerSecond: rateAfterRamp(millis.map((m): [number, number] => [m[0], m[1]])),
     // Every request that arrived, accepted or refused: what Meta's counter would have seen.
-    maxWindow: busiestSecond(sends.filter((s) => s.phoneNumberId === PHONE_NUMBER_ID)),
-    sandboxLoop,
+    maxWindow: busiestSecondOfCounts(
+      millis.map((m): [number, number] => [m[0], m[1] + m[2] + m[3]]),
+    ),
+    sandboxHealth,
     workerCpu: result.cpuSeconds / result.sendingSeconds,
     sandboxCpu: sandboxShare,
     otherCpu: cpu.other,
   };
 }
 
-/** Per second, the sends from one second after the first to the last. */
-export function rateAfterRamp(at: readonly number[]): number {
-  const times = [...at].sort((a, b) => a - b);
-  const from = (times[0] ?? 0) + 1000;
-  const steady = times.filter((t) => t >= from);
-  const span = ((steady.at(-1) ?? 0) - from) / 1000;
-  return span > 0 ? steady.length / span : Number.NaN;
+/**
+ * Per second, the sends from one second after the first to the last, from `[at, count]` pairs
+ * in time order.
+ */
+export function rateAfterRamp(counts: readonly (readonly [number, number])[]): number {
+  const sent = counts.filter(([, n]) => n > 0);
+  const from = (sent[0]?.[0] ?? 0) + 1000;
+  const steady = sent.filter(([at]) => at >= from);
+  const span = ((steady.at(-1)?.[0] ?? 0) - from) / 1000;
+  return span > 0 ? steady.reduce((n, [, count]) => n + count, 0) / span : Number.NaN;
 }
 
-async function sendLog(
+/**
+ * The sandbox's arrivals at Concorezzo's number from request `from` on, per millisecond
+ * (its compact send log: every request of a run, however long). Throws if the log no longer
+ * holds them all.
+ */
+async function arrivals(
   sandbox: RunningBenchServer,
   from: number,
-): Promise<{ total: number; sends: SendLogEntry[] }> {
-  const response = await fetch(`${sandbox.baseUrl}/sandbox/api/sends?from=${from}`);
+): Promise<{ total: number; millis: ArrivalMillisecond[] }> {
+  const response = await fetch(
+    `${sandbox.baseUrl}/sandbox/api/sends/arrivals?from=${from}&phoneNumberId=${PHONE_NUMBER_ID}`,
+  );
   if (!response.ok) throw new Error(`send log: ${response.status}`);
-  return (await response.json()) as { total: number; sends: SendLogEntry[] };
+  const body = (await response.json()) as {
+    total: number;
+    first: number;
+    millis: ArrivalMillisecond[];
+  };
+  if (body.first > from) throw new Error(`send log: requests from ${from} on are no longer kept`);
+  return body;
 }
 
 export interface UnthrottledRound {

@@ -79,7 +79,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --retries N         times a run disturbed by other processes is measured again (default 3;
                       waiting and redoing take 2 minutes at most in all; 0 turns it off)
   --only PARTS        comma-separated: ${PARTS.join(", ")} (default: all)
-  --profile DIR       write CPU profiles (node --cpu-prof) of the dispatching process to DIR
+  --profile DIR       write CPU profiles (node --cpu-prof) of the dispatching process and the
+                      sandbox to DIR
 Set DATABASE_URL=postgres://… to include PostgreSQL in the storage and expansion parts.`;
 
 const { values: flags } = parseArgs({
@@ -578,18 +579,19 @@ async function benchDispatch(): Promise<DispatchResults> {
   const tenantsDir = await tenantsWithRate(path.join(scratch, "tenants"), CAP);
   const sink = await startWebhookSink();
   sinks.push(sink);
+  const profile = options.profile
+    ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] }
+    : {};
+  if (options.profile) mkdirSync(options.profile, { recursive: true });
   progress("starting the sandbox and the fake Graph API");
   const sandbox = await startSandbox(
     place,
     tenantsDir,
     sink.url,
     await compiledEntry("sandbox.ts"),
+    profile.nodeArgs,
   );
   const graphUrl = `${sandbox.baseUrl}/sandbox/graph`;
-  const profile = options.profile
-    ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] }
-    : {};
-  if (options.profile) mkdirSync(options.profile, { recursive: true });
 
   // (b) Unthrottled: the whole dispatcher against a bare undici loop, same process, same server.
   const fake = await startBenchServer(
@@ -652,7 +654,11 @@ async function benchDispatch(): Promise<DispatchResults> {
         `${name}: ${int(run.accepted)} accepted at ${si(run.achievedPerSecond)}/s ` +
           `(${pct(run.achievedPerSecond / CAP)} of the cap), busiest second ${run.maxWindow}, ` +
           `130429 × ${run.throttled}, event-loop delay max: sandbox ` +
-          `${ms(run.sandboxLoop.maxMs)}, dispatcher ${ms(run.worker.loopDelay.maxMs)}, ` +
+          `${ms(run.sandboxHealth.loop.maxMs)}, dispatcher ${ms(run.worker.loopDelay.maxMs)}, ` +
+          `sandbox GC max ${ms(run.sandboxHealth.gc.maxMs)} (${run.sandboxHealth.gc.count} ` +
+          `pauses, ${ms(run.sandboxHealth.gc.totalMs)} in all), sandbox RSS ` +
+          `${Math.round(run.sandboxHealth.rss / MB)} MB (heap ` +
+          `${Math.round(run.sandboxHealth.heapUsed / MB)} MB), ` +
           `dispatcher CPU ${pct(run.workerCpu)}, peak RSS ` +
           `${Math.round(run.worker.peakRss / MB)} MB, other CPU ${pct(run.otherCpu)}`,
       );
@@ -680,7 +686,7 @@ function heldRow(label: string, run: HeldRun): string[] {
     `**${si(run.achievedPerSecond)}/s (${((run.achievedPerSecond / CAP) * 100).toFixed(1)}%)**`,
     `${run.maxWindow}`,
     `${run.throttled}`,
-    `${ms(run.sandboxLoop.maxMs)} / ${ms(run.worker.loopDelay.maxMs)}`,
+    `${ms(run.sandboxHealth.loop.maxMs)} / ${ms(run.worker.loopDelay.maxMs)}`,
     `${run.otherErrors}`,
     `**${pct(run.workerCpu)}**`,
     pct(run.sandboxCpu),
