@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { ArrivalMillisecond } from "../src/server/modules/sandbox/send-log.js";
 import { busiestSecondOfCounts, SANDBOX_ENV } from "../src/server/test/dispatch-harness.js";
+import { citizensDuringBroadcast, type CitizenReplies } from "./citizen.js";
 import type { HeldResult, TimedResult } from "./servers/dispatch-worker.js";
 import type { SandboxHealth } from "./servers/sandbox.js";
 import { callServer, startBenchServer, type RunningBenchServer, type ServerSpec } from "./http.js";
@@ -30,20 +31,42 @@ export async function tenantsWithRate(dir: string, rate: number): Promise<string
 export interface WebhookSink {
   url: string;
   received(): number;
+  /** From now on, inbound messages (not statuses) go on to this webhook URL, or none. */
+  forwardInbound(url: string | undefined): void;
   close(): Promise<void>;
 }
 
 /**
- * Where the sandbox's status webhooks go during the dispatch runs: answers 200 at once. The
- * dispatching process under test is a worker (`banditore worker`), which takes no webhooks.
+ * Where the sandbox's webhooks go during the dispatch runs: statuses are answered 200 at once
+ * (the dispatching process under test is a worker, `banditore worker`, which takes no
+ * webhooks). Inbound messages, while forwarding is on, go on to the web process byte for byte,
+ * signature included, and the sandbox gets its answer: what Meta's posts to a web process with
+ * DISPATCH=off would be, without 2,000 statuses a second on the side.
  */
 export async function startWebhookSink(): Promise<WebhookSink> {
   let received = 0;
+  let forwardTo: string | undefined;
   const server = createServer((request, response) => {
-    request.resume();
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       received += 1;
-      response.end("ok");
+      const body = Buffer.concat(chunks);
+      if (!forwardTo || !body.includes('"messages":[')) {
+        response.end("ok");
+        return;
+      }
+      fetch(forwardTo, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": String(request.headers["x-hub-signature-256"] ?? ""),
+        },
+        body,
+      }).then(
+        async (answer) => response.writeHead(answer.status).end(await answer.text()),
+        () => response.writeHead(502).end(),
+      );
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -52,6 +75,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
   return {
     url: `http://127.0.0.1:${port}/webhooks/whatsapp`,
     received: () => received,
+    forwardInbound: (url) => (forwardTo = url),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -145,6 +169,35 @@ export async function startDispatchWorker(
   return server;
 }
 
+/**
+ * A web process (`banditore serve` with DISPATCH=off) on the dispatching process's database: it
+ * takes the citizens' webhooks, handles them and queues the replies, which the worker sends.
+ */
+export async function startWebProcess(
+  place: Placement,
+  tenantsDir: string,
+  graphUrl: string,
+  dataDir: string,
+  compiled: string,
+): Promise<RunningBenchServer> {
+  const spec: ServerSpec = {
+    name: "web process (DISPATCH=off)",
+    entry: "ours.ts",
+    compiled,
+    env: {
+      TENANTS_DIR: tenantsDir,
+      WHATSAPP_MODE: "cloud",
+      WHATSAPP_GRAPH_URL: graphUrl,
+      LOG_LEVEL: "warn",
+      DISPATCH: "off",
+      ...SANDBOX_ENV,
+    },
+  };
+  const server = await startBenchServer(spec, { taskset: place.taskset, cpu: place.cpu, dataDir });
+  place.running.push(server);
+  return server;
+}
+
 export interface HeldRun {
   subscribers: number;
   /** Time limit on the sending (the 1M run), or undefined: until the broadcast is sent. */
@@ -167,6 +220,8 @@ export interface HeldRun {
    * meanwhile), and its memory at the end.
    */
   sandboxHealth: SandboxHealth;
+  /** Item 7: citizens writing during the run, when asked for. */
+  citizens: CitizenReplies | undefined;
   /** Shares of one core over the sending. */
   workerCpu: number;
   sandboxCpu: number;
@@ -182,16 +237,33 @@ export async function heldRun(
   sandbox: RunningBenchServer,
   dataDir: string,
   subscribers: number,
-  stopAfterMs?: number,
+  options: {
+    stopAfterMs?: number;
+    /** Item 7: the web process that takes the citizens' webhooks, and how many write. */
+    citizens?: { web: RunningBenchServer; tries: number };
+  } = {},
 ): Promise<HeldRun> {
+  const { stopAfterMs, citizens } = options;
   const from = (await arrivals(sandbox, Number.MAX_SAFE_INTEGER)).total;
   await callServer<SandboxHealth>(sandbox, "health");
   const sandboxCpu = processCpuSeconds(sandbox.pid);
-  const stop = cpuMeter([worker.pid, sandbox.pid]);
-  const result = await callServer<HeldResult>(worker, "held", {
-    dataDir,
-    ...(stopAfterMs === undefined ? {} : { stopAfterMs }),
-  });
+  const stop = cpuMeter([worker.pid, sandbox.pid, ...(citizens ? [citizens.web.pid] : [])]);
+  // The citizens write from 2 s into the sending until 2 s before its end (at the cap).
+  const writing = citizens
+    ? citizensDuringBroadcast(sandbox, {
+        tries: citizens.tries,
+        gapMs: Math.max(10, ((subscribers - 4 * CAP) / CAP / citizens.tries) * 1000),
+        sendsBefore: from,
+        warmUp: 2 * CAP,
+      })
+    : undefined;
+  const [result, citizenReplies] = await Promise.all([
+    callServer<HeldResult>(worker, "held", {
+      dataDir,
+      ...(stopAfterMs === undefined ? {} : { stopAfterMs }),
+    }),
+    writing,
+  ]);
   const cpu = stop();
   const sandboxHealth = await callServer<SandboxHealth>(sandbox, "health");
   const sandboxShare = (processCpuSeconds(sandbox.pid) - sandboxCpu) / cpu.seconds;
@@ -211,6 +283,7 @@ export async function heldRun(
       millis.map((m): [number, number] => [m[0], m[1] + m[2] + m[3]]),
     ),
     sandboxHealth,
+    citizens: citizenReplies,
     workerCpu: result.cpuSeconds / result.sendingSeconds,
     sandboxCpu: sandboxShare,
     otherCpu: cpu.other,
