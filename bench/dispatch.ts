@@ -4,11 +4,12 @@ import { cp, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import type { SendLogEntry } from "../src/server/modules/sandbox/sandbox-state.js";
-import { busiestSecond, SANDBOX_ENV } from "../src/server/test/dispatch-harness.js";
+import type { ArrivalMillisecond } from "../src/server/modules/sandbox/send-log.js";
+import { busiestSecondOfCounts, SANDBOX_ENV } from "../src/server/test/dispatch-harness.js";
+import { citizensDuringBroadcast, type CitizenReplies } from "./citizen.js";
 import type { HeldResult, TimedResult } from "./servers/dispatch-worker.js";
+import type { SandboxHealth } from "./servers/sandbox.js";
 import { callServer, startBenchServer, type RunningBenchServer, type ServerSpec } from "./http.js";
-import type { LoopDelay } from "./lib/ipc-server.js";
 import { cpuMeter, processCpuSeconds } from "./lib/machine.js";
 
 const SHIPPED_TENANTS = new URL("../config/tenants/", import.meta.url).pathname;
@@ -30,20 +31,42 @@ export async function tenantsWithRate(dir: string, rate: number): Promise<string
 export interface WebhookSink {
   url: string;
   received(): number;
+  /** From now on, inbound messages (not statuses) go on to this webhook URL, or none. */
+  forwardInbound(url: string | undefined): void;
   close(): Promise<void>;
 }
 
 /**
- * Where the sandbox's status webhooks go during the dispatch runs: answers 200 at once. The
- * dispatching process under test is a worker (`banditore worker`), which takes no webhooks.
+ * Where the sandbox's webhooks go during the dispatch runs: statuses are answered 200 at once
+ * (the dispatching process under test is a worker, `banditore worker`, which takes no
+ * webhooks). Inbound messages, while forwarding is on, go on to the web process byte for byte,
+ * signature included, and the sandbox gets its answer: what Meta's posts to a web process with
+ * DISPATCH=off would be, without 2,000 statuses a second on the side.
  */
 export async function startWebhookSink(): Promise<WebhookSink> {
   let received = 0;
+  let forwardTo: string | undefined;
   const server = createServer((request, response) => {
-    request.resume();
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       received += 1;
-      response.end("ok");
+      const body = Buffer.concat(chunks);
+      if (!forwardTo || !body.includes('"messages":[')) {
+        response.end("ok");
+        return;
+      }
+      fetch(forwardTo, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": String(request.headers["x-hub-signature-256"] ?? ""),
+        },
+        body,
+      }).then(
+        async (answer) => response.writeHead(answer.status).end(await answer.text()),
+        () => response.writeHead(502).end(),
+      );
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -52,6 +75,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
   return {
     url: `http://127.0.0.1:${port}/webhooks/whatsapp`,
     received: () => received,
+    forwardInbound: (url) => (forwardTo = url),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -79,11 +103,14 @@ export async function startSandbox(
   webhookUrl: string,
   /** The compiled sandbox (bench/lib/build.ts), as `banditore sandbox` runs from dist/. */
   compiled: string,
+  /** Extra Node.js flags, e.g. `--cpu-prof` under --profile. */
+  nodeArgs: string[] = [],
 ): Promise<RunningBenchServer> {
   const spec: ServerSpec = {
     name: "sandbox",
     entry: "sandbox.ts",
     compiled,
+    nodeArgs,
     env: {
       TENANTS_DIR: tenantsDir,
       WHATSAPP_MODE: "cloud",
@@ -142,12 +169,41 @@ export async function startDispatchWorker(
   return server;
 }
 
+/**
+ * A web process (`banditore serve` with DISPATCH=off) on the dispatching process's database: it
+ * takes the citizens' webhooks, handles them and queues the replies, which the worker sends.
+ */
+export async function startWebProcess(
+  place: Placement,
+  tenantsDir: string,
+  graphUrl: string,
+  dataDir: string,
+  compiled: string,
+): Promise<RunningBenchServer> {
+  const spec: ServerSpec = {
+    name: "web process (DISPATCH=off)",
+    entry: "ours.ts",
+    compiled,
+    env: {
+      TENANTS_DIR: tenantsDir,
+      WHATSAPP_MODE: "cloud",
+      WHATSAPP_GRAPH_URL: graphUrl,
+      LOG_LEVEL: "warn",
+      DISPATCH: "off",
+      ...SANDBOX_ENV,
+    },
+  };
+  const server = await startBenchServer(spec, { taskset: place.taskset, cpu: place.cpu, dataDir });
+  place.running.push(server);
+  return server;
+}
+
 export interface HeldRun {
   subscribers: number;
   /** Time limit on the sending (the 1M run), or undefined: until the broadcast is sent. */
   stopAfterMs: number | undefined;
   worker: HeldResult;
-  /** From the sandbox's send log, this run's entries. */
+  /** From the sandbox's send log (its arrivals per millisecond), this run's requests. */
   requests: number;
   accepted: number;
   throttled: number;
@@ -159,8 +215,13 @@ export interface HeldRun {
   achievedPerSecond: number;
   /** The most requests that arrived (accepted or refused) in any sliding one-second window. */
   maxWindow: number;
-  /** The sandbox's event-loop delay over the run: its stalls bunch what arrives meanwhile. */
-  sandboxLoop: LoopDelay;
+  /**
+   * The sandbox's event-loop delay and GC pauses over the run (its stalls bunch what arrives
+   * meanwhile), and its memory at the end.
+   */
+  sandboxHealth: SandboxHealth;
+  /** Item 7: citizens writing during the run, when asked for. */
+  citizens: CitizenReplies | undefined;
   /** Shares of one core over the sending. */
   workerCpu: number;
   sandboxCpu: number;
@@ -176,56 +237,91 @@ export async function heldRun(
   sandbox: RunningBenchServer,
   dataDir: string,
   subscribers: number,
-  stopAfterMs?: number,
+  options: {
+    stopAfterMs?: number;
+    /** Item 7: the web process that takes the citizens' webhooks, and how many write. */
+    citizens?: { web: RunningBenchServer; tries: number };
+  } = {},
 ): Promise<HeldRun> {
-  const before = await sendLog(sandbox, 0);
-  const from = before.total;
-  await callServer<LoopDelay>(sandbox, "loopDelay");
+  const { stopAfterMs, citizens } = options;
+  const from = (await arrivals(sandbox, Number.MAX_SAFE_INTEGER)).total;
+  await callServer<SandboxHealth>(sandbox, "health");
   const sandboxCpu = processCpuSeconds(sandbox.pid);
-  const stop = cpuMeter([worker.pid, sandbox.pid]);
-  const result = await callServer<HeldResult>(worker, "held", {
-    dataDir,
-    ...(stopAfterMs === undefined ? {} : { stopAfterMs }),
-  });
+  const stop = cpuMeter([worker.pid, sandbox.pid, ...(citizens ? [citizens.web.pid] : [])]);
+  // The citizens write from 2 s into the sending until 2 s before its end (at the cap).
+  const writing = citizens
+    ? citizensDuringBroadcast(sandbox, {
+        tries: citizens.tries,
+        gapMs: Math.max(10, ((subscribers - 4 * CAP) / CAP / citizens.tries) * 1000),
+        sendsBefore: from,
+        warmUp: 2 * CAP,
+      })
+    : undefined;
+  const [result, citizenReplies] = await Promise.all([
+    callServer<HeldResult>(worker, "held", {
+      dataDir,
+      ...(stopAfterMs === undefined ? {} : { stopAfterMs }),
+    }),
+    writing,
+  ]);
   const cpu = stop();
-  const sandboxLoop = await callServer<LoopDelay>(sandbox, "loopDelay");
+  const sandboxHealth = await callServer<SandboxHealth>(sandbox, "health");
   const sandboxShare = (processCpuSeconds(sandbox.pid) - sandboxCpu) / cpu.seconds;
-  const { sends } = await sendLog(sandbox, from);
-  const accepted = sends.filter((s) => s.wamid);
+  const { millis } = await arrivals(sandbox, from);
+  const sum = (column: 1 | 2 | 3) => millis.reduce((n, m) => n + m[column], 0);
   return {
     subscribers,
     stopAfterMs,
     worker: result,
-    requests: sends.length,
-    accepted: accepted.length,
-    throttled: sends.filter((s) => s.code === 130429).length,
-    otherErrors: sends.filter((s) => !s.wamid && s.code !== 130429).length,
-    achievedPerSecond: rateAfterRamp(accepted.map((s) => s.at)),
+    requests: sum(1) + sum(2) + sum(3),
+    accepted: sum(1),
+    throttled: sum(2),
+    otherErrors: sum(3),
+    achievedPerSecond: rateAfterRamp(millis.map((m): [number, number] => [m[0], m[1]])),
     // Every request that arrived, accepted or refused: what Meta's counter would have seen.
-    maxWindow: busiestSecond(sends.filter((s) => s.phoneNumberId === PHONE_NUMBER_ID)),
-    sandboxLoop,
+    maxWindow: busiestSecondOfCounts(
+      millis.map((m): [number, number] => [m[0], m[1] + m[2] + m[3]]),
+    ),
+    sandboxHealth,
+    citizens: citizenReplies,
     workerCpu: result.cpuSeconds / result.sendingSeconds,
     sandboxCpu: sandboxShare,
     otherCpu: cpu.other,
   };
 }
 
-/** Per second, the sends from one second after the first to the last. */
-export function rateAfterRamp(at: readonly number[]): number {
-  const times = [...at].sort((a, b) => a - b);
-  const from = (times[0] ?? 0) + 1000;
-  const steady = times.filter((t) => t >= from);
-  const span = ((steady.at(-1) ?? 0) - from) / 1000;
-  return span > 0 ? steady.length / span : Number.NaN;
+/**
+ * Per second, the sends from one second after the first to the last, from `[at, count]` pairs
+ * in time order.
+ */
+export function rateAfterRamp(counts: readonly (readonly [number, number])[]): number {
+  const sent = counts.filter(([, n]) => n > 0);
+  const from = (sent[0]?.[0] ?? 0) + 1000;
+  const steady = sent.filter(([at]) => at >= from);
+  const span = ((steady.at(-1)?.[0] ?? 0) - from) / 1000;
+  return span > 0 ? steady.reduce((n, [, count]) => n + count, 0) / span : Number.NaN;
 }
 
-async function sendLog(
+/**
+ * The sandbox's arrivals at Concorezzo's number from request `from` on, per millisecond
+ * (its compact send log: every request of a run, however long). Throws if the log no longer
+ * holds them all.
+ */
+async function arrivals(
   sandbox: RunningBenchServer,
   from: number,
-): Promise<{ total: number; sends: SendLogEntry[] }> {
-  const response = await fetch(`${sandbox.baseUrl}/sandbox/api/sends?from=${from}`);
+): Promise<{ total: number; millis: ArrivalMillisecond[] }> {
+  const response = await fetch(
+    `${sandbox.baseUrl}/sandbox/api/sends/arrivals?from=${from}&phoneNumberId=${PHONE_NUMBER_ID}`,
+  );
   if (!response.ok) throw new Error(`send log: ${response.status}`);
-  return (await response.json()) as { total: number; sends: SendLogEntry[] };
+  const body = (await response.json()) as {
+    total: number;
+    first: number;
+    millis: ArrivalMillisecond[];
+  };
+  if (body.first > from) throw new Error(`send log: requests from ${from} on are no longer kept`);
+  return body;
 }
 
 export interface UnthrottledRound {

@@ -1,7 +1,7 @@
 // The child side of `callServer` (bench/http.ts): a bench process that serves requests from the
 // bench over its IPC channel, one operation at a time, and stops when the channel closes.
 import { readFileSync, writeFileSync } from "node:fs";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 export type Operations = Record<string, (args: Record<string, unknown>) => Promise<unknown>>;
 
@@ -109,6 +109,36 @@ export function loopDelayMeter(): { take(): LoopDelay } {
       };
       histogram.reset();
       return seen;
+    },
+  };
+}
+
+/** Garbage-collection pauses over a stretch of a bench process's life, milliseconds. */
+export interface GcPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+/**
+ * Watches this process's garbage collections (node:perf_hooks "gc" entries, each a pause of the
+ * main thread): `take()` answers what it saw since the last take and starts again.
+ */
+export function gcPauseMeter(): { take(): GcPauses } {
+  let seen: GcPauses = { count: 0, totalMs: 0, maxMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      seen.count += 1;
+      seen.totalMs += entry.duration;
+      seen.maxMs = Math.max(seen.maxMs, entry.duration);
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  return {
+    take() {
+      const taken = seen;
+      seen = { count: 0, totalMs: 0, maxMs: 0 };
+      return taken;
     },
   };
 }

@@ -10,7 +10,22 @@ import {
   type SandboxSettingsUpdate,
 } from "../../src/server/modules/sandbox/sandbox.js";
 import { createLogger } from "../../src/server/platform/log.js";
-import { loopDelayMeter, serveOperations } from "../lib/ipc-server.js";
+import {
+  gcPauseMeter,
+  loopDelayMeter,
+  serveOperations,
+  type GcPauses,
+  type LoopDelay,
+} from "../lib/ipc-server.js";
+
+/** What the bench reads of the sandbox's health around a run. */
+export interface SandboxHealth {
+  loop: LoopDelay;
+  gc: GcPauses;
+  /** Bytes, at the end of the stretch. */
+  rss: number;
+  heapUsed: number;
+}
 
 const env = parseEnv(process.env);
 const { tenants } = await loadTenants(env);
@@ -22,7 +37,18 @@ const sandbox = await startStandaloneSandbox({
   settings: JSON.parse(process.env.SANDBOX_SETTINGS ?? "{}") as SandboxSettingsUpdate,
 });
 process.send?.({ port: Number(new URL(sandbox.url).port) });
-// The bench asks for the event-loop delay around each held-rate run: a stall here bunches the
-// requests that arrive during it, which the next one-second window then counts together.
+// The bench asks for the event-loop delay and the GC pauses around each held-rate run: a stall
+// here bunches the requests that arrive during it, which the next one-second window then counts
+// together.
 const loop = loopDelayMeter();
-serveOperations({ loopDelay: () => Promise.resolve(loop.take()) }, () => sandbox.close());
+const gc = gcPauseMeter();
+serveOperations(
+  {
+    health: () => {
+      const { rss, heapUsed } = process.memoryUsage();
+      const health: SandboxHealth = { loop: loop.take(), gc: gc.take(), rss, heapUsed };
+      return Promise.resolve(health);
+    },
+  },
+  () => sandbox.close(),
+);

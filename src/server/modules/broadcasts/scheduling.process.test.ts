@@ -15,7 +15,7 @@ import {
 } from "../../test/dispatch-harness.js";
 import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
 import type { Spawned } from "../../test/spawn.js";
-import type { SendLogEntry } from "../sandbox/sandbox-state.js";
+import type { SendLogEntry } from "../sandbox/send-log.js";
 
 /**
  * A scheduled broadcast is a row, not a timer (issue #11 item 4): it starts exactly once, also

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
-import type { SendLogEntry } from "../sandbox/sandbox-state.js";
+import type { SendLogEntry } from "../sandbox/send-log.js";
 import {
   acceptedPerRecipient,
   createBroadcast,

@@ -75,7 +75,7 @@ export function graphRoutes(ctx: SandboxContext) {
         }
         const now = ctx.clock.now();
         const result = acceptSend(ctx, found.number, parsed.send, now);
-        ctx.state.logSend({
+        ctx.state.sendLog.record({
           at: now,
           phoneNumberId: found.number.phoneNumberId,
           to: parsed.send.waId,

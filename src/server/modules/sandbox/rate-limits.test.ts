@@ -17,6 +17,15 @@ describe("SlidingWindow", () => {
     expect(window.count("c", T0)).toBe(0);
   });
 
+  it("counts events in the same millisecond and after a long quiet", () => {
+    const window = new SlidingWindow(1000);
+    for (let i = 0; i < 1500; i += 1) window.add("a", T0);
+    expect(window.count("a", T0 + 999)).toBe(1500);
+    expect(window.count("a", T0 + 1000)).toBe(0);
+    window.add("a", T0 + 60_000);
+    expect(window.count("a", T0 + 60_000)).toBe(1);
+  });
+
   it("stays correct across many events (compaction)", () => {
     const window = new SlidingWindow(1000);
     for (let i = 0; i < 5000; i += 1) window.add("a", T0 + i);
@@ -43,6 +52,18 @@ describe("PairRateLimiter", () => {
     for (let i = 0; i < 3; i += 1) limiter.tryTake("k", T0);
     const later = T0 + 60_000;
     expect([1, 2, 3, 4].map(() => limiter.tryTake("k", later))).toEqual([true, true, true, false]);
+  });
+
+  it("forgets pairs once their buckets are full again, so a broadcast's recipients do not pile up", () => {
+    const limiter = new PairRateLimiter(45, 6000);
+    let taken = 0;
+    for (let i = 0; i < 20_000; i += 1) if (limiter.tryTake(`n:${i}`, T0 + i)) taken += 1;
+    expect(taken).toBe(20_000);
+    // One send per pair at one per millisecond: only the last 6 to 12 s of pairs are remembered.
+    expect(limiter.size).toBeLessThanOrEqual(12_001);
+    // A forgotten pair starts from a full bucket, as a remembered full one would.
+    for (let i = 0; i < 45; i += 1) expect(limiter.tryTake("n:0", T0 + 20_000)).toBe(true);
+    expect(limiter.tryTake("n:0", T0 + 20_000)).toBe(false);
   });
 
   it("refusals do not consume (a client retrying early is not punished twice)", () => {

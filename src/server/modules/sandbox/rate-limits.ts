@@ -10,44 +10,72 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
  * Events per key in a sliding window: the throughput cap counts sends AND inbound messages of
  * a phone number in the last second. A sliding window (not a fixed one) is stricter, so a client
  * that stays under it stays under Meta's cap however Meta buckets time.
+ *
+ * Counters, not timestamps: per key, one count per millisecond of the window in a ring, and
+ * their sum. Memory is fixed (4 bytes × window ms per key) whatever the rate, and counting
+ * allocates nothing. Times are taken to the millisecond.
  */
 export class SlidingWindow {
-  private readonly events = new Map<string, { times: number[]; head: number }>();
+  private readonly rings = new Map<string, { counts: Uint32Array; head: number; total: number }>();
 
   constructor(private readonly windowMs: number) {}
 
   count(key: string, now: number): number {
-    const entry = this.events.get(key);
-    if (!entry) return 0;
-    const { times } = entry;
-    while (entry.head < times.length && (times[entry.head] ?? 0) <= now - this.windowMs) {
-      entry.head += 1;
-    }
-    // Compact now and then instead of shifting on every expiry.
-    if (entry.head > 1024 && entry.head * 2 > times.length) {
-      times.splice(0, entry.head);
-      entry.head = 0;
-    }
-    return times.length - entry.head;
+    const ring = this.rings.get(key);
+    if (!ring) return 0;
+    this.advance(ring, Math.floor(now));
+    return ring.total;
   }
 
   add(key: string, now: number): void {
-    const entry = this.events.get(key);
-    if (entry) entry.times.push(now);
-    else this.events.set(key, { times: [now], head: 0 });
+    const at = Math.floor(now);
+    let ring = this.rings.get(key);
+    if (!ring) {
+      ring = { counts: new Uint32Array(this.windowMs), head: at, total: 0 };
+      this.rings.set(key, ring);
+    }
+    this.advance(ring, at);
+    // An event older than the window (a clock that stepped back) no longer counts.
+    if (at <= ring.head - this.windowMs) return;
+    ring.counts[at % this.windowMs] = (ring.counts[at % this.windowMs] ?? 0) + 1;
+    ring.total += 1;
   }
 
   clear(): void {
-    this.events.clear();
+    this.rings.clear();
+  }
+
+  /** Moves the window's end to `now`, dropping the milliseconds that left it. */
+  private advance(ring: { counts: Uint32Array; head: number; total: number }, now: number): void {
+    if (now <= ring.head) return;
+    if (now - ring.head >= this.windowMs) {
+      ring.counts.fill(0);
+      ring.total = 0;
+    } else {
+      for (let t = ring.head + 1; t <= now; t += 1) {
+        const slot = t % this.windowMs;
+        ring.total -= ring.counts[slot] ?? 0;
+        ring.counts[slot] = 0;
+      }
+    }
+    ring.head = now;
   }
 }
 
 /**
  * The pair rate limit, one business number → one user: a token bucket holding `burst` tokens
  * and refilling one every `refillMs` (Meta: about 1 message per 6 s, bursts of 45 "borrowed").
+ *
+ * Kept as one number per pair, the bucket's "theoretical arrival time" (the generic cell rate
+ * algorithm, the same decisions as counting tokens): the instant the bucket is full again. A
+ * pair whose instant has passed is as good as unknown and is forgotten, so the map holds only
+ * the pairs written to in the last few seconds (a broadcast's recipients, each once: 6 to 12 s
+ * of them), not every pair ever.
  */
 export class PairRateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Per key, when its bucket is full again; in the order keys were last taken from. */
+  private readonly fullAt = new Map<string, number>();
+  private nextForgetAt = 0;
 
   constructor(
     readonly burst = 45,
@@ -56,20 +84,37 @@ export class PairRateLimiter {
 
   /** Takes a token if there is one; false means 131056. */
   tryTake(key: string, now: number): boolean {
-    const bucket = this.buckets.get(key);
-    const tokens = bucket
-      ? Math.min(this.burst, bucket.tokens + Math.max(0, now - bucket.at) / this.refillMs)
-      : this.burst;
-    if (tokens < 1) {
-      this.buckets.set(key, { tokens, at: now });
-      return false;
-    }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    const fullAt = Math.max(this.fullAt.get(key) ?? now, now);
+    // fullAt - now is the tokens missing, in refill periods: at least one must be left.
+    if (fullAt - now > (this.burst - 1) * this.refillMs) return false;
+    this.fullAt.delete(key);
+    this.fullAt.set(key, fullAt + this.refillMs);
+    this.forgetFull(now);
     return true;
   }
 
+  /** Pairs remembered: those whose buckets are not yet full again (and a few just full). */
+  get size(): number {
+    return this.fullAt.size;
+  }
+
   clear(): void {
-    this.buckets.clear();
+    this.fullAt.clear();
+    this.nextForgetAt = 0;
+  }
+
+  /**
+   * Drops the least recently taken pairs whose buckets are full again, once per refill period:
+   * a map's iteration walks the holes its deletions left, so doing it on every take would cost
+   * as much as the map is long.
+   */
+  private forgetFull(now: number): void {
+    if (now < this.nextForgetAt) return;
+    this.nextForgetAt = now + this.refillMs;
+    for (const [key, fullAt] of this.fullAt) {
+      if (fullAt > now) break;
+      this.fullAt.delete(key);
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import {
   UniqueRecipientWindow,
 } from "./rate-limits.js";
 import type { MediaKind } from "./parsed-send.js";
+import { SendLog } from "./send-log.js";
 
 /**
  * Everything the sandbox remembers, in memory only: a restart forgets phones, conversations,
@@ -80,30 +81,28 @@ export interface StoredMedia {
 
 /** Keeps memory bounded when benchmarks send hundreds of thousands of messages. */
 export const MAX_MESSAGES_PER_PHONE = 200;
+/**
+ * Phones the sandbox knows only from sends (nobody named them, they never wrote) kept at most:
+ * the latest ones sent to. A broadcast's hundred thousand recipients would otherwise each keep a
+ * phone and a conversation for good; a person plays a handful of named phones, never forgotten.
+ */
+export const MAX_SEND_ONLY_PHONES = 10_000;
+/**
+ * Forgotten together, once that many more are known: a set's iteration walks the holes its
+ * deletions left, so forgetting one phone per send would cost as much as the set is long.
+ */
+const FORGET_BATCH = 1000;
 export const MEDIA_TTL_MS = 30 * DAY_MS;
 
 const PRIORITY: Record<PhoneMessageStatus, number> = { sent: 1, delivered: 2, read: 3, failed: 4 };
 
-/** One send request as the sandbox answered it: what reliability tests and benchmarks count. */
-export interface SendLogEntry {
-  at: number;
-  phoneNumberId: string;
-  to: string;
-  /** Set when accepted. */
-  wamid?: string;
-  /** Meta's error code when refused. */
-  code?: number;
-  callbackData?: string;
-}
-
-/** Enough for the benchmarks' 1,000,000 sends; older entries are dropped beyond it. */
-const SEND_LOG_LIMIT = 2_000_000;
-
 export class SandboxState {
   readonly phones = new Map<string, Phone>();
-  /** Every send request and its answer, oldest first. */
-  sendLog: SendLogEntry[] = [];
+  /** Every send request and its answer (the latest, bounded: send-log.ts). */
+  readonly sendLog = new SendLog();
   readonly messages = new Map<string, MessageRecord>();
+  /** The phones sent to that may be only recipients, least recently sent to first. */
+  private readonly sendOnly = new Set<string>();
   /** Per phone-number id, the wa_ids it blocked, in the order they were blocked. */
   readonly blocks = new Map<string, Set<string>>();
   readonly media = new Map<string, StoredMedia>();
@@ -139,6 +138,25 @@ export class SandboxState {
     while (phone.messages.length > MAX_MESSAGES_PER_PHONE) {
       const dropped = phone.messages.shift();
       if (dropped) this.messages.delete(dropped.id);
+    }
+    if (record.message.direction === "to_phone" && isSendOnly(phone)) {
+      this.sendOnly.delete(phone.waId);
+      this.sendOnly.add(phone.waId);
+      this.forgetSendOnlyPhones();
+    }
+  }
+
+  /** Beyond MAX_SEND_ONLY_PHONES, forgets the least recently sent to, and their messages. */
+  private forgetSendOnlyPhones(): void {
+    if (this.sendOnly.size <= MAX_SEND_ONLY_PHONES + FORGET_BATCH) return;
+    for (const waId of this.sendOnly) {
+      if (this.sendOnly.size <= MAX_SEND_ONLY_PHONES) return;
+      this.sendOnly.delete(waId);
+      const phone = this.phones.get(waId);
+      // A phone named or written from since is a person's: it stays.
+      if (!phone || !isSendOnly(phone)) continue;
+      this.phones.delete(waId);
+      for (const message of phone.messages) this.messages.delete(message.id);
     }
   }
 
@@ -177,16 +195,11 @@ export class SandboxState {
     return media;
   }
 
-  logSend(entry: SendLogEntry): void {
-    if (this.sendLog.length >= SEND_LOG_LIMIT)
-      this.sendLog = this.sendLog.slice(SEND_LOG_LIMIT / 2);
-    this.sendLog.push(entry);
-  }
-
   /** Forgets phones, conversations, windows, blocks, counters, media and the send log. */
   reset(): void {
-    this.sendLog = [];
+    this.sendLog.clear();
     this.phones.clear();
+    this.sendOnly.clear();
     this.messages.clear();
     this.blocks.clear();
     this.media.clear();
@@ -194,4 +207,9 @@ export class SandboxState {
     this.pairRate.clear();
     this.messagingLimit.clear();
   }
+}
+
+/** A recipient only: nobody named it and it never wrote. */
+function isSendOnly(phone: Phone): boolean {
+  return phone.name === "" && phone.lastInboundAt.size === 0;
 }
