@@ -21,9 +21,13 @@ const CASALE_NUMBER = "393760088777";
 const LUCIA = "393471234567";
 /** Subscribed, then unreachable on WhatsApp: her message fails with 131026. */
 const PIERO = "393479876543";
-const TODAY = new Date().toISOString().slice(0, 10);
+// Days of the comune's calendar: the server reads dates in Europe/Rome, where from 23:00 UTC
+// (22:00 in summer) it is already the next day. "sv-SE" writes them as YYYY-MM-DD.
 const day = (offset: number) =>
-  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  new Date(Date.now() + offset * 86_400_000).toLocaleDateString("sv-SE", {
+    timeZone: "Europe/Rome",
+  });
+const TODAY = day(0);
 
 /** A 320×160 PNG with three bands of colour, so the preview's picture can be seen. */
 function bandsPng(width = 320, height = 160): Buffer {
