@@ -17,10 +17,10 @@ import { Pool } from "undici";
 import { parseEnv, type Env } from "../../src/server/config/env.js";
 import { loadTenants, type Tenant } from "../../src/server/config/tenants.js";
 import {
-  beginExpansion,
   EXPANSION_CHUNK,
   resumeExpansion,
 } from "../../src/server/modules/dispatch/broadcast-expansion.js";
+import { beginExpansion } from "../../src/server/modules/dispatch/broadcast-expansion.repository.js";
 import { NumberDispatcher } from "../../src/server/modules/dispatch/dispatcher.js";
 import {
   insertDeliveriesForBroadcast,

@@ -7,11 +7,8 @@ import { loadTenants } from "../config/tenants.js";
 import type { SandboxSettingsUpdate } from "../modules/sandbox/settings.js";
 import { updateBroadcastStatus } from "../modules/dispatch/broadcast-delivery.repository.js";
 import type { DispatchOptions } from "../modules/dispatch/dispatch.service.js";
-import {
-  beginExpansion,
-  EXPANSION_CHUNK,
-  resumeExpansion,
-} from "../modules/dispatch/broadcast-expansion.js";
+import { EXPANSION_CHUNK, resumeExpansion } from "../modules/dispatch/broadcast-expansion.js";
+import { beginExpansion } from "../modules/dispatch/broadcast-expansion.repository.js";
 import { PRIORITY } from "../modules/dispatch/outbound.repository.js";
 import { syncTenants } from "../modules/tenants/tenants.service.js";
 import type { OutboundMessage } from "../modules/whatsapp/types.js";

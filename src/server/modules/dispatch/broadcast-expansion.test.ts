@@ -8,13 +8,8 @@ import {
   finishCompletedBroadcasts,
   updateBroadcastStatus,
 } from "./broadcast-delivery.repository.js";
-import {
-  beginExpansion,
-  EXPANSION_STALL_MS,
-  expandNextChunk,
-  resumeExpansion,
-  stalledExpansions,
-} from "./broadcast-expansion.js";
+import { EXPANSION_STALL_MS, expandNextChunk, resumeExpansion } from "./broadcast-expansion.js";
+import { beginExpansion, stalledExpansions } from "./broadcast-expansion.repository.js";
 import { PRIORITY } from "./outbound.repository.js";
 
 describe.each(testEngines())("a broadcast's expansion in chunks on %s", (engine) => {

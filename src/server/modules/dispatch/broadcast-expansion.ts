@@ -1,7 +1,12 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import type { Engine } from "../../platform/db/dialect.js";
-import type { DB, Db } from "../../platform/db/schema.js";
+import type { DB } from "../../platform/db/schema.js";
+import {
+  expansionMarker,
+  highestSubscriberId,
+  moveExpansionMarker,
+} from "./broadcast-expansion.repository.js";
 import { insertDeliveriesForBroadcast } from "./outbound.repository.js";
 
 /**
@@ -46,28 +51,11 @@ export const EXPANSION_CHUNK: Record<Engine, number> = {
  */
 export const EXPANSION_STALL_MS = 30_000;
 
-/** The states in which an expansion under way goes on (a pause or a halt stops only sending). */
-const EXPANDING_STATES = ["sending", "paused", "needs_attention"];
-
 /** What the deliveries of a broadcast are made from (its row, and the comune's number). */
 export type ExpansionInput = Omit<
   Parameters<typeof insertDeliveriesForBroadcast>[1],
   "subscriberIds"
 >;
-
-/**
- * Marks an expansion as begun (from subscriber id 0), in the transaction that moves the
- * broadcast to sending. A start while an expansion is under way begins again from 0: the
- * earlier run's next chunk finds the marker moved and stops; subscribers already expanded are
- * skipped by the unique index.
- */
-export async function beginExpansion(db: Db, broadcastId: number, now: number): Promise<void> {
-  await db
-    .updateTable("broadcasts")
-    .set({ expanded_through: 0, expanded_at: now })
-    .where("id", "=", broadcastId)
-    .execute();
-}
 
 /**
  * Expands the next chunk from where the marker stands. `added`: deliveries created; `done`:
@@ -78,28 +66,19 @@ export async function expandNextChunk(
   db: Kysely<DB>,
   input: ExpansionInput & { chunk: number },
 ): Promise<{ added: number; done: boolean }> {
-  const marker = await db
-    .selectFrom("broadcasts")
-    .select("expanded_through")
-    .where("id", "=", input.broadcastId)
-    .executeTakeFirst();
-  if (marker === undefined || marker.expanded_through === null) return { added: 0, done: true };
-  const after = Number(marker.expanded_through);
+  const after = await expansionMarker(db, input.broadcastId);
+  if (after === null) return { added: 0, done: true };
   // The last chunk has no upper bound, so subscribers who joined meanwhile are in it.
-  const top = await db
-    .selectFrom("subscribers")
-    .select((eb) => eb.fn.max("id").as("id"))
-    .executeTakeFirst();
-  const through = Number(top?.id ?? 0) > after + input.chunk ? after + input.chunk : null;
+  const through =
+    (await highestSubscriberId(db)) > after + input.chunk ? after + input.chunk : null;
   const added = await db.transaction().execute(async (trx) => {
-    const moved = await trx
-      .updateTable("broadcasts")
-      .set({ expanded_through: through, expanded_at: input.now })
-      .where("id", "=", input.broadcastId)
-      .where("expanded_through", "=", after)
-      .where("status", "in", EXPANDING_STATES)
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) return null;
+    const moved = await moveExpansionMarker(trx, {
+      broadcastId: input.broadcastId,
+      after,
+      through,
+      now: input.now,
+    });
+    if (!moved) return null;
     return insertDeliveriesForBroadcast(trx, { ...input, subscriberIds: { after, through } });
   });
   if (added === null) return { added: 0, done: true };
@@ -122,25 +101,4 @@ export async function resumeExpansion(
     if (done || input.stopping?.()) return total;
     await nextTurn();
   }
-}
-
-/**
- * The broadcasts of these comuni with an expansion under way whose marker has not moved since
- * `stalledSince`: a start that did not finish.
- */
-export async function stalledExpansions(
-  db: Db,
-  input: { tenantIds: readonly string[]; stalledSince: number },
-): Promise<number[]> {
-  if (input.tenantIds.length === 0) return [];
-  return (
-    await db
-      .selectFrom("broadcasts")
-      .select("id")
-      .where("expanded_through", "is not", null)
-      .where("expanded_at", "<=", input.stalledSince)
-      .where("status", "in", EXPANDING_STATES)
-      .where("tenant_id", "in", [...input.tenantIds])
-      .execute()
-  ).map((r) => Number(r.id));
 }

@@ -16,13 +16,8 @@ import {
   type BroadcastStatusMoved,
 } from "./broadcast-delivery.repository.js";
 import { applyAccountUpdate } from "./account-updates.js";
-import {
-  beginExpansion,
-  EXPANSION_CHUNK,
-  EXPANSION_STALL_MS,
-  resumeExpansion,
-  stalledExpansions,
-} from "./broadcast-expansion.js";
+import { EXPANSION_CHUNK, EXPANSION_STALL_MS, resumeExpansion } from "./broadcast-expansion.js";
+import { beginExpansion, stalledExpansions } from "./broadcast-expansion.repository.js";
 import { BROADCAST_MOVES } from "./broadcast-status.js";
 import * as citizenOutbound from "./citizen-outbound.repository.js";
 import { chargesOf, type Charges, type PriceList, type RatedCategory } from "./message-charges.js";
