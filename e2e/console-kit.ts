@@ -95,7 +95,10 @@ export class ConsoleBrowser {
   async inspect(page: Page, name: string): Promise<void> {
     // A button just clicked may still be fading to its focused colours: axe measures the page
     // as it ends up, not halfway through a CSS transition (a second at most: never a spinner's
-    // endless animation).
+    // endless animation). A dialog just opened may not have started its fade yet: it is drawn
+    // but still transparent until Bootstrap adds `show`, so that is waited for first.
+    const fadingIn = `[...document.querySelectorAll(".modal")].filter((m) => !m.classList.contains("show") && getComputedStyle(m).display !== "none").length`;
+    await expect.poll(() => page.evaluate<number>(fadingIn), { timeout: 5_000 }).toBe(0);
     await page.evaluate(`Promise.race([
       Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => undefined))),
       new Promise((resolve) => setTimeout(resolve, 1000)),
