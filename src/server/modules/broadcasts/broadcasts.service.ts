@@ -112,6 +112,26 @@ export function broadcastNotFound(): AppError {
   return notFound("Comunicazione non trovata", "Broadcast not found");
 }
 
+/**
+ * Records in the audit log what the caller did to one broadcast of the comune (the broadcast is
+ * the target), in `db`, the transaction of the change when there is one.
+ */
+export function auditBroadcast(
+  db: Db,
+  tenant: Tenant,
+  caller: Caller,
+  now: number,
+  entry: { action: string; id: number; summary: Record<string, unknown> },
+): Promise<number> {
+  const { action, id, summary } = entry;
+  const target = { type: "broadcast", id: String(id) };
+  return recordAudit(
+    db,
+    { tenantId: tenant.slug, actor: caller.actor, action, target, summary },
+    now,
+  );
+}
+
 export async function createBroadcast(
   deps: BroadcastsDeps,
   tenant: Tenant,
@@ -131,17 +151,11 @@ export async function createBroadcast(
       createdBy: caller.userId ?? null,
       now,
     });
-    await recordAudit(
-      trx,
-      {
-        tenantId: tenant.slug,
-        actor: caller.actor,
-        action: "broadcast.created",
-        target: { type: "broadcast", id: String(created.id) },
-        summary: { title: created.title, urgent: created.urgent, topics: created.topics },
-      },
-      now,
-    );
+    await auditBroadcast(trx, tenant, caller, now, {
+      action: "broadcast.created",
+      id: created.id,
+      summary: { title: created.title, urgent: created.urgent, topics: created.topics },
+    });
     return created;
   });
 }
@@ -192,17 +206,11 @@ export async function editBroadcast(
     const changed = (Object.keys(fields) as (keyof BroadcastFields)[]).filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify(edited[k]),
     );
-    await recordAudit(
-      trx,
-      {
-        tenantId: tenant.slug,
-        actor: caller.actor,
-        action: "broadcast.edited",
-        target: { type: "broadcast", id: String(id) },
-        summary: revised ? { changed, revisedFrom: before.status } : { changed },
-      },
-      now,
-    );
+    await auditBroadcast(trx, tenant, caller, now, {
+      action: "broadcast.edited",
+      id,
+      summary: revised ? { changed, revisedFrom: before.status } : { changed },
+    });
     return edited;
   });
 }

@@ -5,7 +5,7 @@ import { AppError } from "../../platform/errors.js";
 import { localized } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
 import { zodRoutes } from "../../platform/http/zod-routes.js";
-import { syncFromWhatsApp } from "./template-sync.js";
+import { syncOrRefuse } from "./template-sync.js";
 import { configuredTemplateOf, isNotice, templateKindsFor } from "./templates.js";
 import { storedTemplatesOf } from "./templates.repository.js";
 import type { TemplateRoutesDeps } from "./templates.routes.js";
@@ -97,16 +97,10 @@ export function templatePreviewRoutes(deps: TemplateRoutesDeps) {
         let stored = await storedTemplatesOf(deps.db, tenant.slug);
         if (stored.length === 0) {
           // Never synced (WhatsApp did not answer at start): list them now, and keep them.
-          const synced = await syncFromWhatsApp(deps, tenant);
-          if (!synced.ok) {
-            throw new AppError(
-              503,
-              "WHATSAPP_UNAVAILABLE",
-              "WhatsApp non ha risposto: riprova tra qualche minuto",
-              undefined,
-              { en: "WhatsApp did not answer: try again in a few minutes" },
-            );
-          }
+          await syncOrRefuse(deps, tenant, {
+            it: "WhatsApp non ha risposto: riprova tra qualche minuto",
+            en: "WhatsApp did not answer: try again in a few minutes",
+          });
           stored = await storedTemplatesOf(deps.db, tenant.slug);
         }
         const found = stored.find((t) => t.name === wanted.name && t.language === wanted.language);

@@ -1,6 +1,7 @@
 import type { Tenant } from "../../config/tenants.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Db } from "../../platform/db/schema.js";
+import { AppError } from "../../platform/errors.js";
 import type { Logger } from "../../platform/log.js";
 import type { Result, TemplateInfo } from "../whatsapp/types.js";
 import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
@@ -33,6 +34,18 @@ export function syncFromWhatsApp(
   tenant: Tenant,
 ): Promise<Result<TemplateInfo[]>> {
   return syncTemplatesOf(deps, tenant, () => deps.whatsapp.forTenant(tenant.slug).listTemplates());
+}
+
+/** `syncFromWhatsApp` for a request: a 503 WHATSAPP_UNAVAILABLE saying `refusal` when it fails. */
+export async function syncOrRefuse(
+  deps: Parameters<typeof syncFromWhatsApp>[0],
+  tenant: Tenant,
+  refusal: { it: string; en: string },
+): Promise<void> {
+  const synced = await syncFromWhatsApp(deps, tenant);
+  if (!synced.ok) {
+    throw new AppError(503, "WHATSAPP_UNAVAILABLE", refusal.it, undefined, { en: refusal.en });
+  }
 }
 
 /** At start: every comune's templates, one after the other; a failure is logged, never thrown. */

@@ -1,12 +1,11 @@
 import { z } from "zod";
 import { TEMPLATE_KINDS, type TemplateKind } from "../../config/tenant-schema.js";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
-import { AppError } from "../../platform/errors.js";
 import { tenantParams } from "../../platform/http/params.js";
 import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { WhatsAppClients } from "../whatsapp/whatsapp.service.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
-import { syncFromWhatsApp } from "./template-sync.js";
+import { syncOrRefuse } from "./template-sync.js";
 import { storedTemplatesOf, type StoredTemplate } from "./templates.repository.js";
 
 /**
@@ -86,18 +85,10 @@ export function templatesRoutes(deps: TemplateRoutesDeps) {
     };
     const sync = async (request: { params: { tenant: string } }) => {
       const tenant = tenantOf(request.params.tenant);
-      const synced = await syncFromWhatsApp(deps, tenant);
-      if (!synced.ok) {
-        throw new AppError(
-          503,
-          "WHATSAPP_UNAVAILABLE",
-          "WhatsApp non ha elencato i modelli del Comune: riprova tra qualche minuto. Restano quelli dell'ultima verifica",
-          undefined,
-          {
-            en: "WhatsApp did not list the comune's templates: try again in a few minutes. The last ones listed stay",
-          },
-        );
-      }
+      await syncOrRefuse(deps, tenant, {
+        it: "WhatsApp non ha elencato i modelli del Comune: riprova tra qualche minuto. Restano quelli dell'ultima verifica",
+        en: "WhatsApp did not list the comune's templates: try again in a few minutes. The last ones listed stay",
+      });
       return answerOf(tenant, await storedTemplatesOf(deps.db, tenant.slug));
     };
 

@@ -3,12 +3,12 @@ import type { Tenant } from "../../config/tenants.js";
 import type { DB } from "../../platform/db/schema.js";
 import { AppError, type FieldProblem } from "../../platform/errors.js";
 import { currentLocale } from "../../platform/http/locale.js";
-import { recordAudit } from "../audit/audit.service.js";
 import type { BroadcastMove } from "../dispatch/broadcast-status.js";
 import { moveBroadcast } from "../dispatch/dispatch.service.js";
 import { mediaFileOf } from "../media/media.service.js";
 import { findBroadcastOf, setSendContent, type Broadcast } from "./broadcasts.repository.js";
 import {
+  auditBroadcast,
   broadcastNotFound,
   messagingLimitOf,
   policyDraftOf,
@@ -267,17 +267,11 @@ async function move(
     const moved = await moveBroadcast(trx, { broadcastId: before.id, now, ...step });
     if (!moved.moved) throw stateConflict(step.move, moved.current ?? before.status);
     await then?.(trx);
-    await recordAudit(
-      trx,
-      {
-        tenantId: tenant.slug,
-        actor: caller.actor,
-        action: `broadcast.${step.move === "submit" ? "submitted" : step.move === "approve" ? "approved" : "rejected"}`,
-        target: { type: "broadcast", id: String(before.id) },
-        summary: { from: before.status, ...summary },
-      },
-      now,
-    );
+    await auditBroadcast(trx, tenant, caller, now, {
+      action: `broadcast.${step.move === "submit" ? "submitted" : step.move === "approve" ? "approved" : "rejected"}`,
+      id: before.id,
+      summary: { from: before.status, ...summary },
+    });
     const after = await findBroadcastOf(trx, tenant.slug, before.id);
     if (!after) throw broadcastNotFound();
     return after;
@@ -318,17 +312,11 @@ export async function cancelBroadcastAs(
     throw stateConflict("cancel", (await found(deps, tenant, id)).status);
   }
   const now = deps.clock.now();
-  await recordAudit(
-    deps.db,
-    {
-      tenantId: tenant.slug,
-      actor: caller.actor,
-      action: "broadcast.cancelled",
-      target: { type: "broadcast", id: String(id) },
-      summary: { from: before.status, deliveriesCancelled: cancelled },
-    },
-    now,
-  );
+  await auditBroadcast(deps.db, tenant, caller, now, {
+    action: "broadcast.cancelled",
+    id,
+    summary: { from: before.status, deliveriesCancelled: cancelled },
+  });
   return found(deps, tenant, id);
 }
 
@@ -382,16 +370,10 @@ export async function pauseOrResume(
     if (!(error instanceof AppError) || error.status !== 409) throw error;
     throw stateConflict(step, (await found(deps, tenant, id)).status);
   }
-  await recordAudit(
-    deps.db,
-    {
-      tenantId: tenant.slug,
-      actor: caller.actor,
-      action: step === "pause" ? "broadcast.paused" : "broadcast.resumed",
-      target: { type: "broadcast", id: String(id) },
-      summary: { from: before.status },
-    },
-    deps.clock.now(),
-  );
+  await auditBroadcast(deps.db, tenant, caller, deps.clock.now(), {
+    action: step === "pause" ? "broadcast.paused" : "broadcast.resumed",
+    id,
+    summary: { from: before.status },
+  });
   return found(deps, tenant, id);
 }

@@ -1,4 +1,11 @@
-import { sql, type Kysely, type RawBuilder, type Selectable, type Updateable } from "kysely";
+import {
+  sql,
+  type Kysely,
+  type RawBuilder,
+  type Selectable,
+  type Updateable,
+  type UpdateObject,
+} from "kysely";
 import { engineOf } from "../../platform/db/dialect.js";
 import type { DB, Db, SubscribersTable, SubscriberStatus } from "../../platform/db/schema.js";
 import {
@@ -282,48 +289,44 @@ function statusAfter(move: SubscriberMove): RawBuilder<SubscriberStatus> {
   return sql<SubscriberStatus>`case ${sql.join(whens, sql` `)} end`;
 }
 
-/** Sets the block (keeping the first instant when already blocked); false if the row is gone. */
-export async function setBlocked(
+/** Whose block one of the writes below changes: a person of the comune, at `now`. */
+interface BlockWrite {
+  tenantId: string;
+  id: number;
+  now: number;
+}
+
+/** The block's writes: its columns of one row; false when no row (or no blocked row) matched. */
+async function writeBlock(
   db: Db,
-  input: { tenantId: string; id: number; now: number },
+  input: BlockWrite,
+  columns: Pick<UpdateObject<DB, "subscribers">, "blocked_at" | "wa_blocked_at">,
+  only: { whileBlocked: boolean },
 ): Promise<boolean> {
   const result = await db
     .updateTable("subscribers")
-    .set({ blocked_at: sql<number>`coalesce(blocked_at, ${input.now})`, updated_at: input.now })
+    .set({ ...columns, updated_at: input.now })
     .where("tenant_id", "=", input.tenantId)
     .where("id", "=", input.id)
+    .$if(only.whileBlocked, (q) => q.where("blocked_at", "is not", null))
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** Sets the block (keeping the first instant when already blocked); false if the row is gone. */
+export function setBlocked(db: Db, input: BlockWrite): Promise<boolean> {
+  const blockedAt = sql<number>`coalesce(blocked_at, ${input.now})`;
+  return writeBlock(db, input, { blocked_at: blockedAt }, { whileBlocked: false });
 }
 
 /** Records that WhatsApp applied the block, only if the person is still blocked. */
-export async function setBlockedOnWhatsApp(
-  db: Db,
-  input: { tenantId: string; id: number; now: number },
-): Promise<boolean> {
-  const result = await db
-    .updateTable("subscribers")
-    .set({ wa_blocked_at: input.now, updated_at: input.now })
-    .where("tenant_id", "=", input.tenantId)
-    .where("id", "=", input.id)
-    .where("blocked_at", "is not", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+export function setBlockedOnWhatsApp(db: Db, input: BlockWrite): Promise<boolean> {
+  return writeBlock(db, input, { wa_blocked_at: input.now }, { whileBlocked: true });
 }
 
 /** Lifts the block here and the record of it on WhatsApp. */
-export async function clearBlock(
-  db: Db,
-  input: { tenantId: string; id: number; now: number },
-): Promise<boolean> {
-  const result = await db
-    .updateTable("subscribers")
-    .set({ blocked_at: null, wa_blocked_at: null, updated_at: input.now })
-    .where("tenant_id", "=", input.tenantId)
-    .where("id", "=", input.id)
-    .where("blocked_at", "is not", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+export function clearBlock(db: Db, input: BlockWrite): Promise<boolean> {
+  return writeBlock(db, input, { blocked_at: null, wa_blocked_at: null }, { whileBlocked: true });
 }
 
 /** Up to `limit` rows without a keyed hash that can get one (a number or a user id). */

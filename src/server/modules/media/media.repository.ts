@@ -65,18 +65,17 @@ export async function insertMediaFile(
   return infoOf(row);
 }
 
+/** The comune's file with this id, to select from. */
+const fileOf = (db: Db, tenantId: string, id: number) =>
+  db.selectFrom("media_files").where("tenant_id", "=", tenantId).where("id", "=", id);
+
 /** A file of the comune, without its bytes; undefined when it has none with that id. */
 export async function findMediaFile(
   db: Db,
   tenantId: string,
   id: number,
 ): Promise<MediaFileInfo | undefined> {
-  const row = await db
-    .selectFrom("media_files")
-    .select(INFO)
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  const row = await fileOf(db, tenantId, id).select(INFO).executeTakeFirst();
   return row ? infoOf(row) : undefined;
 }
 
@@ -85,12 +84,7 @@ export async function readMediaBytes(
   tenantId: string,
   id: number,
 ): Promise<Buffer | undefined> {
-  const row = await db
-    .selectFrom("media_files")
-    .select("bytes")
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  const row = await fileOf(db, tenantId, id).select("bytes").executeTakeFirst();
   return row ? Buffer.from(row.bytes) : undefined;
 }
 

@@ -53,8 +53,15 @@ function inboxWithSenders(db: Db, tenantId: string) {
     .where("m.tenant_id", "=", tenantId);
 }
 
-/** Whether a kept message, or its sender, is flagged and why: the last columns of both lists. */
-const FLAG_COLUMNS = [
+/** `KeptMessage`'s columns: the message, its sender, and whether either is flagged and why. */
+const KEPT_COLUMNS = [
+  "m.id",
+  "s.id as subscriberId",
+  "s.wa_id as waId",
+  "m.type",
+  "m.text",
+  "m.media_id as mediaId",
+  "m.received_at as receivedAt",
   "m.flagged_at as flaggedAt",
   "s.flagged_at as senderFlaggedAt",
   "s.flag_reason as flagReason",
@@ -90,18 +97,8 @@ export function listReportMessages(
   subscriberKey: string | undefined,
 ): Promise<ReportMessage[]> {
   let query = inboxWithSenders(db, tenantId)
-    .select([
-      "m.id",
-      "s.id as subscriberId",
-      "s.wa_id as waId",
-      "s.user_id as userId",
-      "m.inbound_message_id as inboundMessageId",
-      "m.type",
-      "m.text",
-      "m.media_id as mediaId",
-      "m.received_at as receivedAt",
-    ])
-    .select(FLAG_COLUMNS);
+    .select(KEPT_COLUMNS)
+    .select(["s.user_id as userId", "m.inbound_message_id as inboundMessageId"]);
   query =
     subscriberKey === undefined
       ? query.where((eb) =>
@@ -122,17 +119,8 @@ export async function listInboxMessages(
   page: { before?: number | undefined; limit: number },
 ): Promise<InboxMessage[]> {
   let query = inboxWithSenders(db, tenantId)
-    .select([
-      "m.id",
-      "s.id as subscriberId",
-      "s.wa_id as waId",
-      "m.type",
-      "m.text",
-      "m.media_id as mediaId",
-      "m.received_at as receivedAt",
-      "m.purge_after as purgeAfter",
-    ])
-    .select(FLAG_COLUMNS)
+    .select(KEPT_COLUMNS)
+    .select("m.purge_after as purgeAfter")
     .orderBy("m.id", "desc")
     .limit(page.limit);
   if (page.before !== undefined) query = query.where("m.id", "<", page.before);

@@ -1,7 +1,16 @@
 import { autoReply } from "./auto-reply.js";
 import { data, help, topic, topics } from "./commands.js";
 import { cancel, confirm, erase, subscribe, unsubscribe } from "./consent.js";
+import type { CitizenCommand } from "../grammar.js";
 import type { Turn } from "./turn.js";
+
+/** The commands a citizen may write, one function each. */
+const COMMANDS: Record<CitizenCommand, (turn: Turn) => string | Promise<string>> = {
+  help,
+  topics,
+  data,
+  erase,
+};
 
 /**
  * Does what the message asks, one function per intent; returns a short name of what was done
@@ -19,17 +28,7 @@ export async function perform(turn: Turn): Promise<string> {
     case "unsubscribe":
       return unsubscribe(turn);
     case "command":
-      switch (action.command) {
-        case "help":
-          return help(turn);
-        case "topics":
-          return topics(turn);
-        case "data":
-          return data(turn);
-        case "erase":
-          return erase(turn);
-      }
-      return "unknown command";
+      return COMMANDS[action.command](turn);
     case "topic":
       return topic(turn, action.topicId);
     case "ignore":
