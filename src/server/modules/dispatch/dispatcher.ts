@@ -62,6 +62,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const RATE_HEADROOM = 0.97;
 
+/** See tokenWaitMs(). */
+const TOKEN_WAIT_MS = 4;
+
 /**
  * The sender of one number. Invariants (see README.md):
  * - a row is in flight in the database before its request leaves, and its id travels in
@@ -232,8 +235,17 @@ export class NumberDispatcher {
       const target = this.rate.current(now);
       if (Math.abs(target - this.bucket.rate) >= 1) this.bucket.setRate(target, now);
       if (this.bucket.tryTake(now)) return;
-      await sleep(Math.max(1, this.bucket.msUntilNext(now)));
+      await sleep(Math.max(1, this.bucket.msUntilNext(now), this.tokenWaitMs()));
     }
+  }
+
+  /**
+   * The shortest wait for tokens: a few milliseconds' worth, sent together. Waking for each send
+   * (1,000 timers a second at 1,000 msg/s) was much of the dispatcher's CPU at the cap, more than
+   * the sends' own work; the tokens saved meanwhile fit in the burst, so the rate is the same.
+   */
+  private tokenWaitMs(): number {
+    return Math.min(TOKEN_WAIT_MS, ((this.bucket.burst - 1) * 1000) / this.bucket.rate);
   }
 
   private send(row: ClaimedMessage): void {

@@ -1,5 +1,5 @@
 import { Agent, FormData, errors as undiciErrors, type Dispatcher } from "undici";
-import { buildBlockBody, buildMarkAsReadBody, buildMessageBody } from "./graph-payloads.js";
+import { buildBlockBody, buildMarkAsReadBody, buildMessageJson } from "./graph-payloads.js";
 import type { JsonObject } from "./graph-payloads.js";
 import { SharedDeadlines } from "./deadlines.js";
 import { invalidRequest } from "./payload-checks.js";
@@ -85,6 +85,10 @@ export class CloudApiClient implements WhatsAppClient {
   readonly #phoneRoot: string;
   readonly #wabaId: string | undefined;
   readonly #authorization: string;
+  /** Built once: a send's headers are the same every time (undici only reads them). */
+  readonly #jsonHeaders: Readonly<Record<string, string>>;
+  readonly #plainHeaders: Readonly<Record<string, string>>;
+  readonly #messagesUrl: string;
   readonly #deadlines = new SharedDeadlines();
 
   constructor(options: CloudApiClientOptions) {
@@ -97,12 +101,28 @@ export class CloudApiClient implements WhatsAppClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#uploadTimeoutMs = options.uploadTimeoutMs ?? 120_000;
     this.#authorization = `Bearer ${options.accessToken}`;
+    this.#plainHeaders = Object.freeze({
+      authorization: this.#authorization,
+      accept: "application/json",
+    });
+    this.#jsonHeaders = Object.freeze({
+      ...this.#plainHeaders,
+      "content-type": "application/json",
+    });
+    this.#messagesUrl = `${this.#phoneRoot}/messages`;
   }
 
   async send(sendRequest: SendRequest, options?: { signal?: AbortSignal }): Promise<SendOutcome> {
-    const body = buildMessageBody(sendRequest);
+    const body = buildMessageJson(sendRequest);
     if (!body.ok) return body;
-    const reply = await this.#postJson(`${this.#phoneRoot}/messages`, body.value, options?.signal);
+    const reply = await this.#call(
+      "POST",
+      this.#messagesUrl,
+      this.#jsonHeaders,
+      body.value,
+      undefined,
+      options?.signal,
+    );
     if (!reply.ok) return reply;
     const outcome = readReply(reply.value, parseSendSuccess);
     return outcome.ok ? outcome.value : outcome;
@@ -111,7 +131,7 @@ export class CloudApiClient implements WhatsAppClient {
   async markAsRead(messageId: string): Promise<Result<void>> {
     const body = buildMarkAsReadBody(messageId);
     if (!body.ok) return body;
-    const reply = await this.#postJson(`${this.#phoneRoot}/messages`, body.value);
+    const reply = await this.#postJson(this.#messagesUrl, body.value);
     if (!reply.ok) return reply;
     const read = readReply(reply.value, parseMarkReadSuccess);
     return read.ok ? { ok: true, value: undefined } : read;
@@ -139,7 +159,7 @@ export class CloudApiClient implements WhatsAppClient {
     const reply = await this.#call(
       "POST",
       `${this.#phoneRoot}/media`,
-      { authorization: this.#authorization, accept: "application/json" },
+      this.#plainHeaders,
       form,
       this.#uploadTimeoutMs,
     );
@@ -191,13 +211,8 @@ export class CloudApiClient implements WhatsAppClient {
     return readReply<BlockResult>(reply.value, () => undefined);
   }
 
-  #headers(json: boolean): Record<string, string> {
-    const headers: Record<string, string> = {
-      authorization: this.#authorization,
-      accept: "application/json",
-    };
-    if (json) headers["content-type"] = "application/json";
-    return headers;
+  #headers(json: boolean): Readonly<Record<string, string>> {
+    return json ? this.#jsonHeaders : this.#plainHeaders;
   }
 
   #postJson(url: string, body: JsonObject, signal?: AbortSignal): Promise<CallResult> {
@@ -212,7 +227,7 @@ export class CloudApiClient implements WhatsAppClient {
   async #call(
     method: "GET" | "POST" | "DELETE",
     url: string,
-    headers: Record<string, string>,
+    headers: Readonly<Record<string, string>>,
     body?: string | FormData,
     timeoutMs = this.#timeoutMs,
     signal?: AbortSignal,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { buildBlockBody, buildMarkAsReadBody, buildMessageBody } from "./graph-payloads.js";
+import {
+  buildBlockBody,
+  buildMarkAsReadBody,
+  buildMessageBody,
+  buildMessageJson,
+} from "./graph-payloads.js";
 import type { JsonObject } from "./graph-payloads.js";
 import type { OutboundMessage, SendRequest } from "./types.js";
 
@@ -264,5 +269,56 @@ describe("other bodies", () => {
     const tooMany = buildBlockBody(Array.from({ length: 1001 }, (_, i) => String(i)));
     expect(tooMany).toMatchObject({ ok: false, error: { code: 100, class: "fatal_config" } });
     expect(buildBlockBody([]).ok).toBe(false);
+  });
+});
+
+describe("buildMessageJson: the same body as JSON text, its message part built once", () => {
+  const messages: OutboundMessage[] = [
+    { type: "text", body: 'Avviso "quotato" è\nqui', previewUrl: true },
+    { type: "image", media: { id: "M1" }, caption: "Foto" },
+    { type: "document", media: { link: "https://x.it/a.pdf" }, filename: "a.pdf" },
+    { type: "audio", media: { id: "A1" } },
+    { type: "location", latitude: 45.46, longitude: 9.19, name: "Municipio" },
+    { type: "buttons", body: "Iscriversi?", footer: "Comune", buttons: [{ id: "Y", title: "Sì" }] },
+    {
+      type: "list",
+      body: "Scegli",
+      buttonLabel: "Apri",
+      sections: [{ title: "Uffici", rows: [{ id: "a", title: "A", description: "Anagrafe" }] }],
+    },
+    {
+      type: "template",
+      name: "notizia_comune",
+      language: "it",
+      header: { type: "image", media: { id: "H1" } },
+      body: [{ text: "Mercoledì 25 novembre" }],
+      buttons: [{ subType: "quick_reply", index: 0, payload: "STOP" }],
+    },
+    // Refused: the problems must be the same, in the same order, on every send.
+    { type: "text", body: "" },
+    { type: "template", name: "Bad Name", language: "it", body: [{ text: "a\nb" }] },
+  ];
+  const extras: Partial<SendRequest>[] = [
+    {},
+    { callbackData: "om:42" },
+    { replyTo: "wamid.Q", callbackData: "om:1" },
+    { callbackData: "" },
+    { to: "" },
+  ];
+  it.each(messages.map((m, i) => [i, m.type, m] as const))("message %i (%s)", (_, __, message) => {
+    for (const extra of extras) {
+      // Twice: the second send reads the message part built by the first.
+      for (const round of [1, 2]) {
+        const request = { to: TO, message, ...extra };
+        const expected = buildMessageBody(request);
+        const got = buildMessageJson(request);
+        if (expected.ok)
+          expect(got, `round ${round}`).toEqual({
+            ok: true,
+            value: JSON.stringify(expected.value),
+          });
+        else expect(got, `round ${round}`).toEqual(expected);
+      }
+    }
   });
 });

@@ -55,6 +55,56 @@ export function buildMessageBody(request: SendRequest): Result<JsonObject> {
   };
 }
 
+/**
+ * The same body as `buildMessageBody`, as the JSON text to post, byte for byte what
+ * `JSON.stringify` makes of it: the message part is built, checked and serialized once per
+ * message object (a broadcast's message is one object for all its recipients), and only the
+ * recipient, the callback data and the quoted message are added per send. A message must not be
+ * changed after it was first sent (none is: they are built per broadcast or parsed per row).
+ */
+export function buildMessageJson(request: SendRequest): Result<string> {
+  const checks = new Checks();
+  checks.text("to", request.to, 256);
+  checks.text("callbackData", request.callbackData, LIMITS.callbackData, true);
+  checks.text("replyTo", request.replyTo, Number.MAX_SAFE_INTEGER, true);
+  const part = messagePartJson(request.message);
+  if (!part.ok) checks.problems.push(...part.problems);
+  if (!part.ok || checks.problems.length > 0) {
+    return { ok: false, error: invalidRequest(checks.problems) };
+  }
+  const { replyTo, callbackData } = request;
+  return {
+    ok: true,
+    value:
+      `{"messaging_product":"whatsapp","recipient_type":"individual","to":${JSON.stringify(request.to)},` +
+      part.json +
+      (replyTo === undefined ? "" : `,"context":{"message_id":${JSON.stringify(replyTo)}}`) +
+      (callbackData === undefined
+        ? ""
+        : `,"biz_opaque_callback_data":${JSON.stringify(callbackData)}`) +
+      "}",
+  };
+}
+
+type MessagePart = { ok: true; json: string } | { ok: false; problems: string[] };
+
+const messageParts = new WeakMap<OutboundMessage, MessagePart>();
+
+/** `"type":…,"<type>":{…}` of a message, or its problems; computed once per message object. */
+function messagePartJson(message: OutboundMessage): MessagePart {
+  let part = messageParts.get(message);
+  if (part) return part;
+  const checks = new Checks();
+  const content = messageContent(message, checks);
+  const type = message.type === "buttons" || message.type === "list" ? "interactive" : message.type;
+  part =
+    checks.problems.length > 0
+      ? { ok: false, problems: checks.problems }
+      : { ok: true, json: `"type":"${type}","${type}":${JSON.stringify(content)}` };
+  messageParts.set(message, part);
+  return part;
+}
+
 /** The per-type object (§1.2–§1.8), checking its limits on the way. */
 function messageContent(message: OutboundMessage, checks: Checks): JsonObject {
   switch (message.type) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   parseBlockAnswer,
   parseGraphError,
@@ -47,6 +48,84 @@ describe("parseSendSuccess (§1.9)", () => {
     expect(parseSendSuccess({ messages: [] })).toBeUndefined();
     expect(parseSendSuccess({ success: true })).toBeUndefined();
   });
+});
+
+/** The zod schema parseSendSuccess replaced on the hot path: the hand check must agree with it. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+const sendSuccessSchema = z.object({
+  contacts: lenient(
+    z.array(
+      z.object({
+        input: lenient(z.string()),
+        wa_id: lenient(z.string()),
+        user_id: lenient(z.string()),
+      }),
+    ),
+  ),
+  messages: z
+    .array(z.object({ id: z.string().min(1), message_status: lenient(z.string()) }))
+    .min(1),
+});
+
+function bySchema(json: unknown) {
+  const parsed = sendSuccessSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const [message] = parsed.data.messages;
+  const contact = parsed.data.contacts?.[0];
+  return {
+    ok: true,
+    messageId: message?.id,
+    ...(contact?.wa_id !== undefined && { waId: contact.wa_id }),
+    ...(contact?.user_id !== undefined && { userId: contact.user_id }),
+    ...(message?.message_status !== undefined && { messageStatus: message.message_status }),
+  };
+}
+
+describe("parseSendSuccess agrees with its zod schema", () => {
+  const message = { id: "wamid.A" };
+  const answers: unknown[] = [
+    undefined,
+    null,
+    "wamid.A",
+    7,
+    [],
+    [{ messages: [message] }],
+    {},
+    { messages: null },
+    { messages: {} },
+    { messages: "wamid.A" },
+    { messages: [] },
+    { messages: [null] },
+    { messages: [[]] },
+    { messages: [["wamid.A"]] },
+    { messages: [{}] },
+    { messages: [{ id: "" }] },
+    { messages: [{ id: 5 }] },
+    { messages: [message, { id: "" }] },
+    { messages: [message, "x"] },
+    { messages: [message, { id: "wamid.B" }] },
+    { messages: [{ id: "wamid.A", message_status: "accepted" }] },
+    { messages: [{ id: "wamid.A", message_status: 1 }] },
+    { messages: [{ id: "wamid.A", message_status: null }] },
+    { messages: [message], contacts: null },
+    { messages: [message], contacts: "x" },
+    { messages: [message], contacts: {} },
+    { messages: [message], contacts: [] },
+    { messages: [message], contacts: [null] },
+    { messages: [message], contacts: [[]] },
+    { messages: [message], contacts: [{ wa_id: "39333" }, "x"] },
+    { messages: [message], contacts: [{ wa_id: "39333" }, { wa_id: "39334" }] },
+    { messages: [message], contacts: [{ wa_id: 39333, user_id: "U.1" }] },
+    { messages: [message], contacts: [{ input: 1, wa_id: "", user_id: null }] },
+    { messages: [message], contacts: [{}] },
+    { messaging_product: "whatsapp", messages: [message], contacts: [{ wa_id: "1" }], x: [1] },
+  ];
+  it.each(answers.map((answer) => [JSON.stringify(answer) ?? "undefined", answer]))(
+    "%s",
+    (_, answer) => {
+      expect(parseSendSuccess(answer)).toEqual(bySchema(answer));
+    },
+  );
 });
 
 describe("parseGraphError (§4.1)", () => {

@@ -49,34 +49,47 @@ export function parseGraphError(json: unknown, httpStatus: number): WhatsAppErro
   return parsed.success ? toWhatsAppError(parsed.data.error, httpStatus) : undefined;
 }
 
-const sendSuccess = z.object({
-  contacts: lenient(
-    z.array(
-      z.object({
-        input: lenient(z.string()),
-        wa_id: lenient(z.string()),
-        user_id: lenient(z.string()),
-      }),
-    ),
-  ),
-  messages: z
-    .array(z.object({ id: z.string().min(1), message_status: lenient(z.string()) }))
-    .min(1),
-});
+type JsonRecord = Record<string, unknown>;
 
-/** §1.9. `undefined` when the body has no message id: the caller cannot know what happened. */
+/** What z.object accepts: an object, not an array, not null. */
+function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A lenient string field: the string, or `undefined` when absent or of another type. */
+function lenientString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * §1.9, checked by hand (it runs once per send; a zod schema cost more than the rest of reading
+ * the answer), with the same rules as the module's zod schemas: `messages` is required, at least
+ * one, every item an object with a non-empty string `id` (a lenient `message_status`);
+ * `contacts` is lenient: dropped whole when it is not an array of objects. `undefined` when the
+ * body has no message id: the caller cannot know what happened. graph-responses.test.ts checks
+ * it against the equivalent zod schema.
+ */
 export function parseSendSuccess(json: unknown): Extract<SendOutcome, { ok: true }> | undefined {
-  const parsed = sendSuccess.safeParse(json);
-  if (!parsed.success) return undefined;
-  const message = parsed.data.messages[0];
-  if (!message) return undefined;
-  const contact = parsed.data.contacts?.[0];
+  if (!isRecord(json)) return undefined;
+  const { messages, contacts } = json;
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  for (const item of messages as unknown[]) {
+    if (!isRecord(item) || typeof item.id !== "string" || item.id.length === 0) return undefined;
+  }
+  const message = messages[0] as JsonRecord;
+  const contact =
+    Array.isArray(contacts) && (contacts as unknown[]).every(isRecord)
+      ? (contacts[0] as JsonRecord | undefined)
+      : undefined;
+  const waId = lenientString(contact?.wa_id);
+  const userId = lenientString(contact?.user_id);
+  const messageStatus = lenientString(message.message_status);
   return {
     ok: true,
-    messageId: message.id,
-    ...(contact?.wa_id !== undefined && { waId: contact.wa_id }),
-    ...(contact?.user_id !== undefined && { userId: contact.user_id }),
-    ...(message.message_status !== undefined && { messageStatus: message.message_status }),
+    messageId: message.id as string,
+    ...(waId !== undefined && { waId }),
+    ...(userId !== undefined && { userId }),
+    ...(messageStatus !== undefined && { messageStatus }),
   };
 }
 
