@@ -158,6 +158,13 @@ export function BroadcastDetail({
     refusal?.details.filter((d) => d.field.startsWith("check.blocks.election.")) ?? [];
   const justificationLength = [...justification.trim()].length;
   const editable = b.status === "draft" || b.status === "rejected";
+  // A sending broadcast may be paused; a paused one, or one a problem stopped, resumed.
+  const pauseOrResume =
+    b.status === "sending"
+      ? "pause"
+      : b.status === "paused" || b.status === "needs_attention"
+        ? "resume"
+        : undefined;
   const doneText: Record<string, MessageKey> = {
     submitted: "detail.submittedAlert",
     approved: "detail.approvedAlert",
@@ -293,31 +300,18 @@ export function BroadcastDetail({
                 </Button>
               </>
             ) : null}
-            {b.status === "sending" && mayApprove ? (
+            {pauseOrResume && mayApprove ? (
               <Button
                 color="primary"
-                outline
+                outline={pauseOrResume === "pause"}
                 disabled={busy}
                 onClick={() =>
                   void act(() =>
-                    call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/pause", path)),
+                    call(api.POST(`/api/tenants/{tenant}/broadcasts/{id}/${pauseOrResume}`, path)),
                   )
                 }
               >
-                {t("detail.pause")}
-              </Button>
-            ) : null}
-            {(b.status === "paused" || b.status === "needs_attention") && mayApprove ? (
-              <Button
-                color="primary"
-                disabled={busy}
-                onClick={() =>
-                  void act(() =>
-                    call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/resume", path)),
-                  )
-                }
-              >
-                {t("detail.resume")}
+                {t(`detail.${pauseOrResume}`)}
               </Button>
             ) : null}
             {!OVER.has(b.status) && (mayApprove || (mayWrite && editable)) ? (
