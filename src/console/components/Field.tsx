@@ -103,6 +103,24 @@ export function TextAreaField({
   );
 }
 
+/**
+ * A one-time code: the authenticator app's six digits (the phone's number pad), or a recovery
+ * code; the browser may fill it in itself.
+ */
+export function CodeField({
+  recovery = false,
+  ...field
+}: { recovery?: boolean } & FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <TextField
+      inputMode={recovery ? "text" : "numeric"}
+      autoComplete="one-time-code"
+      required
+      {...field}
+    />
+  );
+}
+
 export function CheckField({
   label,
   error,

@@ -12,6 +12,7 @@ import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
+import { useTextFields } from "../components/useTextFields";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
 import { ME_KEY } from "../lib/session";
 import { toggled } from "../lib/toggled";
@@ -253,10 +254,10 @@ function InviteForm({
 }) {
   const { t } = useI18n();
   const afterChange = useAfterChange(tenant);
-  const [email, setEmail] = useState("");
-  const [name, setName] = useState("");
   const [roles, setRoles] = useState<Set<Role>>(new Set());
   const { busy, error, run, problem } = useAction();
+  const form = useTextFields({ email: "", displayName: "" }, problem);
+  const { email, displayName: name } = form.values;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
@@ -271,8 +272,7 @@ function InviteForm({
       } else {
         onExisting(t("admin.users.invitedExisting", { name }));
       }
-      setEmail("");
-      setName("");
+      form.reset();
       setRoles(new Set());
       await afterChange();
     });
@@ -289,16 +289,12 @@ function InviteForm({
             label={t("admin.users.email")}
             type="email"
             autoComplete="off"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            error={problem("email")}
+            {...form.field("email")}
           />
           <TextField
             label={t("admin.users.name")}
             autoComplete="off"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            error={problem("displayName")}
+            {...form.field("displayName")}
           />
           <RoleChoice
             legend={t("admin.users.roles")}
