@@ -401,10 +401,8 @@ export function BroadcastDetail({
           />
         </div>
         <div className="col-12 col-lg-5">
-          <h2 className="h5">{t("composer.preview")}</h2>
           <WhatsAppPreview
             tenant={tenant}
-            serviceName={info?.serviceName ?? tenant}
             text={b.text}
             shape={{ media: query.data.media, urgent: b.urgent, topics: b.topics }}
           />
