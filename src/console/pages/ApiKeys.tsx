@@ -13,31 +13,30 @@ import { DataTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
+import { admin } from "../i18n/sections/admin";
 import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 
+/** A permission as the API names it ("broadcasts.write"). */
+type Permission =
+  paths["/api/tenants/{tenant}/api-keys"]["post"]["requestBody"]["content"]["application/json"]["permissions"][number];
+
 /**
- * The permissions an API key may hold, in the server's order (platform/http/access.ts): every
- * permission of a comune but managing people and keys, which stay with people
- * (api-keys.service.ts). The form offers only those the person holds, as the API allows.
+ * Not for keys: managing people and keys stays with people (api-keys.service.ts), and the
+ * instance's administration is no comune's.
  */
-export const KEY_PERMISSIONS = [
-  "settings.read",
-  "settings.write",
-  "reports.read",
-  "subscribers.reveal",
-  "subscribers.export",
-  "subscribers.erase",
-  "subscribers.block",
-  "moderation.read",
-  "moderation.report",
-  "broadcasts.read",
-  "broadcasts.write",
-  "broadcasts.approve",
-  "broadcasts.urgent",
-  "audit.read",
-  "audit.export",
-] as const;
+const NOT_FOR_KEYS: readonly string[] = ["users.manage", "apikeys.manage", "instance.manage"];
+
+/**
+ * The permissions an API key may hold: every permission the catalogue names (in the server's
+ * order, platform/http/access.ts) but those above. The form offers only those the person holds,
+ * as the API allows.
+ */
+export const KEY_PERMISSIONS = Object.entries(admin.it.permissions)
+  .flatMap(([area, actions]) =>
+    Object.keys(actions).map((action) => `${area}.${action}` as Permission),
+  )
+  .filter((p) => !NOT_FOR_KEYS.includes(p));
 
 export type ApiKey =
   paths["/api/tenants/{tenant}/api-keys"]["get"]["responses"]["200"]["content"]["application/json"]["apiKeys"][number];
@@ -226,7 +225,7 @@ function CreateForm({
   const afterChange = useAfterChange(tenant);
   const offered = KEY_PERMISSIONS.filter((p) => held.includes(p));
   const [name, setName] = useState("");
-  const [chosen, setChosen] = useState<Set<(typeof KEY_PERMISSIONS)[number]>>(new Set());
+  const [chosen, setChosen] = useState<Set<Permission>>(new Set());
   const { busy, error, run, problem } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
