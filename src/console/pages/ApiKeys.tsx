@@ -6,9 +6,9 @@ import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { AdminProblem } from "../components/AdminProblem";
+import { AdminRows } from "../components/AdminRows";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, FieldError, TextField } from "../components/Field";
-import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
@@ -94,10 +94,12 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
       <p className="mb-4">{t("admin.apiKeys.intro")}</p>
       {created ? <KeyPanel created={created} onDone={() => setCreated(null)} /> : null}
       <Notice text={notice} />
-      <AdminProblem error={keys.error} />
-      {keys.isPending ? (
-        <Loading minHeight="12rem" />
-      ) : (
+      <AdminRows
+        query={keys}
+        count={keys.data?.apiKeys.length ?? 0}
+        minHeight="12rem"
+        empty={t("admin.apiKeys.empty")}
+      >
         <KeysTable
           keys={keys.data?.apiKeys ?? []}
           onRevoke={(key) => {
@@ -106,7 +108,7 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
             setRevoking(key);
           }}
         />
-      )}
+      </AdminRows>
       <CreateForm
         tenant={tenant}
         held={comune.permissions}
@@ -133,7 +135,6 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
 
 function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: ApiKey) => void }) {
   const { t, date } = useI18n();
-  if (!keys.length) return <p>{t("admin.apiKeys.empty")}</p>;
   return (
     <DataTable
       caption={t("admin.apiKeys.caption")}

@@ -6,6 +6,7 @@ import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { AdminProblem } from "../components/AdminProblem";
+import { AdminRows } from "../components/AdminRows";
 import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { lookup, useI18n } from "../i18n";
@@ -132,12 +133,12 @@ function Flagged({
         {t("admin.moderation.flagged")}
       </h2>
       <p>{t("admin.moderation.flaggedIntro")}</p>
-      <AdminProblem error={flagged.error} />
-      {flagged.isPending ? (
-        <Loading minHeight="6rem" />
-      ) : rows.length === 0 ? (
-        <p>{t("admin.moderation.flaggedEmpty")}</p>
-      ) : (
+      <AdminRows
+        query={flagged}
+        count={rows.length}
+        minHeight="6rem"
+        empty={t("admin.moderation.flaggedEmpty")}
+      >
         <DataTable
           caption={t("admin.moderation.flaggedCaption", { count: rows.length })}
           columns={[
@@ -182,7 +183,7 @@ function Flagged({
             );
           })}
         </DataTable>
-      )}
+      </AdminRows>
     </section>
   );
 }
