@@ -6,6 +6,7 @@ import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune } from "../lib/session";
 import { ErrorAlert } from "./ErrorAlert";
 import { TextField } from "./Field";
+import { Facts } from "./Facts";
 import { Loading } from "./Loading";
 import { Notice } from "./Notice";
 import { PersonCard } from "./PersonCard";
@@ -266,14 +267,13 @@ export function PeoplePerson({
         <PersonStatus person={p} />
       </p>
       <Notice text={result} testId="person-result" />
-      <dl className="row mb-3">
-        {rows.map(([key, value]) => (
-          <div key={key} className="col-12 col-md-6 mb-2">
-            <dt className="small text-secondary fw-normal">{t(key)}</dt>
-            <dd className="mb-0">{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts
+        items={rows}
+        className="row mb-3"
+        tileClassName="col-12 col-md-6 mb-2"
+        termClassName="small text-secondary fw-normal"
+        valueClassName="mb-0"
+      />
       {p.marketingStoppedAt ? (
         <p className="small">
           {t("people.person.marketingStopped", { date: f.day(p.marketingStoppedAt) })}

@@ -9,6 +9,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { BroadcastReport } from "../components/BroadcastReport";
 import { CheckField, TextAreaField } from "../components/Field";
+import { Facts } from "../components/Facts";
 import { Loading } from "../components/Loading";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
@@ -83,14 +84,13 @@ function ProgressPanel({ progress }: { progress: Progress }) {
       <p className="fw-semibold" data-testid="progress-percent" aria-live="polite">
         {t("detail.progressPercent", { percent })}
       </p>
-      <dl className="row row-cols-3 row-cols-md-6 g-2 text-center small">
-        {shown.map(([key, value]) => (
-          <div key={key} className="col">
-            <dt className="fw-normal text-secondary">{t(key)}</dt>
-            <dd className="fs-5 fw-semibold mb-0">{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts
+        items={shown}
+        className="row row-cols-3 row-cols-md-6 g-2 text-center small"
+        tileClassName="col"
+        termClassName="fw-normal text-secondary"
+        valueClassName="fs-5 fw-semibold mb-0"
+      />
     </section>
   );
 }
