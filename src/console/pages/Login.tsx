@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { api, call, setCsrfToken } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { CodeField, TextField } from "../components/Field";
+import { CodeField, PasswordField, TextField } from "../components/Field";
 import { Layout } from "../components/Layout";
 import { useAction } from "../components/useAction";
 import { useTextFields } from "../components/useTextFields";
@@ -71,11 +71,9 @@ export function LoginPage() {
                   required
                   {...form.field("email")}
                 />
-                <TextField
+                <PasswordField
                   label={t("login.password")}
-                  type="password"
-                  autoComplete="current-password"
-                  required
+                  kind="current"
                   {...form.field("password")}
                 />
               </>

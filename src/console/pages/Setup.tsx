@@ -5,7 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import { api, call, setCsrfToken } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { CheckField, CodeField, TextField } from "../components/Field";
+import { CheckField, CodeField, PasswordField } from "../components/Field";
 import { Layout } from "../components/Layout";
 import { useAction } from "../components/useAction";
 import { useTextFields } from "../components/useTextFields";
@@ -123,19 +123,15 @@ export function SetupPage() {
           {step === "password" && token ? (
             <form onSubmit={savePassword} noValidate>
               <p>{t("setup.intro")}</p>
-              <TextField
+              <PasswordField
                 label={t("setup.password")}
-                type="password"
-                autoComplete="new-password"
-                required
+                kind="new"
                 help={t("setup.passwordHelp")}
                 {...form.field("password")}
               />
-              <TextField
+              <PasswordField
                 label={t("setup.confirm")}
-                type="password"
-                autoComplete="new-password"
-                required
+                kind="new"
                 {...form.field("confirm")}
                 error={mismatch ? t("setup.mismatch") : undefined}
               />
