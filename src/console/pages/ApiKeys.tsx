@@ -16,6 +16,7 @@ import { useI18n, type MessageKey, type Translate } from "../i18n";
 import { admin } from "../i18n/sections/admin";
 import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
 
 /** A permission as the API names it ("broadcasts.write"). */
 type Permission =
@@ -244,10 +245,7 @@ function CreateForm({
     });
   };
   return (
-    <section aria-labelledby="create-key-title" className="mt-5">
-      <h2 id="create-key-title" className="h4">
-        {t("admin.apiKeys.create")}
-      </h2>
+    <TitledSection id="create-key-title" title={t("admin.apiKeys.create")} className="mt-5">
       {offered.length === 0 ? (
         <p>{t("admin.apiKeys.noPermissions")}</p>
       ) : (
@@ -282,6 +280,6 @@ function CreateForm({
           </div>
         </form>
       )}
-    </section>
+    </TitledSection>
   );
 }

@@ -12,6 +12,7 @@ import { DataTable } from "../components/DataTable";
 import { lookup, useI18n } from "../i18n";
 import { can } from "../lib/session";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
 
 type Message =
   paths["/api/tenants/{tenant}/moderation/messages"]["get"]["responses"]["200"]["content"]["application/json"]["messages"][number];
@@ -75,17 +76,18 @@ export function ModerationPage({ tenant, comune }: SectionProps) {
                 </AdminBox>
               ) : null}
               <Flagged tenant={tenant} mayReport={mayReport} onReport={reported} />
-              <section aria-labelledby="messages-title" className="mt-5">
-                <h2 id="messages-title" className="h4">
-                  {t("admin.moderation.messages")}
-                </h2>
+              <TitledSection
+                id="messages-title"
+                title={t("admin.moderation.messages")}
+                className="mt-5"
+              >
                 {rows.length === 0 ? (
                   <p>{t("admin.moderation.messagesEmpty")}</p>
                 ) : (
                   <MessagesTable rows={rows} />
                 )}
                 <MoreButton list={messages} label={t("admin.common.more")} />
-              </section>
+              </TitledSection>
             </>
           ) : null}
         </>
@@ -128,10 +130,7 @@ function Flagged({
   });
   const rows = flagged.data?.flagged ?? [];
   return (
-    <section aria-labelledby="flagged-title">
-      <h2 id="flagged-title" className="h4">
-        {t("admin.moderation.flagged")}
-      </h2>
+    <TitledSection id="flagged-title" title={t("admin.moderation.flagged")}>
       <p>{t("admin.moderation.flaggedIntro")}</p>
       <AdminRows
         query={flagged}
@@ -184,7 +183,7 @@ function Flagged({
           })}
         </DataTable>
       </AdminRows>
-    </section>
+    </TitledSection>
   );
 }
 

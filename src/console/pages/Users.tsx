@@ -18,6 +18,7 @@ import { useI18n, type MessageKey, type Translate } from "../i18n";
 import { ME_KEY } from "../lib/session";
 import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
 
 export const ROLES = ["owner", "editor", "approver", "technician", "viewer"] as const;
 type Role = (typeof ROLES)[number];
@@ -280,10 +281,7 @@ function InviteForm({
     });
   };
   return (
-    <section aria-labelledby="invite-title" className="mt-5">
-      <h2 id="invite-title" className="h4">
-        {t("admin.users.invite")}
-      </h2>
+    <TitledSection id="invite-title" title={t("admin.users.invite")} className="mt-5">
       <p>{t("admin.users.inviteIntro")}</p>
       <form onSubmit={(e) => void submit(e)} noValidate className="row mt-4">
         <div className="col-12 col-lg-8">
@@ -311,7 +309,7 @@ function InviteForm({
           </Button>
         </div>
       </form>
-    </section>
+    </TitledSection>
   );
 }
 
