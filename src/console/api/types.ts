@@ -1,3 +1,5 @@
+import type { paths } from "./schema";
+
 /**
  * Shapes the OpenAPI document leaves open (`check` and the progress answer are free-form
  * there): what the console reads of them, written from the server's policy and dispatch code.
@@ -46,6 +48,10 @@ export interface PolicyCheck {
   };
 }
 
+/** The report's counts: the dispatch's progress counters, without the failures by code. */
+type ReportCounts =
+  paths["/api/tenants/{tenant}/broadcasts/{id}/report"]["get"]["responses"]["200"]["content"]["application/json"]["counts"];
+
 export interface Progress {
   broadcast: {
     id: number;
@@ -54,17 +60,5 @@ export interface Progress {
     startedAt: number | null;
     finishedAt: number | null;
   };
-  counters: {
-    total: number;
-    queued: number;
-    inFlight: number;
-    accepted: number;
-    sent: number;
-    delivered: number;
-    read: number;
-    failed: number;
-    cancelled: number;
-    skipped: number;
-    failedByCode: Record<string, number>;
-  };
+  counters: ReportCounts & { failedByCode: Record<string, number> };
 }

@@ -3,6 +3,7 @@ import { api, call } from "../api/client";
 import { useI18n } from "../i18n";
 import { DataTable } from "./DataTable";
 import { ErrorAlert } from "./ErrorAlert";
+import { TitledSection } from "./TitledSection";
 
 /**
  * What a broadcast's sending came to (the API's report): the messages not delivered, grouped by
@@ -39,10 +40,13 @@ export function BroadcastReport({
   });
   const data = report.data;
   return (
-    <section aria-labelledby="report-title" className="mb-4" data-testid="report">
-      <h2 id="report-title" className="h5">
-        {t("detail.report")}
-      </h2>
+    <TitledSection
+      id="report-title"
+      title={t("detail.report")}
+      headingClassName="h5"
+      className="mb-4"
+      testId="report"
+    >
       <ErrorAlert error={report.error} />
       {data ? (
         <>
@@ -104,6 +108,6 @@ export function BroadcastReport({
           {t("detail.downloadJson")}
         </a>
       </div>
-    </section>
+    </TitledSection>
   );
 }

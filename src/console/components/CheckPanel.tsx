@@ -2,6 +2,7 @@ import { Badge } from "design-react-kit";
 import type { PolicyCheck } from "../api/types";
 import { useI18n } from "../i18n";
 import { CheckField } from "./Field";
+import { TitledSection } from "./TitledSection";
 
 /**
  * What the comune's rules say of a broadcast (the API's `check`): blocks, warnings (each to
@@ -23,10 +24,7 @@ export function CheckPanel({
   const limit = check.messagingLimit;
   const number = (n: number) => new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB").format(n);
   return (
-    <section aria-labelledby="check-title">
-      <h2 id="check-title" className="h5">
-        {t("composer.check")}
-      </h2>
+    <TitledSection id="check-title" title={t("composer.check")} headingClassName="h5">
       {check.blocks.length ? (
         <div className="callout danger">
           <div className="callout-title">{t("check.blocks")}</div>
@@ -134,6 +132,6 @@ export function CheckPanel({
           </>
         ) : null}
       </dl>
-    </section>
+    </TitledSection>
   );
 }

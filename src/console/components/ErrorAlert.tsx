@@ -2,17 +2,17 @@ import { Alert } from "design-react-kit";
 import { ApiError } from "../api/client";
 import { useI18n } from "../i18n";
 
+/** A refusal to say, and the fields the form already says their problems under. */
+export interface ErrorAlertProps {
+  error: unknown;
+  shownFields?: string[];
+}
+
 /**
  * A refusal that concerns no single field (or fields this form does not show), in the user's
  * language: the API's own message, with its field problems listed.
  */
-export function ErrorAlert({
-  error,
-  shownFields = [],
-}: {
-  error: unknown;
-  shownFields?: string[];
-}) {
+export function ErrorAlert({ error, shownFields = [] }: ErrorAlertProps) {
   const { t } = useI18n();
   if (!error) return null;
   if (!(error instanceof ApiError)) return <Alert color="danger">{t("app.genericError")}</Alert>;

@@ -103,6 +103,35 @@ export function TextAreaField({
   );
 }
 
+/**
+ * A password, always asked for: the one the person has (the browser may fill it in), or a new
+ * one (the browser may offer to make one up and remember it).
+ */
+export function PasswordField({
+  kind,
+  ...field
+}: { kind: "current" | "new" } & FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return <TextField type="password" autoComplete={`${kind}-password`} required {...field} />;
+}
+
+/**
+ * A one-time code: the authenticator app's six digits (the phone's number pad), or a recovery
+ * code; the browser may fill it in itself.
+ */
+export function CodeField({
+  recovery = false,
+  ...field
+}: { recovery?: boolean } & FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <TextField
+      inputMode={recovery ? "text" : "numeric"}
+      autoComplete="one-time-code"
+      required
+      {...field}
+    />
+  );
+}
+
 export function CheckField({
   label,
   error,

@@ -6,8 +6,10 @@ import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune } from "../lib/session";
 import { ErrorAlert } from "./ErrorAlert";
 import { TextField } from "./Field";
+import { Facts } from "./Facts";
 import { Loading } from "./Loading";
 import { Notice } from "./Notice";
+import { PersonCard } from "./PersonCard";
 import { PeopleConfirm } from "./PeopleConfirm";
 import { invalidatePeople, peopleKeys, type SubscriberView } from "./PeopleData";
 import { readablePhone, useFormats } from "./PeopleFormat";
@@ -219,104 +221,103 @@ export function PeoplePerson({
   const reasonProblem = problemOf(act.error, "reason");
 
   return (
-    <section
-      className="card card-bg shadow-sm rounded mb-5"
-      aria-labelledby="person-title"
-      data-testid="person"
+    <PersonCard
+      className="rounded mb-5"
+      testId="person"
+      headingRef={heading}
+      title={
+        <>
+          {t("people.person.title")}:{" "}
+          <span data-testid="person-number">
+            {p.number ? readablePhone(p.number) : t("people.subscribers.noNumber")}
+          </span>
+        </>
+      }
+      closeLabel={t("people.person.close")}
+      onClose={onClose}
+      dialogs={
+        <>
+          <PeopleConfirm {...dialog("export")}>
+            <p>{t("people.person.exportText")}</p>
+          </PeopleConfirm>
+          <PeopleConfirm {...dialog("block")} danger shownFields={["reason"]}>
+            {/* Bootstrap Italia's label sits above its field: room for it under the text. */}
+            <p className="mb-5">{t("people.person.blockText")}</p>
+            <TextField
+              label={t("people.person.blockReason")}
+              help={t("people.person.blockReasonHelp")}
+              value={reason}
+              maxLength={500}
+              required
+              onChange={(e) => setReason(e.target.value)}
+              error={reasonProblem}
+            />
+          </PeopleConfirm>
+          <PeopleConfirm {...dialog("unblock")}>
+            <p>{t("people.person.unblockText")}</p>
+          </PeopleConfirm>
+          <PeopleConfirm {...dialog("erase")} danger>
+            <p>{t("people.person.eraseText")}</p>
+            <p className="fw-bold text-danger mb-0">{t("people.person.eraseWarning")}</p>
+          </PeopleConfirm>
+        </>
+      }
     >
-      <div className="card-body">
-        <div className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3">
-          <h2 id="person-title" className="h4 mb-0" tabIndex={-1} ref={heading}>
-            {t("people.person.title")}:{" "}
-            <span data-testid="person-number">
-              {p.number ? readablePhone(p.number) : t("people.subscribers.noNumber")}
-            </span>
-          </h2>
-          <Button color="secondary" outline size="sm" onClick={onClose}>
-            {t("people.person.close")}
-          </Button>
-        </div>
-        <p className="mb-3">
-          <PersonStatus person={p} />
+      <p className="mb-3">
+        <PersonStatus person={p} />
+      </p>
+      <Notice text={result} testId="person-result" />
+      <Facts
+        items={rows}
+        className="row mb-3"
+        tileClassName="col-12 col-md-6 mb-2"
+        termClassName="small text-secondary fw-normal"
+        valueClassName="mb-0"
+      />
+      {p.marketingStoppedAt ? (
+        <p className="small">
+          {t("people.person.marketingStopped", { date: f.day(p.marketingStoppedAt) })}
         </p>
-        <Notice text={result} testId="person-result" />
-        <dl className="row mb-3">
-          {rows.map(([key, value]) => (
-            <div key={key} className="col-12 col-md-6 mb-2">
-              <dt className="small text-secondary fw-normal">{t(key)}</dt>
-              <dd className="mb-0">{value}</dd>
-            </div>
-          ))}
-        </dl>
-        {p.marketingStoppedAt ? (
-          <p className="small">
-            {t("people.person.marketingStopped", { date: f.day(p.marketingStoppedAt) })}
-          </p>
-        ) : null}
-        <ErrorAlert error={reveal.error} />
-        <h3 className="h6">{t("people.person.actions")}</h3>
-        <div className="d-flex flex-wrap gap-2 mb-2">
-          {p.number && can(comune, "subscribers.reveal") ? (
-            revealed ? (
-              <Button color="primary" outline onClick={() => setRevealed(null)}>
-                {t("people.person.hide")}
-              </Button>
-            ) : (
-              <Button color="primary" disabled={reveal.isPending} onClick={() => reveal.mutate()}>
-                {t("people.person.reveal")}
-              </Button>
-            )
-          ) : null}
-          {can(comune, "subscribers.export") ? (
-            <Button color="primary" outline onClick={() => ask("export")}>
-              {t("people.person.export")}
-            </Button>
-          ) : null}
-          {can(comune, "subscribers.block") ? (
-            blocked ? (
-              <Button color="primary" outline onClick={() => ask("unblock")}>
-                {t("people.person.unblock")}
-              </Button>
-            ) : (
-              <Button color="danger" outline onClick={() => ask("block")}>
-                {t("people.person.block")}
-              </Button>
-            )
-          ) : null}
-          {can(comune, "subscribers.erase") ? (
-            <Button color="danger" onClick={() => ask("erase")}>
-              {t("people.person.erase")}
-            </Button>
-          ) : null}
-        </div>
+      ) : null}
+      <ErrorAlert error={reveal.error} />
+      <h3 className="h6">{t("people.person.actions")}</h3>
+      <div className="d-flex flex-wrap gap-2 mb-2">
         {p.number && can(comune, "subscribers.reveal") ? (
-          <p className="small text-secondary mb-0">{t("people.person.revealNote")}</p>
+          revealed ? (
+            <Button color="primary" outline onClick={() => setRevealed(null)}>
+              {t("people.person.hide")}
+            </Button>
+          ) : (
+            <Button color="primary" disabled={reveal.isPending} onClick={() => reveal.mutate()}>
+              {t("people.person.reveal")}
+            </Button>
+          )
+        ) : null}
+        {can(comune, "subscribers.export") ? (
+          <Button color="primary" outline onClick={() => ask("export")}>
+            {t("people.person.export")}
+          </Button>
+        ) : null}
+        {can(comune, "subscribers.block") ? (
+          blocked ? (
+            <Button color="primary" outline onClick={() => ask("unblock")}>
+              {t("people.person.unblock")}
+            </Button>
+          ) : (
+            <Button color="danger" outline onClick={() => ask("block")}>
+              {t("people.person.block")}
+            </Button>
+          )
+        ) : null}
+        {can(comune, "subscribers.erase") ? (
+          <Button color="danger" onClick={() => ask("erase")}>
+            {t("people.person.erase")}
+          </Button>
         ) : null}
       </div>
-
-      <PeopleConfirm {...dialog("export")}>
-        <p>{t("people.person.exportText")}</p>
-      </PeopleConfirm>
-      <PeopleConfirm {...dialog("block")} danger shownFields={["reason"]}>
-        {/* Bootstrap Italia's label sits above its field: room for it under the text. */}
-        <p className="mb-5">{t("people.person.blockText")}</p>
-        <TextField
-          label={t("people.person.blockReason")}
-          help={t("people.person.blockReasonHelp")}
-          value={reason}
-          maxLength={500}
-          required
-          onChange={(e) => setReason(e.target.value)}
-          error={reasonProblem}
-        />
-      </PeopleConfirm>
-      <PeopleConfirm {...dialog("unblock")}>
-        <p>{t("people.person.unblockText")}</p>
-      </PeopleConfirm>
-      <PeopleConfirm {...dialog("erase")} danger>
-        <p>{t("people.person.eraseText")}</p>
-        <p className="fw-bold text-danger mb-0">{t("people.person.eraseWarning")}</p>
-      </PeopleConfirm>
-    </section>
+      {p.number && can(comune, "subscribers.reveal") ? (
+        <p className="small text-secondary mb-0">{t("people.person.revealNote")}</p>
+      ) : null}
+    </PersonCard>
   );
 }

@@ -4,6 +4,7 @@ import { DataTable } from "./DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { ConfirmDialog } from "./ConfirmDialog";
 import type { Section } from "./SettingsDraft";
+import { TitledSection } from "./TitledSection";
 
 export interface VersionRow {
   version: number;
@@ -58,10 +59,7 @@ export function SettingsHistory({
       </Button>
     ) : null;
   return (
-    <section aria-labelledby="history-title" className="mb-5">
-      <h2 id="history-title" className="h4">
-        {t("settings.history.title")}
-      </h2>
+    <TitledSection id="history-title" title={t("settings.history.title")} className="mb-5">
       {versions.length === 0 ? <p>{t("settings.history.none")}</p> : null}
       {/* On a phone, one block per version instead of a table six columns wide. */}
       {versions.length ? (
@@ -149,6 +147,6 @@ export function SettingsHistory({
         }}
         onCancel={close}
       />
-    </section>
+    </TitledSection>
   );
 }

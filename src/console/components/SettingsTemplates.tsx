@@ -8,6 +8,7 @@ import { ErrorAlert } from "./ErrorAlert";
 import { Loading } from "./Loading";
 import { Notice } from "./Notice";
 import { useAction } from "./useAction";
+import { TitledSection } from "./TitledSection";
 
 const STATUS_COLORS: Record<string, string> = {
   APPROVED: "success",
@@ -44,10 +45,7 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
       ? status
       : t(`settings.templates.statuses.${status}` as MessageKey);
   return (
-    <section aria-labelledby="templates-title" className="mb-5">
-      <h2 id="templates-title" className="h4">
-        {t("settings.templates.title")}
-      </h2>
+    <TitledSection id="templates-title" title={t("settings.templates.title")} className="mb-5">
       <p>{t("settings.templates.intro")}</p>
       {templates.isPending ? <Loading minHeight="12rem" /> : null}
       {templates.error ? <ErrorAlert error={templates.error} /> : null}
@@ -100,6 +98,6 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
         <Notice text={done ? t("settings.templates.synced") : ""} />
         <ErrorAlert error={error} />
       </div>
-    </section>
+    </TitledSection>
   );
 }

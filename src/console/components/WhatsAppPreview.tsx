@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, ApiError, call } from "../api/client";
 import { useI18n } from "../i18n";
+import { useTenants } from "../lib/session";
 import { formatSize, type MediaInfo } from "./BroadcastMedia";
 
 /** What chooses the template: the file's kind, and whether it is a service notice. */
@@ -63,20 +64,21 @@ function HeaderMedia({
  * The broadcast as the citizen's phone shows it: the template approval would choose for its
  * shape (its file, urgent, its topics), from the comune's templates on WhatsApp, in a chat
  * bubble: the header (text, or the picture or document), the text in place of its parameter,
- * the footer and the buttons.
+ * the footer and the buttons; under the heading "Anteprima".
  */
 export function WhatsAppPreview({
   tenant,
-  serviceName,
   text,
   shape,
 }: {
   tenant: string;
-  serviceName: string;
   text: string;
   shape: PreviewShape;
 }) {
   const { t } = useI18n();
+  const tenants = useTenants();
+  // The chat's name: the comune's service as WhatsApp shows it.
+  const serviceName = tenants.data?.tenants.find((x) => x.slug === tenant)?.serviceName ?? tenant;
   const topics = shape.topics === "all" ? "" : [...shape.topics].sort().join(",");
   const template = useQuery({
     queryKey: ["template", tenant, shape.media?.kind ?? "", shape.urgent, topics],
@@ -112,58 +114,61 @@ export function WhatsAppPreview({
         ? t("app.genericError")
         : "";
   return (
-    <figure className="wa-phone mb-0" aria-labelledby="wa-preview-caption">
-      <figcaption id="wa-preview-caption" className="visually-hidden">
-        {t("composer.preview")}
-      </figcaption>
-      <div className="wa-phone__bar">
-        <span className="wa-phone__avatar" aria-hidden="true">
-          {serviceName.slice(0, 1)}
-        </span>
-        <span className="wa-phone__name">{serviceName}</span>
-      </div>
-      <div className="wa-phone__chat">
-        {refusal ? (
-          <p className="alert alert-warning small mb-3" role="status">
-            {refusal}
+    <>
+      <h2 className="h5">{t("composer.preview")}</h2>
+      <figure className="wa-phone mb-0" aria-labelledby="wa-preview-caption">
+        <figcaption id="wa-preview-caption" className="visually-hidden">
+          {t("composer.preview")}
+        </figcaption>
+        <div className="wa-phone__bar">
+          <span className="wa-phone__avatar" aria-hidden="true">
+            {serviceName.slice(0, 1)}
+          </span>
+          <span className="wa-phone__name">{serviceName}</span>
+        </div>
+        <div className="wa-phone__chat">
+          {refusal ? (
+            <p className="alert alert-warning small mb-3" role="status">
+              {refusal}
+            </p>
+          ) : null}
+          <div className="wa-bubble" data-testid="wa-bubble">
+            {header && header.format !== "TEXT" ? (
+              <HeaderMedia tenant={tenant} format={header.format} media={shape.media} />
+            ) : null}
+            {header?.format === "TEXT" && header.text ? (
+              <p className="wa-bubble__header">{header.text}</p>
+            ) : null}
+            <p className="wa-bubble__body">
+              {before}
+              {text.trim() ? (
+                <span>{text}</span>
+              ) : (
+                <em className="wa-bubble__empty">{t("composer.previewEmpty")}</em>
+              )}
+              {after}
+            </p>
+            {template.data?.footer ? (
+              <p className="wa-bubble__footer">{template.data.footer}</p>
+            ) : null}
+            <span className="wa-bubble__time">{time}</span>
+            {template.data?.buttons.length ? (
+              <div className="wa-bubble__buttons">
+                {template.data.buttons.map((label) => (
+                  <span key={label} className="wa-bubble__button">
+                    {label}
+                  </span>
+                ))}
+              </div>
+            ) : null}
+          </div>
+        </div>
+        {template.data && !refusal ? (
+          <p className="small text-secondary mt-2 mb-0 px-2 pb-2" data-testid="wa-template">
+            {t("composer.previewNote", { template: template.data.name })}
           </p>
         ) : null}
-        <div className="wa-bubble" data-testid="wa-bubble">
-          {header && header.format !== "TEXT" ? (
-            <HeaderMedia tenant={tenant} format={header.format} media={shape.media} />
-          ) : null}
-          {header?.format === "TEXT" && header.text ? (
-            <p className="wa-bubble__header">{header.text}</p>
-          ) : null}
-          <p className="wa-bubble__body">
-            {before}
-            {text.trim() ? (
-              <span>{text}</span>
-            ) : (
-              <em className="wa-bubble__empty">{t("composer.previewEmpty")}</em>
-            )}
-            {after}
-          </p>
-          {template.data?.footer ? (
-            <p className="wa-bubble__footer">{template.data.footer}</p>
-          ) : null}
-          <span className="wa-bubble__time">{time}</span>
-          {template.data?.buttons.length ? (
-            <div className="wa-bubble__buttons">
-              {template.data.buttons.map((label) => (
-                <span key={label} className="wa-bubble__button">
-                  {label}
-                </span>
-              ))}
-            </div>
-          ) : null}
-        </div>
-      </div>
-      {template.data && !refusal ? (
-        <p className="small text-secondary mt-2 mb-0 px-2 pb-2" data-testid="wa-template">
-          {t("composer.previewNote", { template: template.data.name })}
-        </p>
-      ) : null}
-    </figure>
+      </figure>
+    </>
   );
 }

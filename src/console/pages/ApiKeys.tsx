@@ -6,38 +6,38 @@ import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { AdminProblem } from "../components/AdminProblem";
+import { AdminRows } from "../components/AdminRows";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, FieldError, TextField } from "../components/Field";
-import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
+import { admin } from "../i18n/sections/admin";
 import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
+
+/** A permission as the API names it ("broadcasts.write"). */
+type Permission =
+  paths["/api/tenants/{tenant}/api-keys"]["post"]["requestBody"]["content"]["application/json"]["permissions"][number];
 
 /**
- * The permissions an API key may hold, in the server's order (platform/http/access.ts): every
- * permission of a comune but managing people and keys, which stay with people
- * (api-keys.service.ts). The form offers only those the person holds, as the API allows.
+ * Not for keys: managing people and keys stays with people (api-keys.service.ts), and the
+ * instance's administration is no comune's.
  */
-export const KEY_PERMISSIONS = [
-  "settings.read",
-  "settings.write",
-  "reports.read",
-  "subscribers.reveal",
-  "subscribers.export",
-  "subscribers.erase",
-  "subscribers.block",
-  "moderation.read",
-  "moderation.report",
-  "broadcasts.read",
-  "broadcasts.write",
-  "broadcasts.approve",
-  "broadcasts.urgent",
-  "audit.read",
-  "audit.export",
-] as const;
+const NOT_FOR_KEYS: readonly string[] = ["users.manage", "apikeys.manage", "instance.manage"];
+
+/**
+ * The permissions an API key may hold: every permission the catalogue names (in the server's
+ * order, platform/http/access.ts) but those above. The form offers only those the person holds,
+ * as the API allows.
+ */
+export const KEY_PERMISSIONS = Object.entries(admin.it.permissions)
+  .flatMap(([area, actions]) =>
+    Object.keys(actions).map((action) => `${area}.${action}` as Permission),
+  )
+  .filter((p) => !NOT_FOR_KEYS.includes(p));
 
 export type ApiKey =
   paths["/api/tenants/{tenant}/api-keys"]["get"]["responses"]["200"]["content"]["application/json"]["apiKeys"][number];
@@ -95,10 +95,12 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
       <p className="mb-4">{t("admin.apiKeys.intro")}</p>
       {created ? <KeyPanel created={created} onDone={() => setCreated(null)} /> : null}
       <Notice text={notice} />
-      <AdminProblem error={keys.error} />
-      {keys.isPending ? (
-        <Loading minHeight="12rem" />
-      ) : (
+      <AdminRows
+        query={keys}
+        count={keys.data?.apiKeys.length ?? 0}
+        minHeight="12rem"
+        empty={t("admin.apiKeys.empty")}
+      >
         <KeysTable
           keys={keys.data?.apiKeys ?? []}
           onRevoke={(key) => {
@@ -107,7 +109,7 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
             setRevoking(key);
           }}
         />
-      )}
+      </AdminRows>
       <CreateForm
         tenant={tenant}
         held={comune.permissions}
@@ -134,7 +136,6 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
 
 function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: ApiKey) => void }) {
   const { t, date } = useI18n();
-  if (!keys.length) return <p>{t("admin.apiKeys.empty")}</p>;
   return (
     <DataTable
       caption={t("admin.apiKeys.caption")}
@@ -226,7 +227,7 @@ function CreateForm({
   const afterChange = useAfterChange(tenant);
   const offered = KEY_PERMISSIONS.filter((p) => held.includes(p));
   const [name, setName] = useState("");
-  const [chosen, setChosen] = useState<Set<(typeof KEY_PERMISSIONS)[number]>>(new Set());
+  const [chosen, setChosen] = useState<Set<Permission>>(new Set());
   const { busy, error, run, problem } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -244,10 +245,7 @@ function CreateForm({
     });
   };
   return (
-    <section aria-labelledby="create-key-title" className="mt-5">
-      <h2 id="create-key-title" className="h4">
-        {t("admin.apiKeys.create")}
-      </h2>
+    <TitledSection id="create-key-title" title={t("admin.apiKeys.create")} className="mt-5">
       {offered.length === 0 ? (
         <p>{t("admin.apiKeys.noPermissions")}</p>
       ) : (
@@ -282,6 +280,6 @@ function CreateForm({
           </div>
         </form>
       )}
-    </section>
+    </TitledSection>
   );
 }

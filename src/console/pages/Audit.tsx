@@ -7,8 +7,8 @@ import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { AdminProblem } from "../components/AdminProblem";
+import { AdminRows } from "../components/AdminRows";
 import { DateFilter, SelectFilter, useAddressFilters } from "../components/Filters";
-import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { lookup, useI18n, type MessageKey, type Translate } from "../i18n";
 import { admin } from "../i18n/sections/admin";
@@ -255,12 +255,7 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
           ) : null}
         </div>
       </form>
-      <AdminProblem error={list.error} />
-      {list.isPending ? (
-        <Loading minHeight="40vh" />
-      ) : rows.length === 0 ? (
-        <p>{t("admin.audit.empty")}</p>
-      ) : (
+      <AdminRows query={list} count={rows.length} minHeight="40vh" empty={t("admin.audit.empty")}>
         <>
           <DataTable
             caption={t("admin.audit.caption", { count: rows.length })}
@@ -291,7 +286,7 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
           </DataTable>
           <MoreButton list={list} label={t("admin.common.more")} />
         </>
-      )}
+      </AdminRows>
     </>
   );
 }

@@ -9,6 +9,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { BroadcastReport } from "../components/BroadcastReport";
 import { CheckField, TextAreaField } from "../components/Field";
+import { Facts } from "../components/Facts";
 import { Loading } from "../components/Loading";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
@@ -83,14 +84,13 @@ function ProgressPanel({ progress }: { progress: Progress }) {
       <p className="fw-semibold" data-testid="progress-percent" aria-live="polite">
         {t("detail.progressPercent", { percent })}
       </p>
-      <dl className="row row-cols-3 row-cols-md-6 g-2 text-center small">
-        {shown.map(([key, value]) => (
-          <div key={key} className="col">
-            <dt className="fw-normal text-secondary">{t(key)}</dt>
-            <dd className="fs-5 fw-semibold mb-0">{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts
+        items={shown}
+        className="row row-cols-3 row-cols-md-6 g-2 text-center small"
+        tileClassName="col"
+        termClassName="fw-normal text-secondary"
+        valueClassName="fs-5 fw-semibold mb-0"
+      />
     </section>
   );
 }
@@ -158,6 +158,13 @@ export function BroadcastDetail({
     refusal?.details.filter((d) => d.field.startsWith("check.blocks.election.")) ?? [];
   const justificationLength = [...justification.trim()].length;
   const editable = b.status === "draft" || b.status === "rejected";
+  // A sending broadcast may be paused; a paused one, or one a problem stopped, resumed.
+  const pauseOrResume =
+    b.status === "sending"
+      ? "pause"
+      : b.status === "paused" || b.status === "needs_attention"
+        ? "resume"
+        : undefined;
   const doneText: Record<string, MessageKey> = {
     submitted: "detail.submittedAlert",
     approved: "detail.approvedAlert",
@@ -293,31 +300,18 @@ export function BroadcastDetail({
                 </Button>
               </>
             ) : null}
-            {b.status === "sending" && mayApprove ? (
+            {pauseOrResume && mayApprove ? (
               <Button
                 color="primary"
-                outline
+                outline={pauseOrResume === "pause"}
                 disabled={busy}
                 onClick={() =>
                   void act(() =>
-                    call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/pause", path)),
+                    call(api.POST(`/api/tenants/{tenant}/broadcasts/{id}/${pauseOrResume}`, path)),
                   )
                 }
               >
-                {t("detail.pause")}
-              </Button>
-            ) : null}
-            {(b.status === "paused" || b.status === "needs_attention") && mayApprove ? (
-              <Button
-                color="primary"
-                disabled={busy}
-                onClick={() =>
-                  void act(() =>
-                    call(api.POST("/api/tenants/{tenant}/broadcasts/{id}/resume", path)),
-                  )
-                }
-              >
-                {t("detail.resume")}
+                {t(`detail.${pauseOrResume}`)}
               </Button>
             ) : null}
             {!OVER.has(b.status) && (mayApprove || (mayWrite && editable)) ? (
@@ -407,10 +401,8 @@ export function BroadcastDetail({
           />
         </div>
         <div className="col-12 col-lg-5">
-          <h2 className="h5">{t("composer.preview")}</h2>
           <WhatsAppPreview
             tenant={tenant}
-            serviceName={info?.serviceName ?? tenant}
             text={b.text}
             shape={{ media: query.data.media, urgent: b.urgent, topics: b.topics }}
           />

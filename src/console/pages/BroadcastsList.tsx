@@ -17,6 +17,7 @@ import { DataTable } from "../components/DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune } from "../lib/session";
 import { StatusBadge } from "./StatusBadge";
+import { TitledSection } from "../components/TitledSection";
 
 export const STATUSES = [
   "draft",
@@ -128,10 +129,12 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           </Link>
         ) : null}
       </div>
-      <section aria-labelledby="filters-title" className="mb-3">
-        <h2 id="filters-title" className="visually-hidden">
-          {t("broadcasts.filters")}
-        </h2>
+      <TitledSection
+        id="filters-title"
+        title={t("broadcasts.filters")}
+        headingClassName="visually-hidden"
+        className="mb-3"
+      >
         <div className="row g-3">
           {choices.map((c) => (
             <div key={c.name} className={`col-12 col-sm-6 ${c.width}`}>
@@ -155,7 +158,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
             {t("broadcasts.clearFilters")}
           </Button>
         ) : null}
-      </section>
+      </TitledSection>
       <ErrorAlert error={list.error} shownFields={FILTERS.map((f) => `querystring.${f}`)} />
       {list.isPending ? (
         <Loading minHeight="40vh" />

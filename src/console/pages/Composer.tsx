@@ -344,10 +344,8 @@ function Composer({
           </form>
         </div>
         <div className="col-12 col-lg-5">
-          <h2 className="h5">{t("composer.preview")}</h2>
           <WhatsAppPreview
             tenant={tenant}
-            serviceName={info?.serviceName ?? tenant}
             text={draft.text}
             shape={{
               media: draft.mediaId === null ? null : media,

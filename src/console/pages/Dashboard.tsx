@@ -11,6 +11,7 @@ import { useI18n } from "../i18n";
 import { can } from "../lib/session";
 import type { SectionProps } from "../sections";
 import { StatusBadge } from "./StatusBadge";
+import { TitledSection } from "../components/TitledSection";
 
 /** One key figure: its name, the number, a line that explains it; its height kept while loading. */
 function Figure({
@@ -141,10 +142,7 @@ export function DashboardPage({ tenant, comune }: SectionProps) {
         </section>
       </div>
 
-      <section aria-labelledby="recent-title" className="mb-4">
-        <h2 id="recent-title" className="h4">
-          {t("people.dashboard.recent")}
-        </h2>
+      <TitledSection id="recent-title" title={t("people.dashboard.recent")} className="mb-4">
         {!o ? (
           <Loading minHeight="12rem" />
         ) : o.recentBroadcasts.length === 0 ? (
@@ -188,7 +186,7 @@ export function DashboardPage({ tenant, comune }: SectionProps) {
             <p className="small text-secondary">{t("people.dashboard.readNote")}</p>
           </>
         )}
-      </section>
+      </TitledSection>
     </>
   );
 }

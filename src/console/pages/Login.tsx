@@ -4,9 +4,10 @@ import { useState, type FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { api, call, setCsrfToken } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { TextField } from "../components/Field";
+import { CodeField, PasswordField, TextField } from "../components/Field";
 import { Layout } from "../components/Layout";
 import { useAction } from "../components/useAction";
+import { useTextFields } from "../components/useTextFields";
 import { useI18n } from "../i18n";
 import { ME_KEY } from "../lib/session";
 
@@ -22,10 +23,9 @@ export function LoginPage() {
   const queryClient = useQueryClient();
   const [stage, setStage] = useState<"password" | "totp">("password");
   const [recovery, setRecovery] = useState(false);
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [code, setCode] = useState("");
-  const { busy, error, setError, run, problem: fieldError } = useAction();
+  const { busy, error, setError, run, problem } = useAction();
+  const form = useTextFields({ email: "", password: "", code: "" }, problem);
+  const { email, password, code } = form.values;
 
   const finish = async (csrfToken: string | undefined) => {
     setCsrfToken(csrfToken);
@@ -69,33 +69,23 @@ export function LoginPage() {
                   type="email"
                   autoComplete="username"
                   required
-                  value={email}
-                  onChange={(e) => setEmail(e.target.value)}
-                  error={fieldError("email")}
+                  {...form.field("email")}
                 />
-                <TextField
+                <PasswordField
                   label={t("login.password")}
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                  error={fieldError("password")}
+                  kind="current"
+                  {...form.field("password")}
                 />
               </>
             ) : (
               <>
                 <p>{recovery ? t("login.recoveryIntro") : t("login.totpIntro")}</p>
-                <TextField
+                <CodeField
                   key={recovery ? "recovery" : "totp"}
                   label={recovery ? t("login.recoveryCode") : t("login.code")}
-                  inputMode={recovery ? "text" : "numeric"}
-                  autoComplete="one-time-code"
-                  required
+                  recovery={recovery}
                   autoFocus
-                  value={code}
-                  onChange={(e) => setCode(e.target.value)}
-                  error={fieldError(recovery ? "recoveryCode" : "code")}
+                  {...form.field("code", recovery ? "recoveryCode" : "code")}
                 />
                 <p>
                   <button
@@ -103,7 +93,7 @@ export function LoginPage() {
                     className="btn btn-link p-0"
                     onClick={() => {
                       setRecovery(!recovery);
-                      setCode("");
+                      form.set("code", "");
                       setError(null);
                     }}
                   >

@@ -6,11 +6,13 @@ import { api, call } from "../api/client";
 import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { AdminProblem } from "../components/AdminProblem";
+import { AdminRows } from "../components/AdminRows";
 import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { lookup, useI18n } from "../i18n";
 import { can } from "../lib/session";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
 
 type Message =
   paths["/api/tenants/{tenant}/moderation/messages"]["get"]["responses"]["200"]["content"]["application/json"]["messages"][number];
@@ -74,17 +76,18 @@ export function ModerationPage({ tenant, comune }: SectionProps) {
                 </AdminBox>
               ) : null}
               <Flagged tenant={tenant} mayReport={mayReport} onReport={reported} />
-              <section aria-labelledby="messages-title" className="mt-5">
-                <h2 id="messages-title" className="h4">
-                  {t("admin.moderation.messages")}
-                </h2>
+              <TitledSection
+                id="messages-title"
+                title={t("admin.moderation.messages")}
+                className="mt-5"
+              >
                 {rows.length === 0 ? (
                   <p>{t("admin.moderation.messagesEmpty")}</p>
                 ) : (
                   <MessagesTable rows={rows} />
                 )}
                 <MoreButton list={messages} label={t("admin.common.more")} />
-              </section>
+              </TitledSection>
             </>
           ) : null}
         </>
@@ -127,17 +130,14 @@ function Flagged({
   });
   const rows = flagged.data?.flagged ?? [];
   return (
-    <section aria-labelledby="flagged-title">
-      <h2 id="flagged-title" className="h4">
-        {t("admin.moderation.flagged")}
-      </h2>
+    <TitledSection id="flagged-title" title={t("admin.moderation.flagged")}>
       <p>{t("admin.moderation.flaggedIntro")}</p>
-      <AdminProblem error={flagged.error} />
-      {flagged.isPending ? (
-        <Loading minHeight="6rem" />
-      ) : rows.length === 0 ? (
-        <p>{t("admin.moderation.flaggedEmpty")}</p>
-      ) : (
+      <AdminRows
+        query={flagged}
+        count={rows.length}
+        minHeight="6rem"
+        empty={t("admin.moderation.flaggedEmpty")}
+      >
         <DataTable
           caption={t("admin.moderation.flaggedCaption", { count: rows.length })}
           columns={[
@@ -182,8 +182,8 @@ function Flagged({
             );
           })}
         </DataTable>
-      )}
-    </section>
+      </AdminRows>
+    </TitledSection>
   );
 }
 

@@ -33,6 +33,7 @@ import { useI18n, type Translate } from "../i18n";
 import { can } from "../lib/session";
 import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
 
 type Answer =
   paths["/api/tenants/{tenant}/settings"]["get"]["responses"]["200"]["content"]["application/json"];
@@ -226,10 +227,7 @@ function SettingsForm({
           ))}
         </Accordion>
         {mayWrite ? (
-          <section aria-labelledby="save-title" className="mb-5">
-            <h2 id="save-title" className="h4">
-              {t("settings.save.title")}
-            </h2>
+          <TitledSection id="save-title" title={t("settings.save.title")} className="mb-5">
             <p aria-live="polite" data-testid="pending">
               {changed.length
                 ? t("settings.save.pending", {
@@ -248,7 +246,7 @@ function SettingsForm({
             <Button color="primary" type="submit" disabled={busy || changed.length === 0}>
               {t("settings.save.submit")}
             </Button>
-          </section>
+          </TitledSection>
         ) : null}
       </form>
       <div aria-live="polite">

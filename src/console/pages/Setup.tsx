@@ -5,9 +5,10 @@ import { useEffect, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import { api, call, setCsrfToken } from "../api/client";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { CheckField, TextField } from "../components/Field";
+import { CheckField, CodeField, PasswordField } from "../components/Field";
 import { Layout } from "../components/Layout";
 import { useAction } from "../components/useAction";
+import { useTextFields } from "../components/useTextFields";
 import { useI18n } from "../i18n";
 import { ME_KEY, type Me } from "../lib/session";
 
@@ -46,17 +47,16 @@ export function SetupPage() {
   const queryClient = useQueryClient();
   const [token] = useState(tokenFromHash);
   const [step, setStep] = useState<Step>("password");
-  const [password, setPassword] = useState("");
-  const [confirm, setConfirm] = useState("");
   const [mismatch, setMismatch] = useState(false);
   const [enrolment, setEnrolment] = useState<{ secret: string; uri: string; qr: string } | null>(
     null,
   );
-  const [code, setCode] = useState("");
   const [codes, setCodes] = useState<string[]>([]);
   const [saved, setSaved] = useState(false);
   const [me, setMe] = useState<Me | null>(null);
-  const { busy, error, run, problem: fieldError } = useAction();
+  const { busy, error, run, problem } = useAction();
+  const form = useTextFields({ password: "", confirm: "", code: "" }, problem);
+  const { password, confirm, code } = form.values;
 
   // The token leaves the address bar once read: a screenshot or a shared screen shows no secret.
   useEffect(() => {
@@ -123,23 +123,16 @@ export function SetupPage() {
           {step === "password" && token ? (
             <form onSubmit={savePassword} noValidate>
               <p>{t("setup.intro")}</p>
-              <TextField
+              <PasswordField
                 label={t("setup.password")}
-                type="password"
-                autoComplete="new-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
+                kind="new"
                 help={t("setup.passwordHelp")}
-                error={fieldError("password")}
+                {...form.field("password")}
               />
-              <TextField
+              <PasswordField
                 label={t("setup.confirm")}
-                type="password"
-                autoComplete="new-password"
-                required
-                value={confirm}
-                onChange={(e) => setConfirm(e.target.value)}
+                kind="new"
+                {...form.field("confirm")}
                 error={mismatch ? t("setup.mismatch") : undefined}
               />
               <ErrorAlert error={error} shownFields={["password"]} />
@@ -161,15 +154,7 @@ export function SetupPage() {
                   </code>
                 </div>
               </div>
-              <TextField
-                label={t("setup.totpCode")}
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                required
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-                error={fieldError("code")}
-              />
+              <CodeField label={t("setup.totpCode")} {...form.field("code")} />
               <ErrorAlert error={error} shownFields={["code"]} />
               <div className="d-flex flex-wrap gap-3">
                 <Button color="primary" type="submit" disabled={busy}>

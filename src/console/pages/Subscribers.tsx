@@ -17,6 +17,7 @@ import { PeopleTopics } from "../components/PeopleTopics";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants } from "../lib/session";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
 
 /** The list's states, as the statistics count them (a blocked person only under "blocked"). */
 const LIST_STATUSES = ["active", "pending", "unsubscribed", "contact", "blocked"] as const;
@@ -38,10 +39,7 @@ function Counts({ tenant }: { tenant: string }) {
     ["people.subscribers.states.flagged", s?.flagged],
   ];
   return (
-    <section aria-labelledby="counts-title" className="mb-5">
-      <h2 id="counts-title" className="h4">
-        {t("people.subscribers.counts")}
-      </h2>
+    <TitledSection id="counts-title" title={t("people.subscribers.counts")} className="mb-5">
       <ErrorAlert error={stats.error} />
       <div className="row g-3 mb-3">
         {shown.map(([key, value]) => (
@@ -67,7 +65,7 @@ function Counts({ tenant }: { tenant: string }) {
       ) : (
         <Loading minHeight="12rem" />
       )}
-    </section>
+    </TitledSection>
   );
 }
 
@@ -112,10 +110,7 @@ function Search({
     lookup.mutate();
   };
   return (
-    <section aria-labelledby="search-title" className="mb-4">
-      <h2 id="search-title" className="h4">
-        {t("people.subscribers.search")}
-      </h2>
+    <TitledSection id="search-title" title={t("people.subscribers.search")} className="mb-4">
       <form onSubmit={submit} noValidate className="row g-2 align-items-start mt-4">
         <div className="col-12 col-md-7 col-lg-5">
           <TextField
@@ -142,7 +137,7 @@ function Search({
       {error instanceof ApiError && (error.status === 404 || error.problemWith("number")) ? null : (
         <ErrorAlert error={error} shownFields={["number"]} />
       )}
-    </section>
+    </TitledSection>
   );
 }
 
@@ -184,10 +179,7 @@ function List({
   });
   const rows = list.data?.pages.flatMap((p) => p.subscribers) ?? [];
   return (
-    <section aria-labelledby="list-title" className="mb-4">
-      <h2 id="list-title" className="h4">
-        {t("people.subscribers.list")}
-      </h2>
+    <TitledSection id="list-title" title={t("people.subscribers.list")} className="mb-4">
       <p className="small text-secondary">{t("people.subscribers.listIntro")}</p>
       <div className="row gx-3 gy-4 mb-2 mt-2">
         <div className="col-12 col-md-5 col-lg-4">
@@ -268,7 +260,7 @@ function List({
           <MoreButton list={list} label={t("people.subscribers.more")} />
         </>
       )}
-    </section>
+    </TitledSection>
   );
 }
 

@@ -6,16 +6,19 @@ import type { paths } from "../api/schema";
 import { AdminBox } from "../components/AdminBox";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { AdminProblem } from "../components/AdminProblem";
+import { AdminRows } from "../components/AdminRows";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, FieldError, TextField } from "../components/Field";
-import { Loading } from "../components/Loading";
 import { DataTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
+import { PersonCard } from "../components/PersonCard";
 import { useAction } from "../components/useAction";
+import { useTextFields } from "../components/useTextFields";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
 import { ME_KEY } from "../lib/session";
 import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
+import { TitledSection } from "../components/TitledSection";
 
 export const ROLES = ["owner", "editor", "approver", "technician", "viewer"] as const;
 type Role = (typeof ROLES)[number];
@@ -75,10 +78,12 @@ export function UsersPage({ tenant, me }: SectionProps) {
       <p className="mb-4">{t("admin.users.intro")}</p>
       {link ? <SetupLinkPanel link={link} onDone={() => setLink(null)} /> : null}
       <Notice text={notice} />
-      <AdminProblem error={users.error} />
-      {users.isPending ? (
-        <Loading minHeight="16rem" />
-      ) : (
+      <AdminRows
+        query={users}
+        count={users.data?.users.length ?? 0}
+        minHeight="16rem"
+        empty={t("admin.users.empty")}
+      >
         <UsersTable
           users={users.data?.users ?? []}
           myId={me.user.id}
@@ -87,7 +92,7 @@ export function UsersPage({ tenant, me }: SectionProps) {
             setNotice("");
           }}
         />
-      )}
+      </AdminRows>
       {person ? (
         <PersonPanel
           key={person.id}
@@ -144,7 +149,6 @@ function UsersTable({
   onManage: (id: number) => void;
 }) {
   const { t } = useI18n();
-  if (!users.length) return <p>{t("admin.users.empty")}</p>;
   return (
     <DataTable
       caption={t("admin.users.caption")}
@@ -253,10 +257,10 @@ function InviteForm({
 }) {
   const { t } = useI18n();
   const afterChange = useAfterChange(tenant);
-  const [email, setEmail] = useState("");
-  const [name, setName] = useState("");
   const [roles, setRoles] = useState<Set<Role>>(new Set());
   const { busy, error, run, problem } = useAction();
+  const form = useTextFields({ email: "", displayName: "" }, problem);
+  const { email, displayName: name } = form.values;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
@@ -271,17 +275,13 @@ function InviteForm({
       } else {
         onExisting(t("admin.users.invitedExisting", { name }));
       }
-      setEmail("");
-      setName("");
+      form.reset();
       setRoles(new Set());
       await afterChange();
     });
   };
   return (
-    <section aria-labelledby="invite-title" className="mt-5">
-      <h2 id="invite-title" className="h4">
-        {t("admin.users.invite")}
-      </h2>
+    <TitledSection id="invite-title" title={t("admin.users.invite")} className="mt-5">
       <p>{t("admin.users.inviteIntro")}</p>
       <form onSubmit={(e) => void submit(e)} noValidate className="row mt-4">
         <div className="col-12 col-lg-8">
@@ -289,16 +289,12 @@ function InviteForm({
             label={t("admin.users.email")}
             type="email"
             autoComplete="off"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            error={problem("email")}
+            {...form.field("email")}
           />
           <TextField
             label={t("admin.users.name")}
             autoComplete="off"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            error={problem("displayName")}
+            {...form.field("displayName")}
           />
           <RoleChoice
             legend={t("admin.users.roles")}
@@ -313,7 +309,7 @@ function InviteForm({
           </Button>
         </div>
       </form>
-    </section>
+    </TitledSection>
   );
 }
 
@@ -435,117 +431,104 @@ function PersonPanel({
   const open = pending ? confirm[pending] : null;
 
   return (
-    <section
-      className="card card-bg shadow-sm mb-4"
-      aria-labelledby="person-title"
-      data-testid="person-panel"
+    <PersonCard
+      className="mb-4"
+      testId="person-panel"
+      headingRef={heading}
+      title={`${name}${isMe ? ` (${t("admin.common.you")})` : ""}`}
+      under={<span className="small text-break">{person.email}</span>}
+      closeLabel={t("admin.users.closePanel")}
+      onClose={onClose}
+      dialogs={
+        <ConfirmDialog
+          open={open !== null}
+          title={open?.title ?? ""}
+          text={open?.text ?? ""}
+          confirmLabel={open?.label ?? ""}
+          busy={busy}
+          onConfirm={() => open?.run()}
+          cancelLabel={t("admin.common.cancel")}
+          onCancel={() => setPending(null)}
+        />
+      }
     >
-      <div className="card-body">
-        <div className="d-flex flex-wrap justify-content-between align-items-start gap-2 mb-3">
-          <div>
-            <h2 id="person-title" className="h4 mb-0" ref={heading} tabIndex={-1}>
-              {name}
-              {isMe ? ` (${t("admin.common.you")})` : ""}
-            </h2>
-            <span className="small text-break">{person.email}</span>
-          </div>
-          <Button color="secondary" outline size="sm" onClick={onClose}>
-            {t("admin.users.closePanel")}
-          </Button>
-        </div>
-        <Notice text={notice} />
-        <AdminProblem error={error} shownFields={["roles"]} />
-        <div className="row g-4">
-          <div className="col-12 col-lg-6">
-            <form onSubmit={saveRoles} noValidate>
-              <RoleChoice
-                legend={t("admin.users.panelRoles")}
-                chosen={roles}
-                onChange={setRoles}
-                error={problem("roles")}
-              />
-              <div className="d-flex flex-wrap gap-2">
-                <Button color="primary" type="submit" disabled={busy || roles.size === 0}>
-                  {t("admin.users.saveRoles")}
+      <Notice text={notice} />
+      <AdminProblem error={error} shownFields={["roles"]} />
+      <div className="row g-4">
+        <div className="col-12 col-lg-6">
+          <form onSubmit={saveRoles} noValidate>
+            <RoleChoice
+              legend={t("admin.users.panelRoles")}
+              chosen={roles}
+              onChange={setRoles}
+              error={problem("roles")}
+            />
+            <div className="d-flex flex-wrap gap-2">
+              <Button color="primary" type="submit" disabled={busy || roles.size === 0}>
+                {t("admin.users.saveRoles")}
+              </Button>
+              {!isMe ? (
+                <Button
+                  color="danger"
+                  outline
+                  type="button"
+                  disabled={busy}
+                  onClick={() => setPending("remove")}
+                >
+                  {t("admin.users.remove")}
                 </Button>
-                {!isMe ? (
-                  <Button
-                    color="danger"
-                    outline
-                    type="button"
-                    disabled={busy}
-                    onClick={() => setPending("remove")}
-                  >
-                    {t("admin.users.remove")}
+              ) : null}
+            </div>
+          </form>
+        </div>
+        <div className="col-12 col-lg-6">
+          <h3 className="h6">{t("admin.users.account")}</h3>
+          {account ? (
+            <>
+              <StateBadges user={person} />
+              <div className="d-flex flex-column align-items-start gap-3 mt-3">
+                {!account.disabled ? (
+                  <div>
+                    <Button color="primary" outline disabled={busy} onClick={() => void newLink()}>
+                      {t("admin.users.newLink")}
+                    </Button>
+                    <p className="small mb-0 mt-1">{t("admin.users.newLinkHelp")}</p>
+                  </div>
+                ) : null}
+                {account.twoFactor ? (
+                  <div>
+                    <Button
+                      color="danger"
+                      outline
+                      disabled={busy}
+                      onClick={() => setPending("twoFactor")}
+                    >
+                      {t("admin.users.resetTwoFactor")}
+                    </Button>
+                    <p className="small mb-0 mt-1">{t("admin.users.resetTwoFactorHelp")}</p>
+                  </div>
+                ) : null}
+                {account.disabled ? (
+                  <Button color="primary" disabled={busy} onClick={() => void setDisabled(false)}>
+                    {t("admin.users.enable")}
+                  </Button>
+                ) : !isMe ? (
+                  <Button color="danger" disabled={busy} onClick={() => setPending("disable")}>
+                    {t("admin.users.disable")}
                   </Button>
                 ) : null}
               </div>
-            </form>
-          </div>
-          <div className="col-12 col-lg-6">
-            <h3 className="h6">{t("admin.users.account")}</h3>
-            {account ? (
-              <>
-                <StateBadges user={person} />
-                <div className="d-flex flex-column align-items-start gap-3 mt-3">
-                  {!account.disabled ? (
-                    <div>
-                      <Button
-                        color="primary"
-                        outline
-                        disabled={busy}
-                        onClick={() => void newLink()}
-                      >
-                        {t("admin.users.newLink")}
-                      </Button>
-                      <p className="small mb-0 mt-1">{t("admin.users.newLinkHelp")}</p>
-                    </div>
-                  ) : null}
-                  {account.twoFactor ? (
-                    <div>
-                      <Button
-                        color="danger"
-                        outline
-                        disabled={busy}
-                        onClick={() => setPending("twoFactor")}
-                      >
-                        {t("admin.users.resetTwoFactor")}
-                      </Button>
-                      <p className="small mb-0 mt-1">{t("admin.users.resetTwoFactorHelp")}</p>
-                    </div>
-                  ) : null}
-                  {account.disabled ? (
-                    <Button color="primary" disabled={busy} onClick={() => void setDisabled(false)}>
-                      {t("admin.users.enable")}
-                    </Button>
-                  ) : !isMe ? (
-                    <Button color="danger" disabled={busy} onClick={() => setPending("disable")}>
-                      {t("admin.users.disable")}
-                    </Button>
-                  ) : null}
-                </div>
-              </>
-            ) : (
-              <p
-                className="border-start border-4 border-secondary ps-3"
-                data-testid="managed-elsewhere"
-              >
-                {t("admin.users.elsewhere")}
-              </p>
-            )}
-          </div>
+            </>
+          ) : (
+            <p
+              className="border-start border-4 border-secondary ps-3"
+              data-testid="managed-elsewhere"
+            >
+              {t("admin.users.elsewhere")}
+            </p>
+          )}
         </div>
       </div>
-      <ConfirmDialog
-        open={open !== null}
-        title={open?.title ?? ""}
-        text={open?.text ?? ""}
-        confirmLabel={open?.label ?? ""}
-        busy={busy}
-        onConfirm={() => open?.run()}
-        cancelLabel={t("admin.common.cancel")}
-        onCancel={() => setPending(null)}
-      />
-    </section>
+    </PersonCard>
   );
 }
