@@ -13,6 +13,7 @@ import { Accounts } from "./modules/staff/accounts.service.js";
 import { ApiKeys } from "./modules/staff/api-keys.service.js";
 import { Sessions } from "./modules/staff/sessions.service.js";
 import { TwoFactor } from "./modules/staff/two-factor.service.js";
+import { applySavedSettings } from "./modules/tenants/settings.service.js";
 import { syncTenants } from "./modules/tenants/tenants.service.js";
 import type { WhatsAppClient } from "./modules/whatsapp/types.js";
 import { CloudApiClient, createGraphDispatcher } from "./modules/whatsapp/cloud-api-client.js";
@@ -20,6 +21,7 @@ import {
   InboundEventProcessor,
   InboundEventWriter,
   type InboundEventHandlers,
+  type InboundProcessorOptions,
 } from "./modules/whatsapp/inbound-events.service.js";
 import type { WebhookEvent } from "./modules/whatsapp/webhook-events.js";
 import type { WhatsAppClients } from "./modules/whatsapp/whatsapp.service.js";
@@ -169,13 +171,8 @@ export function wireServer(f: Foundation, options: ServerWiring): Services {
     keySecret: options.subscriberKeySecret,
     whatsapp,
   });
-  const inboundProcessor = new InboundEventProcessor({
-    db: database.db,
-    tenants,
+  const inboundProcessor = buildInboundProcessor(f, {
     handlers: options.handlers ?? inboundHandlers(citizens, dispatch, { db: database.db, clock }),
-    clock,
-    log,
-    retentionMs: env.INBOUND_EVENTS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
   });
   return {
     ...wireStaff(f),
@@ -190,18 +187,75 @@ export function wireServer(f: Foundation, options: ServerWiring): Services {
 }
 
 /**
- * A worker's services: it only sends, so the clients and Dispatch. It always sends (web
- * processes are the ones that run with DISPATCH=off), without metrics (no /metrics to read
- * them), and in sandbox mode to the web process on this host (same PORT).
+ * How often a worker that handles the stored webhook events (INBOUND_PROCESSOR=worker) looks
+ * for new ones: the web process that stored them cannot wake it, so this is what a citizen's
+ * answer may wait at most, on top of its handling. A look at an empty queue is one read of
+ * the partial index of unhandled events.
+ */
+export const WORKER_INBOUND_POLL_MS = 100;
+
+/** A worker's services. `citizens` and `inboundProcessor` only with INBOUND_PROCESSOR=worker. */
+export interface WorkerServices {
+  whatsapp: WhatsAppClients;
+  dispatch: Dispatch;
+  citizens?: Citizens;
+  inboundProcessor?: InboundEventProcessor;
+}
+
+/**
+ * A worker's services: it sends, so the clients and Dispatch. It always sends (web processes
+ * are the ones that run with DISPATCH=off), without metrics (no /metrics to read them), and in
+ * sandbox mode to the web process on this host (same PORT). With INBOUND_PROCESSOR=worker it
+ * also handles the webhook events the web processes stored: the citizens' part and the
+ * processor with the whole handler map, and the comuni's saved settings read again before each
+ * pass that has events (a save from the console happens in a web process).
  */
 export function wireWorker(
   f: Foundation,
-  options: { dispatcher?: DispatchOptions["dispatcher"] } = {},
-): { whatsapp: WhatsAppClients; dispatch: Dispatch } {
-  const ownAddress = new OwnAddress(f.env.PORT);
+  options: { dispatcher?: DispatchOptions["dispatcher"]; subscriberKeySecret?: string } = {},
+): WorkerServices {
+  const { env, tenants, database, clock, log } = f;
+  const ownAddress = new OwnAddress(env.PORT);
   const whatsapp = createWhatsAppClients({ ...f, ownBaseUrl: () => ownAddress.baseUrl() });
   const dispatch = buildDispatch(f, whatsapp, options);
-  return { whatsapp, dispatch };
+  if (env.INBOUND_PROCESSOR !== "worker") return { whatsapp, dispatch };
+  if (options.subscriberKeySecret === undefined) {
+    throw new Error("INBOUND_PROCESSOR=worker: the worker needs SUBSCRIBER_KEY_SECRET");
+  }
+  const citizens = new Citizens({
+    db: database.db,
+    tenants,
+    dispatch,
+    clients: whatsapp,
+    clock,
+    log,
+    keySecret: options.subscriberKeySecret,
+    // The public pages are the web process's: PUBLIC_URL, or the one on this host (same PORT).
+    publicBaseUrl: env.PUBLIC_URL
+      ? env.publicUrl
+      : ownAddress.baseUrl().replace("127.0.0.1", "localhost"),
+  });
+  const inboundProcessor = buildInboundProcessor(f, {
+    handlers: inboundHandlers(citizens, dispatch, { db: database.db, clock }),
+    pollMs: WORKER_INBOUND_POLL_MS,
+    beforePass: () => applySavedSettings(database.db, tenants, log),
+  });
+  return { whatsapp, dispatch, citizens, inboundProcessor };
+}
+
+function buildInboundProcessor(
+  f: Foundation,
+  options: Pick<InboundProcessorOptions, "handlers" | "pollMs" | "beforePass">,
+): InboundEventProcessor {
+  const { env, tenants, database, clock, log } = f;
+  return new InboundEventProcessor({
+    db: database.db,
+    tenants,
+    clock,
+    log,
+    retentionMs: env.INBOUND_EVENTS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    ...options,
+  });
 }
 
 /** The staff services alone (`banditore users add`). */

@@ -96,7 +96,15 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => void database.close(),
-    prepare(sql) {
+    prepare(text) {
+      // Kysely opens a transaction with a plain (deferred) BEGIN, which takes the write lock
+      // only at its first write. With a second process on the file (a worker that handles the
+      // webhook events, INBOUND_PROCESSOR=worker, or sends), a transaction that read first and
+      // then writes after the other process committed fails at once with SQLITE_BUSY (its
+      // snapshot is stale; busy_timeout does not apply). BEGIN IMMEDIATE waits for the lock at
+      // the start instead. Within one process nothing changes: its one connection runs one
+      // transaction at a time anyway.
+      const sql = text === "begin" ? "begin immediate" : text;
       if (sql.length > CACHED_SQL_MAX_LENGTH) return database.prepare(sql);
       let statement = cache.get(sql);
       if (statement) cache.delete(sql);
