@@ -40,7 +40,7 @@ export interface StartOptions {
  */
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(env.LOG_LEVEL);
-  const foundation = await prepareFoundation(env, log);
+  const foundation = await prepareFoundation(env, log, { role: "serve" });
   const { tenants, mode, database } = foundation;
   let subscriberKeySecret: string;
   try {

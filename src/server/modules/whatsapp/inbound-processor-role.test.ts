@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../platform/clock.js";
 import { createLogger } from "../../platform/log.js";
@@ -92,6 +93,14 @@ describe.each(testEngines())("webhook events handled by a worker on %s", (engine
       Number(await unhandled()) === 0 ? true : undefined,
     );
   }, 60_000);
+
+  it("on SQLite, the web process leaves the WAL's checkpoints to the worker", async () => {
+    if (engine !== "sqlite") return;
+    const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(
+      db(),
+    );
+    expect(rows[0]?.wal_autocheckpoint).toBe(10_000);
+  });
 
   it("a keyword saved from the console through serve is in force in the worker at once", async () => {
     const headers = await seedSession(

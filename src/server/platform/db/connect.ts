@@ -26,6 +26,13 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** PostgreSQL schema to work in (tests use a throw-away one). */
   pgSchema?: string;
+  /**
+   * SQLite: the WAL size, in pages, at which a commit of this connection copies the WAL back
+   * into the database file (SQLite's default, 1,000). The copy and its fsync run in the
+   * committing call, which blocks the process's event loop; a web process beside a worker
+   * that handles the events leaves them to the worker with a larger figure.
+   */
+  walAutocheckpointPages?: number;
   log?: Logger;
 }
 
@@ -71,6 +78,11 @@ function openSqlite(options: DatabaseOptions): Database {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  if (options.walAutocheckpointPages !== undefined) {
+    sqlite.pragma(
+      `wal_autocheckpoint = ${Math.max(0, Math.floor(options.walAutocheckpointPages))}`,
+    );
+  }
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
