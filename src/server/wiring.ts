@@ -156,7 +156,7 @@ export interface ServerWiring {
 
 /** Every service of a web process; nothing starts (serve starts them once it listens). */
 export function wireServer(f: Foundation, options: ServerWiring): Services {
-  const { env, tenants, database, clock, log } = f;
+  const { env, database, clock, log } = f;
   const ownAddress = new OwnAddress();
   const whatsapp = createWhatsAppClients({ ...f, ownBaseUrl: () => ownAddress.baseUrl() });
   const dispatch = buildDispatch(f, whatsapp, {
@@ -164,31 +164,19 @@ export function wireServer(f: Foundation, options: ServerWiring): Services {
     metrics: createDispatchMetrics(options.metrics.registry),
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
-  const citizens = new Citizens({
-    db: database.db,
-    tenants,
-    dispatch,
-    clients: whatsapp,
-    clock,
-    log,
-    keySecret: options.subscriberKeySecret,
-    // Unset PUBLIC_URL: this server as the machine itself reaches it, with the port it got, so
-    // read when a reply is written (after listen), not now.
-    get publicBaseUrl() {
-      return env.PUBLIC_URL
-        ? env.publicUrl
-        : ownAddress.baseUrl().replace("127.0.0.1", "localhost");
-    },
-  });
+  // Unset PUBLIC_URL: this server as the machine itself reaches it, with the port it got, so
+  // read when a reply is written (after listen), not now.
+  const { citizens, inboundProcessor } = buildInbound(
+    f,
+    { clients: whatsapp, dispatch, keySecret: options.subscriberKeySecret, ownAddress },
+    options.handlers ? { handlers: options.handlers } : {},
+  );
   const citizensAdmin = new CitizensAdmin({
     db: database.db,
     clock,
     log,
     keySecret: options.subscriberKeySecret,
     whatsapp,
-  });
-  const inboundProcessor = buildInboundProcessor(f, {
-    handlers: options.handlers ?? inboundHandlers(citizens, dispatch, { db: database.db, clock }),
   });
   return {
     ...wireStaff(f),
@@ -230,7 +218,7 @@ export function wireWorker(
   f: Foundation,
   options: { dispatcher?: DispatchOptions["dispatcher"]; subscriberKeySecret?: string } = {},
 ): WorkerServices {
-  const { env, tenants, database, clock, log } = f;
+  const { env, tenants, database, log } = f;
   const ownAddress = new OwnAddress(env.PORT);
   const whatsapp = createWhatsAppClients({ ...f, ownBaseUrl: () => ownAddress.baseUrl() });
   const dispatch = buildDispatch(f, whatsapp, options);
@@ -238,40 +226,59 @@ export function wireWorker(
   if (options.subscriberKeySecret === undefined) {
     throw new Error("INBOUND_PROCESSOR=worker: the worker needs SUBSCRIBER_KEY_SECRET");
   }
+  // The public pages are the web process's: PUBLIC_URL, or the one on this host (same PORT).
+  const { citizens, inboundProcessor } = buildInbound(
+    f,
+    { clients: whatsapp, dispatch, keySecret: options.subscriberKeySecret, ownAddress },
+    {
+      pollMs: WORKER_INBOUND_POLL_MS,
+      beforePass: () => applySavedSettings(database.db, tenants, log),
+    },
+  );
+  return { whatsapp, dispatch, citizens, inboundProcessor };
+}
+
+/**
+ * The citizens' part and the processor that hands it (and dispatch) the stored events: the
+ * whole handler map unless `processor.handlers` replaces it. Without PUBLIC_URL the citizens'
+ * links name `ownAddress`, read at each reply.
+ */
+function buildInbound(
+  f: Foundation,
+  parts: {
+    clients: WhatsAppClients;
+    dispatch: Dispatch;
+    keySecret: string;
+    ownAddress: OwnAddress;
+  },
+  processor: Partial<Pick<InboundProcessorOptions, "handlers" | "pollMs" | "beforePass">>,
+): { citizens: Citizens; inboundProcessor: InboundEventProcessor } {
+  const { env, tenants, database, clock, log } = f;
+  const { dispatch, ownAddress } = parts;
   const citizens = new Citizens({
     db: database.db,
     tenants,
     dispatch,
-    clients: whatsapp,
+    clients: parts.clients,
     clock,
     log,
-    keySecret: options.subscriberKeySecret,
-    // The public pages are the web process's: PUBLIC_URL, or the one on this host (same PORT).
-    publicBaseUrl: env.PUBLIC_URL
-      ? env.publicUrl
-      : ownAddress.baseUrl().replace("127.0.0.1", "localhost"),
+    keySecret: parts.keySecret,
+    get publicBaseUrl() {
+      return env.PUBLIC_URL
+        ? env.publicUrl
+        : ownAddress.baseUrl().replace("127.0.0.1", "localhost");
+    },
   });
-  const inboundProcessor = buildInboundProcessor(f, {
-    handlers: inboundHandlers(citizens, dispatch, { db: database.db, clock }),
-    pollMs: WORKER_INBOUND_POLL_MS,
-    beforePass: () => applySavedSettings(database.db, tenants, log),
-  });
-  return { whatsapp, dispatch, citizens, inboundProcessor };
-}
-
-function buildInboundProcessor(
-  f: Foundation,
-  options: Pick<InboundProcessorOptions, "handlers" | "pollMs" | "beforePass">,
-): InboundEventProcessor {
-  const { env, tenants, database, clock, log } = f;
-  return new InboundEventProcessor({
+  const inboundProcessor = new InboundEventProcessor({
     db: database.db,
     tenants,
     clock,
     log,
     retentionMs: env.INBOUND_EVENTS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
-    ...options,
+    ...processor,
+    handlers: processor.handlers ?? inboundHandlers(citizens, dispatch, { db: database.db, clock }),
   });
+  return { citizens, inboundProcessor };
 }
 
 /** The staff services alone (`banditore users add`). */
