@@ -85,6 +85,8 @@ export interface WebhookLoad {
   p99: number;
   p999: number;
   serverCpu: number;
+  /** The processes named in `besides` (the split configuration's worker), share of a core. */
+  besidesCpu: number;
   loadCpu: number;
   otherCpu: number;
   /** Non-2xx answers, errors and timeouts. */
@@ -92,13 +94,27 @@ export interface WebhookLoad {
   requests: number;
 }
 
+/**
+ * CPU of the server, of the processes beside it (`besides`: not counted as the machine's other
+ * load) and of the rest, from now until the returned function is called.
+ */
+function webhookCpuMeter(server: RunningBenchServer, besides: readonly number[]) {
+  const all = cpuMeter([server.pid, ...besides]);
+  const own = cpuMeter([server.pid]);
+  return () => {
+    const a = all();
+    const o = own();
+    return { ...a, watched: o.watched, besides: Math.max(0, a.watched - o.watched) };
+  };
+}
+
 /** One autocannon run of signed webhooks; `rate` caps the offered req/s (all connections). */
 export async function webhookLoad(
   server: RunningBenchServer,
   bodies: ReturnType<typeof webhookBodies>,
-  options: { connections: number; seconds: number; rate?: number },
+  options: { connections: number; seconds: number; rate?: number; besides?: readonly number[] },
 ): Promise<WebhookLoad> {
-  const stop = cpuMeter([server.pid]);
+  const stop = webhookCpuMeter(server, options.besides ?? []);
   const result = await autocannon({
     url: `${server.baseUrl}${WEBHOOK_PATH}`,
     connections: options.connections,
@@ -128,6 +144,7 @@ export async function webhookLoad(
     p99: result.latency.p99,
     p999: result.latency.p99_9,
     serverCpu: cpu.watched,
+    besidesCpu: cpu.besides,
     loadCpu: cpu.self,
     otherCpu: cpu.other,
     failures: result.non2xx + result.errors + result.timeouts,
@@ -150,7 +167,13 @@ export const webhookCpuPerRequest = (r: WebhookLoad): number =>
 export async function steadyWebhookLoad(
   server: RunningBenchServer,
   bodies: ReturnType<typeof webhookBodies>,
-  options: { connections: number; seconds: number; rate: number; warmupSeconds: number },
+  options: {
+    connections: number;
+    seconds: number;
+    rate: number;
+    warmupSeconds: number;
+    besides?: readonly number[];
+  },
 ): Promise<WebhookLoad> {
   const pool = new Pool(server.baseUrl, { connections: options.connections, pipelining: 1 });
   const latencies: number[] = [];
@@ -179,7 +202,7 @@ export async function steadyWebhookLoad(
   };
   // The first requests open the pool's connections and meet a server not yet optimised: a
   // warm-up at the same rate, not measured, comes first.
-  let stop = (): ReturnType<ReturnType<typeof cpuMeter>> => {
+  let stop = (): ReturnType<ReturnType<typeof webhookCpuMeter>> => {
     throw new Error("the measured stretch never began");
   };
   const start = performance.now();
@@ -192,7 +215,7 @@ export async function steadyWebhookLoad(
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - start) / 1000) * options.rate));
       for (; issued < due; issued++) {
-        if (issued === warmupTotal) stop = cpuMeter([server.pid]);
+        if (issued === warmupTotal) stop = webhookCpuMeter(server, options.besides ?? []);
         send(start + (issued / options.rate) * 1000);
       }
       if (issued >= total) {
@@ -213,6 +236,7 @@ export async function steadyWebhookLoad(
     p99: at(0.99),
     p999: at(0.999),
     serverCpu: cpu.watched,
+    besidesCpu: cpu.besides,
     loadCpu: cpu.self,
     otherCpu: cpu.other,
     failures,

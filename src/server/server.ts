@@ -11,7 +11,7 @@ import type { Database } from "./platform/db/connect.js";
 import { createLogger, type Logger } from "./platform/log.js";
 import { createMetrics } from "./platform/metrics.js";
 import { VERSION } from "./platform/package-info.js";
-import { prepareFoundation, wireServer, wireWorker } from "./wiring.js";
+import { prepareFoundation, wireServer, wireWorker, type Foundation } from "./wiring.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -40,12 +40,11 @@ export interface StartOptions {
  */
 export async function startServer(env: Env, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(env.LOG_LEVEL);
-  const foundation = await prepareFoundation(env, log);
+  const foundation = await prepareFoundation(env, log, { role: "serve" });
   const { tenants, mode, database } = foundation;
   let subscriberKeySecret: string;
   try {
-    subscriberKeySecret = resolveSubscriberKeySecret(env, mode);
-    await backfillSubscriberKeys(database.db, subscriberKeySecret);
+    subscriberKeySecret = await subscriberKeyFor(env, foundation);
   } catch (error) {
     await database.close();
     throw error;
@@ -73,10 +72,13 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
   }
   // From here the sandbox-mode clients reach this server (they read its address when first used).
   await app.listen({ port: env.PORT, host: env.HOST });
-  // A SQLite file has one process (number-lease.ts): claims on events found now were left by a
-  // crash. Released, the events are handled at once instead of when the claims expire (60 s);
+  // INBOUND_PROCESSOR=worker: this process only stores webhook events (and answers Meta);
+  // `banditore worker` handles them, and the route's wake-up of the processor does nothing.
+  const handlesEvents = env.INBOUND_PROCESSOR === "serve";
+  // A SQLite file has one process that handles events: claims on events found now were left by
+  // a crash. Released, the events are handled at once instead of when the claims expire (60 s);
   // until then the dispatcher would hold back the rows their statuses may settle.
-  if (database.engine === "sqlite") await releaseClaimsLeftByACrash(database.db);
+  if (handlesEvents && database.engine === "sqlite") await releaseClaimsLeftByACrash(database.db);
   await dispatch.start();
   // The comuni's templates as WhatsApp lists them now (in the background: Meta may be slow).
   const templatesSynced = syncEveryComune(
@@ -85,7 +87,7 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
     (slug) => () => whatsapp.forTenant(slug).listTemplates(),
   );
   // Events stored before a crash or restart are handled now.
-  inboundProcessor.start();
+  if (handlesEvents) inboundProcessor.start();
   // Retention: moderation messages, idle numbers, lapsed confirmations (now, then hourly).
   citizens.startPurgeJob();
   // The audit chain checked and its anchor logged (AUDIT_ANCHOR_FILE too): now, then daily.
@@ -126,9 +128,11 @@ export async function startServer(env: Env, options: StartOptions = {}): Promise
 }
 
 /**
- * A worker process (scale-out on PostgreSQL): no HTTP, it only sends. It takes the dispatch lease
- * of every number it can; web processes run with DISPATCH=off and receive the webhooks. In
- * sandbox mode it sends to the sandbox of the web process on this host (same PORT).
+ * A worker process: no HTTP. It takes the dispatch lease of every number it can; web processes
+ * run with DISPATCH=off and receive the webhooks. With INBOUND_PROCESSOR=worker it also handles
+ * the webhook events they store (on PostgreSQL under leases, so several workers may; on SQLite
+ * one worker beside one web process on the file). In sandbox mode it sends to the sandbox of
+ * the web process on this host (same PORT).
  */
 export async function startWorker(
   env: Env,
@@ -137,23 +141,56 @@ export async function startWorker(
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const foundation = await prepareFoundation(env, log);
   const { tenants, mode, database } = foundation;
-  const { whatsapp, dispatch } = wireWorker(
-    foundation,
-    options.dispatch ? { dispatcher: options.dispatch } : {},
-  );
+  let services: ReturnType<typeof wireWorker>;
+  try {
+    services = wireWorker(foundation, {
+      ...(options.dispatch ? { dispatcher: options.dispatch } : {}),
+      ...(env.INBOUND_PROCESSOR === "worker"
+        ? { subscriberKeySecret: await subscriberKeyFor(env, foundation) }
+        : {}),
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const { whatsapp, dispatch, citizens, inboundProcessor } = services;
+  // The one process that handles the file's events (see startServer): a crash left the claims.
+  if (inboundProcessor && database.engine === "sqlite") {
+    await releaseClaimsLeftByACrash(database.db);
+  }
   await dispatch.start();
+  inboundProcessor?.start();
   log.info(
-    { event: "worker.started", version: VERSION, mode, target: whatsapp.baseUrl },
-    `Banditore ${VERSION} worker sending for ${tenants.length} comuni`,
+    {
+      event: "worker.started",
+      version: VERSION,
+      mode,
+      target: whatsapp.baseUrl,
+      inboundEvents: inboundProcessor !== undefined,
+    },
+    `Banditore ${VERSION} worker sending for ${tenants.length} comuni` +
+      (inboundProcessor ? " and handling their webhook events" : ""),
   );
   return {
     dispatch,
     close: async () => {
       await dispatch.stop();
+      await inboundProcessor?.stop();
+      await citizens?.stop();
       await whatsapp.close();
       await database.close();
     },
   };
+}
+
+/**
+ * SUBSCRIBER_KEY_SECRET for the mode (serve, and a worker that handles events, refuse to start
+ * without it), after the rows stored without their keyed hash got it.
+ */
+async function subscriberKeyFor(env: Env, foundation: Foundation): Promise<string> {
+  const secret = resolveSubscriberKeySecret(env, foundation.mode);
+  await backfillSubscriberKeys(foundation.database.db, secret);
+  return secret;
 }
 
 /**

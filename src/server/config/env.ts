@@ -38,6 +38,14 @@ const envSchema = z.object({
    */
   DISPATCH: z.enum(["on", "off"]).default("on"),
   /**
+   * Which processes handle the stored webhook events (the citizens' conversation, statuses,
+   * account updates). serve (default): every `banditore serve`, right after it stored them.
+   * worker: `serve` only stores them and answers Meta; `banditore worker` processes handle
+   * them (polling the queue), so the process that answers Meta does nothing else. Both
+   * processes must be given the same value.
+   */
+  INBOUND_PROCESSOR: z.enum(["serve", "worker"]).default("serve"),
+  /**
    * How long a message may stay "in flight" (its request left, no answer and no status webhook
    * naming it) before it is sent again: after a crash, or an answer lost to a timeout. It must be
    * longer than Meta takes to deliver a status webhook, retries included, or a message Meta did

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { parseEnv } from "../config/env.js";
+import { parseEnv, type Env } from "../config/env.js";
 import { createLogger } from "../platform/log.js";
 import { startServer, type RunningServer } from "../server.js";
 import type { Engine } from "../platform/db/dialect.js";
@@ -17,6 +17,8 @@ export interface InProcessServer {
   log(): string;
   /** The tenant files it runs on (the shipped ones, or the test's edited copies). */
   tenantsDir: string;
+  /** The environment it was started with (a test starts a worker on the same database). */
+  env: Env;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startInProcessServer(
     baseUrl: `http://127.0.0.1:${port}`,
     log: () => text,
     tenantsDir,
+    env,
     close: async () => {
       await server.close();
       await pg?.drop();

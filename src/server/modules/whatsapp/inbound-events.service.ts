@@ -214,6 +214,12 @@ export interface InboundProcessorOptions {
   retentionMs?: number;
   /** How often the prune runs. */
   pruneEveryMs?: number;
+  /**
+   * Called before the first event of a pass is handled (once per pass, only when there are
+   * events). A processor in another process than the one that answers the console reads the
+   * comuni's saved settings again here, so that a save is in force for the next event.
+   */
+  beforePass?: () => Promise<void>;
 }
 
 /** Rows read per prune batch: a short write between webhooks, also on SQLite. */
@@ -320,6 +326,7 @@ export class InboundEventProcessor {
   async drain(): Promise<void> {
     const { db, clock, log } = this.options;
     const batchSize = this.options.batchSize ?? 100;
+    let first = true;
     for (;;) {
       if (this.stopping) return;
       let batch;
@@ -337,6 +344,15 @@ export class InboundEventProcessor {
       // Handled events are marked together at the end of the batch: one write instead of one
       // per event (at webhook rates that commit was a third of the work). A crash in between
       // hands them out again once their claim expires; handlers are idempotent.
+      if (batch.length > 0 && first) {
+        first = false;
+        await this.options.beforePass?.().catch((error: unknown) => {
+          log.error(
+            { err: error, event: "inbound.before_pass_failed" },
+            "Could not prepare a pass over inbound events; handling them as things are",
+          );
+        });
+      }
       const handled: number[] = [];
       for (const [i, row] of batch.entries()) {
         // On SQLite every query completes synchronously, so a whole batch would run without

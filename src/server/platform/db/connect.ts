@@ -26,6 +26,13 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** PostgreSQL schema to work in (tests use a throw-away one). */
   pgSchema?: string;
+  /**
+   * SQLite: the WAL size, in pages, at which a commit of this connection copies the WAL back
+   * into the database file (SQLite's default, 1,000). The copy and its fsync run in the
+   * committing call, which blocks the process's event loop; a web process beside a worker
+   * that handles the events leaves them to the worker with a larger figure.
+   */
+  walAutocheckpointPages?: number;
   log?: Logger;
 }
 
@@ -71,6 +78,11 @@ function openSqlite(options: DatabaseOptions): Database {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  if (options.walAutocheckpointPages !== undefined) {
+    sqlite.pragma(
+      `wal_autocheckpoint = ${Math.max(0, Math.floor(options.walAutocheckpointPages))}`,
+    );
+  }
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
@@ -96,7 +108,15 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => void database.close(),
-    prepare(sql) {
+    prepare(text) {
+      // Kysely opens a transaction with a plain (deferred) BEGIN, which takes the write lock
+      // only at its first write. With a second process on the file (a worker that handles the
+      // webhook events, INBOUND_PROCESSOR=worker, or sends), a transaction that read first and
+      // then writes after the other process committed fails at once with SQLITE_BUSY (its
+      // snapshot is stale; busy_timeout does not apply). BEGIN IMMEDIATE waits for the lock at
+      // the start instead. Within one process nothing changes: its one connection runs one
+      // transaction at a time anyway.
+      const sql = text === "begin" ? "begin immediate" : text;
       if (sql.length > CACHED_SQL_MAX_LENGTH) return database.prepare(sql);
       let statement = cache.get(sql);
       if (statement) cache.delete(sql);
