@@ -11,6 +11,8 @@ import type {
   InboundEventProcessor,
 } from "../modules/whatsapp/inbound-events.service.js";
 import type { Clock } from "../platform/clock.js";
+import type { FieldProblem } from "../platform/errors.js";
+import type { ErrorBody } from "../platform/http/error-handler.js";
 import type { Database } from "../platform/db/connect.js";
 import type { Engine } from "../platform/db/dialect.js";
 import { migrateToLatest } from "../platform/db/migrate.js";
@@ -27,9 +29,16 @@ export interface TestApp {
   inboundProcessor: InboundEventProcessor;
   database: Database;
   tenants: readonly Tenant[];
+  /** The clock the app runs on (the one given, else a fake one). */
+  clock: Clock;
   /** Everything wireServer built for this app; nothing is started. */
   services: Services;
   close(): Promise<void>;
+}
+
+/** A refusal's JSON as the tests read it (`ErrorBody`), with the problems it names. */
+export interface Refusal extends ErrorBody {
+  error: ErrorBody["error"] & { details: FieldProblem[] };
 }
 
 /** Fake time for tests: starts at a fixed instant and moves only when told. */
@@ -83,6 +92,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     inboundProcessor,
     database,
     tenants,
+    clock,
     services,
     close: async () => {
       await app.close();
