@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { systemClock } from "../src/server/platform/clock.js";
 import type { Role } from "../src/server/platform/http/access.js";
 import {
@@ -24,24 +24,47 @@ const ROOT = new URL("../", import.meta.url).pathname;
  * passes: no script error, axe-core with no serious or critical violation, screenshots at 1280
  * and 375 pixels under test-results/{shots}/, and no sideways scroll on the phone.
  */
+/** The screenshots' folder under test-results/, and more environment for the server. */
+export interface ConsoleOptions {
+  shots: string;
+  env?: Record<string, string>;
+}
+
 export class ConsoleBrowser {
   readonly problems: string[] = [];
   readonly accessibility: string[] = [];
-  private constructor(
-    readonly server: InProcessServer,
-    readonly browser: Browser,
-    private readonly shots: string,
-    private readonly dataDir: string,
-  ) {}
+  // Set by `open`, before any test uses them.
+  server!: InProcessServer;
+  browser!: Browser;
+  private shots = "";
+  private dataDir = "";
 
-  static async start(options: { shots: string; env?: Record<string, string> }) {
+  private constructor() {}
+
+  static async start(options: ConsoleOptions): Promise<ConsoleBrowser> {
+    const c = new ConsoleBrowser();
+    await c.open(options);
+    return c;
+  }
+
+  /**
+   * The console for the tests of the file (or describe block) that calls it: started before
+   * them, closed after. Its server and browser are there once the hook has run.
+   */
+  static use(options: ConsoleOptions): ConsoleBrowser {
+    const c = new ConsoleBrowser();
+    beforeAll(() => c.open(options), 180_000);
+    afterAll(() => c.close());
+    return c;
+  }
+
+  private async open(options: ConsoleOptions): Promise<void> {
     await run("node", ["scripts/build-console.js"], { cwd: ROOT });
-    const shots = path.join(ROOT, "test-results", options.shots);
-    await mkdir(shots, { recursive: true });
-    const dataDir = await mkdtemp(path.join(tmpdir(), "banditore-console-"));
-    const server = await startInProcessServer({ env: { DATA_DIR: dataDir, ...options.env } });
-    const browser = await launchChromium();
-    return new ConsoleBrowser(server, browser, shots, dataDir);
+    this.shots = path.join(ROOT, "test-results", options.shots);
+    await mkdir(this.shots, { recursive: true });
+    this.dataDir = await mkdtemp(path.join(tmpdir(), "banditore-console-"));
+    this.server = await startInProcessServer({ env: { DATA_DIR: this.dataDir, ...options.env } });
+    this.browser = await launchChromium();
   }
 
   get baseUrl(): string {
@@ -49,9 +72,10 @@ export class ConsoleBrowser {
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
-    await this.server.close();
-    await rm(this.dataDir, { recursive: true, force: true });
+    // Whatever `open` got to before it failed, if it did.
+    if (this.browser as Browser | undefined) await this.browser.close();
+    if (this.server as InProcessServer | undefined) await this.server.close();
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
 
   /** A fresh browser (own cookies), Italian unless told, its script errors collected. */

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConsoleBrowser } from "./console-kit.js";
 
 /**
@@ -22,14 +22,7 @@ interface PhoneMessage {
   text?: string;
 }
 
-let c: ConsoleBrowser;
-
-beforeAll(async () => {
-  c = await ConsoleBrowser.start({ shots: "console-people" });
-}, 180_000);
-afterAll(async () => {
-  await c?.close();
-});
+const c = ConsoleBrowser.use({ shots: "console-people" });
 
 async function sandbox<T>(method: string, path: string, body?: object): Promise<T> {
   const response = await fetch(`${c.baseUrl}/sandbox/api${path}`, {

@@ -1,5 +1,5 @@
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConsoleBrowser } from "./console-kit.js";
 
 /**
@@ -14,15 +14,7 @@ import { ConsoleBrowser } from "./console-kit.js";
 const TENANT = "casale-marittimo";
 const AUTO_REPLY = "Grazie del messaggio: questo canale serve solo a informare.";
 
-let c: ConsoleBrowser;
-
-beforeAll(async () => {
-  c = await ConsoleBrowser.start({ shots: "console-settings" });
-}, 180_000);
-
-afterAll(async () => {
-  await c?.close();
-});
+const c = ConsoleBrowser.use({ shots: "console-settings" });
 
 /** Opens a section of the form (its header is a button with the section's name). */
 async function openSection(page: Page, name: string) {

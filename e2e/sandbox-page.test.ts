@@ -6,6 +6,7 @@ import {
   type Page,
   type Route,
 } from "playwright-core";
+import { CASALE_NUMBER, CONCOREZZO_NUMBER } from "../src/server/test/sandbox-phones.js";
 import { launchChromium } from "./browser.js";
 import {
   PDF_BYTES,
@@ -22,8 +23,6 @@ import {
  * client, and decides when the sandbox's webhooks are answered.
  */
 
-const CONCOREZZO = "393665784663";
-const CASALE = "393760088777";
 const MARIO = "393331234567";
 const GIULIA = "393401112233";
 const SCREENSHOT = "/tmp/sandbox-page.png";
@@ -177,11 +176,11 @@ describe("the simulated phones page", () => {
     await expect.poll(() => mario.locator(".composer__input:focus").count()).toBe(1);
 
     // Pick the comune, then write the subscription keyword.
-    await mario.getByLabel("Scrivi a").selectOption(CASALE);
+    await mario.getByLabel("Scrivi a").selectOption(CASALE_NUMBER.display);
     await expect
       .poll(() => mario.locator(".chat-header__name").textContent())
       .toBe("WhatsApp del Comune di Casale Marittimo");
-    await mario.getByLabel("Scrivi a").selectOption(CONCOREZZO);
+    await mario.getByLabel("Scrivi a").selectOption(CONCOREZZO_NUMBER.display);
     await expect
       .poll(() => mario.locator(".chat-header__name").textContent())
       .toBe("WhatsConcorezzo");
@@ -194,7 +193,7 @@ describe("the simulated phones page", () => {
     await expect.poll(() => traffic.sent.length).toBe(1);
     expect(lastSent()).toEqual({
       waId: MARIO,
-      body: { to: CONCOREZZO, name: "Mario Rossi", text: "ATTIVA ISCRIZIONE" },
+      body: { to: CONCOREZZO_NUMBER.display, name: "Mario Rossi", text: "ATTIVA ISCRIZIONE" },
     });
     const bubble = mario.locator(".msg--out", { hasText: "ATTIVA ISCRIZIONE" });
     await bubble.waitFor();
@@ -227,7 +226,7 @@ describe("the simulated phones page", () => {
     await confirm.waitFor();
     expect(await mario.locator(".msg--in strong").first().textContent()).toBe("Mario");
     await expect
-      .poll(() => traffic.reads.some((r) => r.waId === MARIO && r.to === CONCOREZZO))
+      .poll(() => traffic.reads.some((r) => r.waId === MARIO && r.to === CONCOREZZO_NUMBER.display))
       .toBe(true);
     await expect
       .poll(() => phone(MARIO)?.messages.find((m) => m.id === question)?.status)
@@ -239,7 +238,7 @@ describe("the simulated phones page", () => {
     await confirm.click();
     await expect.poll(() => traffic.sent.length).toBe(2);
     expect(lastSent()?.body).toEqual({
-      to: CONCOREZZO,
+      to: CONCOREZZO_NUMBER.display,
       name: "Mario Rossi",
       tap: "subscribe.confirm",
     });
@@ -337,7 +336,7 @@ describe("the simulated phones page", () => {
     await addPhone("393401112233", "Giulia Bianchi");
     const giulia = phonePanel(GIULIA);
     await giulia.waitFor();
-    await giulia.getByLabel("Scrivi a").selectOption(CASALE);
+    await giulia.getByLabel("Scrivi a").selectOption(CASALE_NUMBER.display);
     await giulia
       .getByLabel("Messaggio a WhatsApp del Comune di Casale Marittimo")
       .fill("Giulia Bianchi ATTIVA");
@@ -345,7 +344,7 @@ describe("the simulated phones page", () => {
     await expect.poll(() => traffic.sent.length).toBe(5);
     expect(lastSent()).toEqual({
       waId: GIULIA,
-      body: { to: CASALE, name: "Giulia Bianchi", text: "Giulia Bianchi ATTIVA" },
+      body: { to: CASALE_NUMBER.display, name: "Giulia Bianchi", text: "Giulia Bianchi ATTIVA" },
     });
     await giulia.locator(".msg--out", { hasText: "Giulia Bianchi ATTIVA" }).waitFor();
     await api.send("casale-marittimo", GIULIA, {

@@ -4,6 +4,7 @@ import {
   startInProcessServer,
   type InProcessServer,
 } from "../src/server/test/in-process-server.js";
+import { CASALE_NUMBER, CONCOREZZO_NUMBER } from "../src/server/test/sandbox-phones.js";
 import { launchChromium } from "./browser.js";
 
 /**
@@ -13,8 +14,6 @@ import { launchChromium } from "./browser.js";
  * confirms by tapping the "Confermo" reply button.
  */
 
-const CONCOREZZO = "393665784663";
-const CASALE = "393760088777";
 const MARIO = "393331234567";
 
 let running: InProcessServer;
@@ -44,7 +43,7 @@ describe("/sandbox on the real server", () => {
 
     const mario = page.locator(`section.phone[data-wa-id="${MARIO}"]`);
     await mario.waitFor();
-    await mario.getByLabel("Scrivi a").selectOption(CONCOREZZO);
+    await mario.getByLabel("Scrivi a").selectOption(CONCOREZZO_NUMBER.display);
     await mario.getByLabel("Messaggio a WhatsConcorezzo").fill("ATTIVA ISCRIZIONE");
     await mario.getByRole("button", { name: "Invia", exact: true }).click();
 
@@ -56,7 +55,7 @@ describe("/sandbox on the real server", () => {
     expect(running.log()).not.toContain(MARIO);
 
     // Casale Marittimo: "Nome, Cognome + ATTIVA", then the "Confermo" step.
-    await mario.getByLabel("Scrivi a").selectOption(CASALE);
+    await mario.getByLabel("Scrivi a").selectOption(CASALE_NUMBER.display);
     await mario
       .getByLabel("Messaggio a WhatsApp del Comune di Casale Marittimo")
       .fill("Mario, Rossi + ATTIVA");

@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildTestApp, type TestApp } from "./test/build-test-app.js";
+import { describe, expect, it } from "vitest";
+import { buildTestApp, useTestApp } from "./test/build-test-app.js";
 import { testEngines } from "./test/engines.js";
 import { migrations } from "./platform/db/migrations/index.js";
 
 describe.each(testEngines())("the HTTP app on %s", (engine) => {
-  let t: TestApp;
-  beforeEach(async () => {
-    t = await buildTestApp({ engine });
-  });
-  afterEach(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ engine }, "each");
 
   it("answers /healthz", async () => {
     const res = await t.app.inject({ method: "GET", url: "/healthz" });
@@ -66,13 +60,7 @@ describe.each(testEngines())("the HTTP app on %s", (engine) => {
 });
 
 describe("the HTTP app", () => {
-  let t: TestApp;
-  beforeEach(async () => {
-    t = await buildTestApp();
-  });
-  afterEach(async () => {
-    await t.close();
-  });
+  const t = useTestApp({}, "each");
 
   it("answers /readyz with 503 when the database is gone", async () => {
     await t.database.close();

@@ -37,6 +37,12 @@ async function problemsOf(promise: Promise<unknown>): Promise<string> {
   return (error as ConfigError).message;
 }
 
+/** What loading says after `text` in `file` is replaced by `replacement`. */
+async function problemsAfterEdit(file: string, text: string, replacement: string) {
+  await edit(file, (t) => t.replace(text, replacement));
+  return problemsOf(load());
+}
+
 describe("the shipped demo comuni", () => {
   it("load in sandbox mode with the facts of their regulations", async () => {
     const { tenants, mode } = await load();
@@ -100,23 +106,22 @@ describe("the shipped demo comuni", () => {
 
 describe("a tenant file with a mistake", () => {
   it("names the file, the field path and the problem", async () => {
-    await edit("concorezzo.yaml", (t) =>
-      t.replace('displayNumber: "393665784663"', 'displayNumber: "+39 366 5784663"'),
+    const message = await problemsAfterEdit(
+      "concorezzo.yaml",
+      'displayNumber: "393665784663"',
+      'displayNumber: "+39 366 5784663"',
     );
-    const message = await problemsOf(load());
     expect(message).toContain(
       "concorezzo.yaml: whatsapp.displayNumber: must be the number citizens write to: digits only, country code first, no +",
     );
   });
 
   it("names a broadcasts setting at fault: an election period that ends before it starts, a bad day", async () => {
-    await edit("concorezzo.yaml", (t) =>
-      t.replace(
-        "  fourEyes: true\n",
-        '  fourEyes: true\n  patronDay: "13-01"\n  electionPeriods: [{ name: Comunali, from: "2027-05-24", to: "2027-04-10" }]\n',
-      ),
+    const message = await problemsAfterEdit(
+      "concorezzo.yaml",
+      "  fourEyes: true\n",
+      '  fourEyes: true\n  patronDay: "13-01"\n  electionPeriods: [{ name: Comunali, from: "2027-05-24", to: "2027-04-10" }]\n',
     );
-    const message = await problemsOf(load());
     expect(message).toContain("concorezzo.yaml: broadcasts.patronDay: must be a day written MM-DD");
     expect(message).toContain(
       "concorezzo.yaml: broadcasts.electionPeriods: a period must not end before it starts",
@@ -227,32 +232,25 @@ describe("a tenant file with a mistake", () => {
 });
 
 describe("secrets", () => {
-  it("refuses a secret written into the file, without repeating it", async () => {
-    await edit("concorezzo.yaml", (t) =>
-      t.replace(
-        "  secretsFromEnv:",
-        "  appSecret: 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n  secretsFromEnv:",
-      ),
-    );
-    const message = await problemsOf(load());
-    expect(message).toContain(
+  it.each([
+    [
+      "refuses a secret written into the file, without repeating it",
+      "  secretsFromEnv:",
+      "  appSecret: 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n  secretsFromEnv:",
+      "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
       "concorezzo.yaml: whatsapp.appSecret: a secret must not be written in a tenant file; put it in an environment variable",
-    );
-    expect(message).not.toContain("9f8e7d6c5b4a39281706f5e4d3c2b1a0");
-  });
-
-  it("refuses a secret written where a variable's name belongs", async () => {
-    await edit("concorezzo.yaml", (t) =>
-      t.replace(
-        "accessToken: CONCOREZZO_WA_ACCESS_TOKEN",
-        "accessToken: EAAGm0PX4ZCpsBA1ZBqZCZAZAZBZBZA",
-      ),
-    );
-    const message = await problemsOf(load());
-    expect(message).toContain(
+    ],
+    [
+      "refuses a secret written where a variable's name belongs",
+      "accessToken: CONCOREZZO_WA_ACCESS_TOKEN",
+      "accessToken: EAAGm0PX4ZCpsBA1ZBqZCZAZAZBZBZA",
+      "EAAGm0PX4ZCpsBA1ZBqZCZAZAZBZBZA",
       "concorezzo.yaml: whatsapp.secretsFromEnv.accessToken: a secret must not be written",
-    );
-    expect(message).not.toContain("EAAGm0PX4ZCpsBA1ZBqZCZAZAZBZBZA");
+    ],
+  ])("%s", async (_, written, instead, secret, problem) => {
+    const message = await problemsAfterEdit("concorezzo.yaml", written, instead);
+    expect(message).toContain(problem);
+    expect(message).not.toContain(secret);
   });
 
   it("outside sandbox mode, stops on every unset secret naming its variable", async () => {
@@ -338,13 +336,11 @@ describe("keywords", () => {
   });
 
   it("refuse an empty command list and a word with no letter", async () => {
-    await edit("casale-marittimo.yaml", (t) =>
-      t.replace(
-        "  commonSynonyms: false",
-        '  commonSynonyms: false\n  extraOptOut: ["🛑"]\n  commands:\n    data: []',
-      ),
+    const message = await problemsAfterEdit(
+      "casale-marittimo.yaml",
+      "  commonSynonyms: false",
+      '  commonSynonyms: false\n  extraOptOut: ["🛑"]\n  commands:\n    data: []',
     );
-    const message = await problemsOf(load());
     expect(message).toContain(
       "casale-marittimo.yaml: keywords.commands.data: needs at least one word",
     );

@@ -1,5 +1,12 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { systemClock } from "../platform/clock.js";
 import { until } from "./dispatch-harness.js";
+import {
+  startInProcessServer,
+  type InProcessOptions,
+  type InProcessServer,
+} from "./in-process-server.js";
+import { seedOffice } from "./staff-kit.js";
 
 /*
  * A comune's broadcast API over real HTTP, for tests that run the whole server
@@ -8,6 +15,28 @@ import { until } from "./dispatch-harness.js";
  */
 
 export type StaffHeaders = Record<string, string>;
+
+/** The running server, and the comune's office logged in to it (seedOffice). */
+export interface OfficeServer extends InProcessServer {
+  office: StaffHeaders;
+  mayor: StaffHeaders;
+  viewer: StaffHeaders;
+}
+
+/**
+ * The whole server (startInProcessServer with `options`) for the tests of the describe block
+ * that calls it, with `tenant`'s office logged in; closed after them. The object is filled in
+ * by the hook: use it in tests and later hooks.
+ */
+export function useOfficeServer(tenant: string, options: InProcessOptions = {}): OfficeServer {
+  const s = {} as OfficeServer;
+  beforeAll(async () => {
+    Object.assign(s, await startInProcessServer(options));
+    Object.assign(s, await seedOffice(s.server.database.db, systemClock, tenant));
+  }, 60_000);
+  afterAll(() => s.close());
+  return s;
+}
 
 export interface OfficeBroadcasts {
   /** `method` on /api/tenants/{comune}/broadcasts`path`; expects a 2xx and answers its JSON. */

@@ -1,5 +1,6 @@
 import { generate } from "otplib";
 import type { Kysely } from "kysely";
+import { beforeAll, beforeEach } from "vitest";
 import { hashPassword } from "../modules/staff/passwords.js";
 import { API_KEY_PREFIX, newToken, tokenHash } from "../modules/staff/secrets.js";
 import { csrfTokenOf } from "../modules/staff/sessions.service.js";
@@ -7,6 +8,7 @@ import { newTotpSecret } from "../modules/staff/totp.js";
 import type { Clock } from "../platform/clock.js";
 import type { DB } from "../platform/db/schema.js";
 import { ROLES_REQUIRING_TOTP, type Permission, type Role } from "../platform/http/access.js";
+import type { TestApp } from "./build-test-app.js";
 
 /** A strong password the rules accept. */
 export const GOOD_PASSWORD = "correct horse battery staple";
@@ -98,6 +100,32 @@ export async function seedSession(
 ): Promise<Record<string, string>> {
   const totp = Object.values(roles).some((rs) => rs.some((r) => ROLES_REQUIRING_TOTP.has(r)));
   return (await seedUser(db, clock, { email, roles, totp, ...more })).session();
+}
+
+/** Who a test acts as: the email, the roles per comune, and whatever else `seedSession` takes. */
+export type SessionSpec = [
+  email: string,
+  roles: Record<string, Role[]>,
+  more?: Omit<UserSpec, "email" | "roles">,
+];
+
+/**
+ * The staff members of `specs` logged in to the test app `t` (from `useTestApp`, called
+ * before this), by name: seeded by `seedSession` before each test, or once for the block with
+ * `scope: "all"` (as the app is). The object is filled in by the hook.
+ */
+export function useSessions<Name extends string>(
+  t: TestApp,
+  specs: Record<Name, SessionSpec>,
+  scope: "all" | "each" = "each",
+): Record<Name, Record<string, string>> {
+  const sessions = {} as Record<Name, Record<string, string>>;
+  (scope === "each" ? beforeEach : beforeAll)(async () => {
+    for (const [name, [email, roles, more]] of Object.entries(specs) as [Name, SessionSpec][]) {
+      sessions[name] = await seedSession(t.database.db, t.clock, email, roles, more);
+    }
+  });
+  return sessions;
 }
 
 /** An API key of a comune straight in the database; returns the Authorization header. */

@@ -2,8 +2,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import type { Updateable } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseEnv } from "../../config/env.js";
+import type { AuditLogTable } from "../../platform/db/schema.js";
 import { ConfigError } from "../../platform/errors.js";
 import { createLogger } from "../../platform/log.js";
 import { appendBySql, rewriteWithPublicScheme } from "../../test/audit-attacker.js";
@@ -53,6 +55,20 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
       );
     }
   };
+  /** Concorezzo's owner, with two-factor on as the role requires. */
+  const seedOwner = () =>
+    seedUser(t.database.db, clock, {
+      email: "sindaco@concorezzo.it",
+      roles: { concorezzo: ["owner"] },
+      totp: true,
+    });
+  /** Someone with access to the database changes the entry `id` behind the service's back. */
+  const tamper = (id: number | undefined, changes: Updateable<AuditLogTable>) =>
+    t.database.db
+      .updateTable("audit_log")
+      .set(changes)
+      .where("id", "=", id ?? 0)
+      .execute();
   const ids = async () =>
     (await t.database.db.selectFrom("audit_log").select("id").orderBy("id").execute()).map((r) =>
       Number(r.id),
@@ -65,11 +81,7 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
     expect(intact.broken).toBeUndefined();
 
     const all = await ids();
-    await t.database.db
-      .updateTable("audit_log")
-      .set({ summary: '{"n":4,"text":"rewritten"}' })
-      .where("id", "=", all[3] ?? 0)
-      .execute();
+    await tamper(all[3], { summary: '{"n":4,"text":"rewritten"}' });
     const edited = await verifyAuditChain(t.database.db, { pageSize: 2 });
     expect(edited.broken).toMatchObject({ id: all[3], position: 4, code: "content" });
     expect(edited.broken?.reason).toContain("content does not match its keyed hash");
@@ -199,11 +211,7 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
       .select("hash")
       .where("id", "=", all[2] ?? 0)
       .executeTakeFirstOrThrow();
-    await t.database.db
-      .updateTable("audit_log")
-      .set({ prev_hash: rewritten.hash })
-      .where("id", "=", all[3] ?? 0)
-      .execute();
+    await tamper(all[3], { prev_hash: rewritten.hash });
     const relinked = await verifyAuditChain(t.database.db);
     expect(relinked.broken).toMatchObject({ id: all[3], position: 4, code: "content" });
   });
@@ -299,11 +307,7 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
 
   it("lists a comune's entries newest first with paging, and exports them as CSV (audited)", async () => {
     await seed(7);
-    const owner = await seedUser(t.database.db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { concorezzo: ["owner"] },
-      totp: true,
-    });
+    const owner = await seedOwner();
     const headers = await owner.session();
     const page1 = await t.app.inject({
       method: "GET",
@@ -357,11 +361,7 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
       { tenantId: "casale-marittimo", actor: { type: "user", id: "7" }, action: "user.disabled" },
       at + 1_500,
     );
-    const owner = await seedUser(t.database.db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { concorezzo: ["owner"] },
-      totp: true,
-    });
+    const owner = await seedOwner();
     const headers = await owner.session();
     const actions = async (query: string) => {
       const answer = await t.app.inject({
@@ -411,11 +411,7 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
 
   it("tells a comune's owner whether the chain holds, and where it breaks, over HTTP", async () => {
     await seed(4);
-    const owner = await seedUser(t.database.db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { concorezzo: ["owner"] },
-      totp: true,
-    });
+    const owner = await seedOwner();
     const editor = await seedUser(t.database.db, clock, {
       email: "redazione@concorezzo.it",
       roles: { concorezzo: ["editor"] },
@@ -440,11 +436,7 @@ describe.each(testEngines())("the audit log on %s", (engine) => {
 
     // An entry of concorezzo changed: named with its time and action.
     const all = await ids();
-    await t.database.db
-      .updateTable("audit_log")
-      .set({ summary: '{"n":3,"text":"rewritten"}' })
-      .where("id", "=", all[2] ?? 0)
-      .execute();
+    await tamper(all[2], { summary: '{"n":3,"text":"rewritten"}' });
     const broken = (await verify(headers)).json<unknown>();
     expect(broken).toMatchObject({
       ok: false,

@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../platform/clock.js";
-import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { describe, expect, it } from "vitest";
 import { buildSubscriber } from "../../test/factories.js";
-import { officeBroadcasts } from "../../test/office-broadcasts.js";
+import { officeBroadcasts, useOfficeServer } from "../../test/office-broadcasts.js";
 import {
   receivedBy,
   sandboxApi,
   untilReceived,
   type PhoneMessage,
 } from "../../test/sandbox-phones.js";
-import { seedOffice } from "../../test/staff-kit.js";
 
 /**
  * The whole journey on the real server, as `npm start` runs it: a citizen subscribes to Casale
@@ -28,16 +25,7 @@ const PNG = Buffer.from(
 );
 
 describe("a broadcast from the office to a citizen's phone", () => {
-  let s: InProcessServer;
-  let office: Record<string, string>;
-  let mayor: Record<string, string>;
-
-  beforeAll(async () => {
-    s = await startInProcessServer();
-    const db = s.server.database.db;
-    ({ office, mayor } = await seedOffice(db, systemClock, "casale-marittimo"));
-  }, 60_000);
-  afterAll(() => s.close());
+  const s = useOfficeServer("casale-marittimo");
 
   const sandbox = (method: string, path: string, body?: object) =>
     sandboxApi(s.baseUrl, method, path, body);
@@ -57,19 +45,19 @@ describe("a broadcast from the office to a citizen's phone", () => {
     await sandbox("POST", `/phones/${PHONE}/messages`, { to: CASALE, tap: "Confermo" });
     expect((await nth(2)).text).toContain("la tua iscrizione");
 
-    const { broadcast } = await staff(office, "", {
+    const { broadcast } = await staff(s.office, "", {
       title: "Biblioteca",
       text: "Da lunedì la biblioteca comunale apre anche il sabato mattina.",
       topics: "all",
     });
-    await staff(office, `/${broadcast.id}/submit`);
-    const approved = await staff(mayor, `/${broadcast.id}/approve`);
+    await staff(s.office, `/${broadcast.id}/submit`);
+    const approved = await staff(s.mayor, `/${broadcast.id}/approve`);
     expect(approved.broadcast.status).toBe("sending");
 
     const news = await nth(3);
     expect(news.text).toContain("Notizie dal Comune:");
     expect(news.text).toContain("Da lunedì la biblioteca comunale apre anche il sabato mattina.");
-    await broadcasts.untilSent(mayor, broadcast.id);
+    await broadcasts.untilSent(s.mayor, broadcast.id);
   });
 
   it("sends a picture to the civil-protection topic's subscribers only, each once, through the notice template", async () => {
@@ -88,22 +76,22 @@ describe("a broadcast from the office to a citizen's phone", () => {
     }
     const upload = await fetch(
       `${s.baseUrl}/api/tenants/casale-marittimo/media?filename=allerta.png`,
-      { method: "POST", headers: { ...office, "content-type": "image/png" }, body: PNG },
+      { method: "POST", headers: { ...s.office, "content-type": "image/png" }, body: PNG },
     );
     expect(upload.status, await upload.clone().text()).toBe(201);
     const { media } = (await upload.json()) as { media: { id: number; kind: string } };
     expect(media.kind).toBe("image");
 
-    const { broadcast } = await staff(office, "", {
+    const { broadcast } = await staff(s.office, "", {
       title: "Allerta meteo",
       text: "Allerta arancione per temporali fino a domani sera: evitate i sottopassi.",
       topics: ["protezione-civile"],
       mediaId: media.id,
     });
-    await staff(office, `/${broadcast.id}/submit`);
-    const approved = await staff(mayor, `/${broadcast.id}/approve`);
+    await staff(s.office, `/${broadcast.id}/submit`);
+    const approved = await staff(s.mayor, `/${broadcast.id}/approve`);
     expect(approved.broadcast.status).toBe("sending");
-    await broadcasts.untilSent(mayor, broadcast.id);
+    await broadcasts.untilSent(s.mayor, broadcast.id);
     for (const who of ["civil", "every"] as const) {
       const got = await received(phones[who]);
       expect(got, who).toHaveLength(1);

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { fakeClock, useTestApp, type Refusal } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { seedUser } from "../../test/staff-kit.js";
 
@@ -18,20 +18,15 @@ interface Listed {
   next: number | null;
 }
 
-interface Refusal {
-  error: { code: string; details: { field: string; problem: string }[] };
-}
-
 describe.each(testEngines())("the list of broadcasts on %s", (engine) => {
-  let t: TestApp;
+  const t = useTestApp(() => ({ engine, clock: fakeClock(MONDAY_LATE) }), "each");
   let anna: Record<string, string>;
   let bruno: Record<string, string>;
   let annaId: number;
   let brunoId: number;
 
   beforeEach(async () => {
-    const clock = fakeClock(MONDAY_LATE);
-    t = await buildTestApp({ engine, clock });
+    const { clock } = t;
     const db = t.database.db;
     const roles = { "casale-marittimo": ["editor" as const] };
     const a = await seedUser(db, clock, { email: "anna@example.it", roles });
@@ -48,7 +43,6 @@ describe.each(testEngines())("the list of broadcasts on %s", (engine) => {
       .execute();
     [anna, bruno, annaId, brunoId] = [await a.session(), await b.session(), a.id, b.id];
   });
-  afterEach(() => t.close());
 
   const write = async (headers: Record<string, string>, title: string, topics: unknown = "all") => {
     const response = await t.app.inject({

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
+import { describe, expect, it } from "vitest";
+import { fakeClock, useTestApp, type Refusal } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
-import { seedSession } from "../../test/staff-kit.js";
+import { useSessions } from "../../test/staff-kit.js";
 
 /** Sunday 22 November 2026, 10:00 in Rome: Concorezzo's office is closed. */
 const NOW = Date.UTC(2026, 10, 22, 9, 0, 0);
@@ -18,33 +18,15 @@ interface Answer {
   };
 }
 
-interface Refusal {
-  error: {
-    code: string;
-    message: string;
-    details: { field: string; problem: string }[];
-    currentStatus?: string;
-  };
-}
-
 describe.each(testEngines())("broadcast drafts on %s", (engine) => {
-  let t: TestApp;
-  let editor: Record<string, string>;
-  let approver: Record<string, string>;
-  let viewer: Record<string, string>;
-
-  beforeEach(async () => {
-    const clock = fakeClock(NOW);
-    t = await buildTestApp({ engine, clock });
-    const db = t.database.db;
-    const roles = { concorezzo: ["editor" as const], "casale-marittimo": ["editor" as const] };
-    editor = await seedSession(db, clock, "ufficio@example.it", roles);
-    approver = await seedSession(db, clock, "sindaco@example.it", { concorezzo: ["approver"] });
-    viewer = await seedSession(db, clock, "sola.lettura@example.it", { concorezzo: ["viewer"] });
+  const t = useTestApp(() => ({ engine, clock: fakeClock(NOW) }), "each");
+  const staff = useSessions(t, {
+    editor: ["ufficio@example.it", { concorezzo: ["editor"], "casale-marittimo": ["editor"] }],
+    approver: ["sindaco@example.it", { concorezzo: ["approver"] }],
+    viewer: ["sola.lettura@example.it", { concorezzo: ["viewer"] }],
   });
-  afterEach(() => t.close());
 
-  const post = (tenant: string, body: unknown, headers = editor) =>
+  const post = (tenant: string, body: unknown, headers = staff.editor) =>
     t.app.inject({
       method: "POST",
       url: `/api/tenants/${tenant}/broadcasts`,
@@ -81,7 +63,7 @@ describe.each(testEngines())("broadcast drafts on %s", (engine) => {
     const read = await t.app.inject({
       method: "GET",
       url: `/api/tenants/concorezzo/broadcasts/${broadcast.id}`,
-      headers: approver,
+      headers: staff.approver,
     });
     expect(read.statusCode).toBe(200);
     expect(read.json<Answer>().broadcast).toEqual(broadcast);
@@ -120,7 +102,7 @@ describe.each(testEngines())("broadcast drafts on %s", (engine) => {
       "concorezzo",
       { title: "x", text: "y", sendAt: "domani" },
       {
-        ...editor,
+        ...staff.editor,
         "accept-language": "en",
       },
     );
@@ -200,7 +182,7 @@ describe.each(testEngines())("broadcast drafts on %s", (engine) => {
     const edit = await t.app.inject({
       method: "PATCH",
       url: `/api/tenants/concorezzo/broadcasts/${first.broadcast.id}`,
-      headers: editor,
+      headers: staff.editor,
       payload: { text: "Uno, corretto.", public: true },
     });
     expect(edit.statusCode).toBe(200);
@@ -212,7 +194,7 @@ describe.each(testEngines())("broadcast drafts on %s", (engine) => {
     const list = await t.app.inject({
       method: "GET",
       url: "/api/tenants/concorezzo/broadcasts?status=draft",
-      headers: approver,
+      headers: staff.approver,
     });
     expect(list.statusCode, list.body).toBe(200);
     expect(
@@ -246,7 +228,7 @@ describe.each(testEngines())("broadcast drafts on %s", (engine) => {
     const late = await t.app.inject({
       method: "PATCH",
       url: `/api/tenants/concorezzo/broadcasts/${broadcast.id}`,
-      headers: editor,
+      headers: staff.editor,
       payload: { title: "Troppo tardi" },
     });
     expect(late.statusCode).toBe(409);
@@ -260,11 +242,11 @@ describe.each(testEngines())("broadcast drafts on %s", (engine) => {
     const elsewhere = await t.app.inject({
       method: "GET",
       url: `/api/tenants/casale-marittimo/broadcasts/${broadcast.id}`,
-      headers: editor,
+      headers: staff.editor,
     });
     expect(elsewhere.statusCode).toBe(404);
     expect(elsewhere.json<Refusal>().error.message).toBe("Comunicazione non trovata");
-    const byViewer = await post("concorezzo", { title: "x", text: "y" }, viewer);
+    const byViewer = await post("concorezzo", { title: "x", text: "y" }, staff.viewer);
     expect(byViewer.statusCode).toBe(403);
   });
 });

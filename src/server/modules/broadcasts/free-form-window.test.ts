@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../platform/clock.js";
+import { describe, expect, it } from "vitest";
 import { until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { buildSubscriber } from "../../test/factories.js";
-import { officeBroadcasts } from "../../test/office-broadcasts.js";
+import { officeBroadcasts, useOfficeServer } from "../../test/office-broadcasts.js";
 import { receivedBy, sandboxApi } from "../../test/sandbox-phones.js";
-import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { seedOffice } from "../../test/staff-kit.js";
 
 /**
  * A comune that sends free-form messages inside the 24-hour window (`freeFormInWindow`): the
@@ -19,25 +16,15 @@ const SILENT = "393471112251";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe.each(testEngines())("free-form messages inside the 24-hour window, on %s", (engine) => {
-  let s: InProcessServer;
-  let office: Record<string, string>;
-  let mayor: Record<string, string>;
-
-  beforeAll(async () => {
-    s = await startInProcessServer({
-      engine,
-      tenants: {
-        "casale-marittimo": (yaml) => {
-          expect(yaml).toContain("  fourEyes: true\n");
-          return yaml.replace("  fourEyes: true\n", "  fourEyes: true\n  freeFormInWindow: true\n");
-        },
+  const s = useOfficeServer("casale-marittimo", {
+    engine,
+    tenants: {
+      "casale-marittimo": (yaml) => {
+        expect(yaml).toContain("  fourEyes: true\n");
+        return yaml.replace("  fourEyes: true\n", "  fourEyes: true\n  freeFormInWindow: true\n");
       },
-    });
-    const db = s.server.database.db;
-    ({ office, mayor } = await seedOffice(db, systemClock, "casale-marittimo"));
-  }, 60_000);
-
-  afterAll(() => s.close());
+    },
+  });
 
   const sandbox = (method: string, apiPath: string, body?: object) =>
     sandboxApi(s.baseUrl, method, apiPath, body);
@@ -63,26 +50,26 @@ describe.each(testEngines())("free-form messages inside the 24-hour window, on %
     await sandbox("POST", `/phones/${WROTE_TODAY}/messages`, { to: CASALE, text: "Grazie!" });
 
     const text = "Domenica 14 la piazza è chiusa al traffico dalle 8 alle 20 per il mercato.";
-    const created = await broadcasts<{ broadcast: { id: number } }>(office, "POST", "", {
+    const created = await broadcasts<{ broadcast: { id: number } }>(s.office, "POST", "", {
       title: "Mercato",
       text,
       topics: "all",
     });
     const id = created.broadcast.id;
-    await broadcasts(office, "POST", `/${id}/submit`, {});
+    await broadcasts(s.office, "POST", `/${id}/submit`, {});
     const { check } = await broadcasts<{
       check: {
         estimate: { lines: { kind: string; recipients: number }[]; display: { it: string } };
       };
-    }>(mayor, "GET", `/${id}`);
+    }>(s.mayor, "GET", `/${id}`);
     expect(check.estimate.lines).toEqual([
       expect.objectContaining({ kind: "template", recipients: 1 }),
       expect.objectContaining({ kind: "free-form", recipients: 1 }),
     ]);
     expect(check.estimate.display.it).toContain("messaggio libero nella finestra di 24 ore");
 
-    await broadcasts(mayor, "POST", `/${id}/approve`, {});
-    await broadcastApi.untilSent(mayor, id);
+    await broadcasts(s.mayor, "POST", `/${id}/approve`, {});
+    await broadcastApi.untilSent(s.mayor, id);
 
     const plain = (await received(WROTE_TODAY)).filter((m) => m.text?.includes("piazza"));
     expect(plain).toHaveLength(1);

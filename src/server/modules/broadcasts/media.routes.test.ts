@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
+import { describe, expect, it } from "vitest";
+import { fakeClock, useTestApp, type Refusal } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
-import { seedSession } from "../../test/staff-kit.js";
+import { useSessions } from "../../test/staff-kit.js";
 
 /** Uploading a broadcast's file, and naming it in a broadcast, as the office does. */
 
@@ -11,25 +11,14 @@ const PNG = Buffer.from(
   "base64",
 );
 
-interface Refusal {
-  error: { code: string; details: { field: string; problem: string }[] };
-}
-
 describe.each(testEngines())("media uploads on %s", (engine) => {
-  let t: TestApp;
-  let editor: Record<string, string>;
-  let viewer: Record<string, string>;
-
-  beforeEach(async () => {
-    const clock = fakeClock(NOW);
-    t = await buildTestApp({ engine, clock });
-    const db = t.database.db;
-    editor = await seedSession(db, clock, "ufficio@example.it", { concorezzo: ["editor"] });
-    viewer = await seedSession(db, clock, "lettura@example.it", { concorezzo: ["viewer"] });
+  const t = useTestApp(() => ({ engine, clock: fakeClock(NOW) }), "each");
+  const staff = useSessions(t, {
+    editor: ["ufficio@example.it", { concorezzo: ["editor"] }],
+    viewer: ["lettura@example.it", { concorezzo: ["viewer"] }],
   });
-  afterEach(() => t.close());
 
-  const upload = (body: Buffer, type: string, headers = editor, tenant = "concorezzo") =>
+  const upload = (body: Buffer, type: string, headers = staff.editor, tenant = "concorezzo") =>
     t.app.inject({
       method: "POST",
       url: `/api/tenants/${tenant}/media?filename=foto.png`,
@@ -46,7 +35,7 @@ describe.each(testEngines())("media uploads on %s", (engine) => {
     const back = await t.app.inject({
       method: "GET",
       url: `/api/tenants/concorezzo/media/${media.id}`,
-      headers: viewer,
+      headers: staff.viewer,
     });
     expect(back.statusCode, back.body).toBe(200);
     expect(back.headers["content-type"]).toBe("image/png");
@@ -55,7 +44,7 @@ describe.each(testEngines())("media uploads on %s", (engine) => {
     const created = await t.app.inject({
       method: "POST",
       url: "/api/tenants/concorezzo/broadcasts",
-      headers: editor,
+      headers: staff.editor,
       payload: { title: "Festa", text: "Sabato la festa in piazza.", mediaId: media.id },
     });
     expect(created.statusCode, created.body).toBe(201);
@@ -88,18 +77,18 @@ describe.each(testEngines())("media uploads on %s", (engine) => {
   });
 
   it("lets only staff who write broadcasts upload, and keeps each comune's files to itself", async () => {
-    expect((await upload(PNG, "image/png", viewer)).statusCode).toBe(403);
+    expect((await upload(PNG, "image/png", staff.viewer)).statusCode).toBe(403);
     const mine = (await upload(PNG, "image/png")).json<{ media: { id: number } }>().media;
     const other = await t.app.inject({
       method: "GET",
       url: `/api/tenants/casale-marittimo/media/${mine.id}`,
-      headers: editor,
+      headers: staff.editor,
     });
     expect(other.statusCode).toBe(403);
     const unknown = await t.app.inject({
       method: "POST",
       url: "/api/tenants/concorezzo/broadcasts",
-      headers: editor,
+      headers: staff.editor,
       payload: { title: "Festa", text: "Sabato la festa in piazza.", mediaId: mine.id + 100 },
     });
     expect(unknown.statusCode).toBe(400);

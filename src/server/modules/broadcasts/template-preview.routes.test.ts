@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../platform/clock.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../test/dispatch-harness.js";
-import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import { seedOffice } from "../../test/staff-kit.js";
+import { useOfficeServer } from "../../test/office-broadcasts.js";
 
 /**
  * The console's phone preview asks which template a broadcast of some shape goes out through:
@@ -22,18 +20,15 @@ interface Preview {
 }
 
 describe("the template preview of a broadcast", () => {
-  let s: InProcessServer;
-  let office: Record<string, string>;
+  const s = useOfficeServer("casale-marittimo");
 
   beforeAll(async () => {
-    s = await startInProcessServer();
-    ({ office } = await seedOffice(s.server.database.db, systemClock, "casale-marittimo"));
     // The templates are synced at start, once the server listens.
     await until(
       "the templates synced at start",
       async () => {
         const response = await fetch(`${s.baseUrl}/api/tenants/casale-marittimo/templates`, {
-          headers: office,
+          headers: s.office,
         });
         const got = (await response.json()) as { syncedAt: string | null };
         return got.syncedAt ?? undefined;
@@ -41,11 +36,10 @@ describe("the template preview of a broadcast", () => {
       10_000,
     );
   }, 60_000);
-  afterAll(() => s.close());
 
   const preview = async (query: string, lang = "it") =>
     fetch(`${s.baseUrl}/api/tenants/casale-marittimo/broadcast-template?${query}`, {
-      headers: { ...office, "accept-language": lang },
+      headers: { ...s.office, "accept-language": lang },
     });
   const shown = async (query: string) => {
     const response = await preview(query);

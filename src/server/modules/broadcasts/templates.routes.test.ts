@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../platform/clock.js";
+import { describe, expect, it } from "vitest";
 import { until } from "../../test/dispatch-harness.js";
-import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
+import { useOfficeServer } from "../../test/office-broadcasts.js";
 import { sandboxApi } from "../../test/sandbox-phones.js";
-import { seedOffice } from "../../test/staff-kit.js";
 
 /**
  * The comune's templates as the office sees them: synced from WhatsApp (the sandbox) at start,
@@ -25,19 +23,12 @@ interface Answer {
 const CASALE_WABA = "200000000000002";
 
 describe("the templates of a comune", () => {
-  let s: InProcessServer;
-  let office: Record<string, string>;
-
-  beforeAll(async () => {
-    s = await startInProcessServer();
-    ({ office } = await seedOffice(s.server.database.db, systemClock, "casale-marittimo"));
-  }, 60_000);
-  afterAll(() => s.close());
+  const s = useOfficeServer("casale-marittimo");
 
   const templates = async (method = "GET", path = "") => {
     const response = await fetch(`${s.baseUrl}/api/tenants/casale-marittimo/templates${path}`, {
       method,
-      headers: office,
+      headers: s.office,
     });
     expect(response.status, await response.clone().text()).toBe(200);
     return (await response.json()) as Answer;

@@ -67,6 +67,12 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   ) => t.app.inject({ method, url: url(path), headers, payload });
   const draft = async (text = "Da lunedì la biblioteca apre anche il sabato.", headers = editor) =>
     (await call("POST", "", headers, { title: "Biblioteca", text })).json<Answer>().broadcast.id;
+  /** A draft its author (the office unless told) has submitted for approval: its id. */
+  const submittedDraft = async (headers = editor) => {
+    const id = await draft(undefined, headers);
+    await call("POST", `/${id}/submit`, headers);
+    return id;
+  };
   const actions = async () =>
     (
       await t.database.db
@@ -108,8 +114,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   });
 
   it("never lets the author approve their own broadcast (four eyes)", async () => {
-    const id = await draft(undefined, both);
-    await call("POST", `/${id}/submit`, both);
+    const id = await submittedDraft(both);
     const own = await call("POST", `/${id}/approve`, both);
     expect(own.statusCode).toBe(403);
     expect(own.json<Refusal>().error).toMatchObject({
@@ -120,8 +125,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   });
 
   it("two approvers at once: one approves, the other gets a 409 with the state it is in now", async () => {
-    const id = await draft();
-    await call("POST", `/${id}/submit`, editor);
+    const id = await submittedDraft();
     const answers = await Promise.all([
       call("POST", `/${id}/approve`, approver),
       call("POST", `/${id}/approve`, both),
@@ -161,8 +165,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   });
 
   it("a rejection says why; an edit makes it a draft again and an edit after approval clears it", async () => {
-    const id = await draft();
-    await call("POST", `/${id}/submit`, editor);
+    const id = await submittedDraft();
     const rejected = await call("POST", `/${id}/reject`, approver, {
       reason: "Manca l'orario del sabato.",
     });
@@ -193,8 +196,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
     expect((await call("POST", `/${mine}/cancel`, editor)).json<Answer>().broadcast.status).toBe(
       "cancelled",
     );
-    const id = await draft();
-    await call("POST", `/${id}/submit`, editor);
+    const id = await submittedDraft();
     await call("POST", `/${id}/approve`, approver);
     const byOffice = await call("POST", `/${id}/cancel`, editor);
     expect(byOffice.statusCode).toBe(403);
@@ -211,8 +213,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   it("approved on a Sunday, it waits for Monday's opening, then starts to those of its topics", async () => {
     const sunday = Date.UTC(2026, 10, 22, 9, 0, 0);
     clock.advance(sunday - NOW);
-    const id = await draft();
-    await call("POST", `/${id}/submit`, editor);
+    const id = await submittedDraft();
     const approved = (await call("POST", `/${id}/approve`, approver)).json<
       Answer & { broadcast: { sendAt: string } }
     >();
@@ -273,8 +274,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   });
 
   it("goes out through the comune's approved template, and is refused while WhatsApp has it paused", async () => {
-    const id = await draft();
-    await call("POST", `/${id}/submit`, editor);
+    const id = await submittedDraft();
     const pause = await t.app.inject({
       method: "POST",
       url: "/sandbox/api/templates/200000000000001/notizia_comune/it/status",
@@ -319,8 +319,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
       }),
     );
     await db.insertInto("subscribers").values(people).execute();
-    const id = await draft();
-    await call("POST", `/${id}/submit`, editor);
+    const id = await submittedDraft();
     await call("POST", `/${id}/approve`, approver);
     const read = await t.app.inject({ method: "GET", url: url(`/${id}`), headers: approver });
     const stored = read.json<{
@@ -375,8 +374,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
   it("a template Meta pauses stops the scheduled broadcasts that need it, before any send; resumed, it goes", async () => {
     clock.advance(Date.UTC(2026, 10, 22, 9, 0, 0) - NOW);
     await buildSubscriber(t.database.db, { tenant_id: "concorezzo", wa_id: "393331112222" });
-    const id = await draft();
-    await call("POST", `/${id}/submit`, editor);
+    const id = await submittedDraft();
     expect((await call("POST", `/${id}/approve`, approver)).json<Answer>().broadcast.status).toBe(
       "scheduled",
     );

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import type { Updateable } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../../config/env.js";
+import type { SubscribersTable } from "../../platform/db/schema.js";
 import { loadTenants, type Tenant } from "../../config/tenants.js";
 import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
@@ -106,6 +108,13 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     await replies(waId, before + 1);
   }
 
+  /** A new phone that subscribed to Concorezzo. */
+  async function newConcorezzoSubscriber(): Promise<string> {
+    const waId = newPhone();
+    await subscribeConcorezzo(waId);
+    return waId;
+  }
+
   async function subscribeCasale(waId: string, text = "Mario, Rossi + ATTIVA", name?: string) {
     const before = (await received(waId)).length;
     await send(waId, CASALE, { text }, name);
@@ -113,6 +122,59 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     await send(waId, CASALE, { tap: "Confermo" });
     await replies(waId, before + 2);
   }
+
+  /** A new Casale subscriber writes `text`; waits until the comune sent `count` messages in all. */
+  async function casaleSubscriberWrites(text: string, count = 3) {
+    const waId = newPhone();
+    await subscribeCasale(waId);
+    await send(waId, CASALE, { text });
+    return { waId, got: await replies(waId, count) };
+  }
+
+  /** A Casale citizen whose request waits for Confermo writes `text`; waits for the answer. */
+  async function pendingCasaleWrites(text: string) {
+    const waId = newPhone();
+    await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
+    await replies(waId, 1);
+    await send(waId, CASALE, { text });
+    return { waId, got: await replies(waId, 2) };
+  }
+
+  /** Changes the citizen's row directly, as time passing or staff would. */
+  const updateRow = (comune: Comune, waId: string, changes: Updateable<SubscribersTable>) =>
+    db()
+      .updateTable("subscribers")
+      .set(changes)
+      .where("subscriber_key", "=", key(comune, waId))
+      .execute();
+
+  /** The broadcast's message to the subscriber, if it expanded to them. */
+  const deliveryTo = (broadcastId: number, subscriberId: number | undefined) =>
+    db()
+      .selectFrom("outbound_messages")
+      .select(["state"])
+      .where("broadcast_id", "=", broadcastId)
+      .where("subscriber_id", "=", subscriberId ?? -1)
+      .executeTakeFirst();
+
+  /** A text from the phone to the comune as Meta would post it in a webhook. */
+  const textEnvelope = (comune: Comune, waId: string, wamid: string, body: string, name = "") =>
+    inboundEnvelope(
+      {
+        wabaId: comune.wabaId,
+        displayNumber: comune.display,
+        phoneNumberId: comune.phoneNumberId,
+      },
+      { name, waId },
+      {
+        from: waId,
+        id: wamid,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        type: "text",
+        text: { body },
+      },
+    );
+  const newWamid = () => `wamid.TEST${randomBytes(12).toString("hex")}`;
 
   /** A webhook as Meta would post it, signed with the sandbox's app secret. */
   async function postWebhook(envelope: unknown): Promise<number> {
@@ -223,25 +285,30 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     });
   });
 
-  describe("unsubscribing (item 3)", () => {
-    it("Casale's form unsubscribes; someone not subscribed is told so", async () => {
-      const waId = newPhone();
-      await subscribeCasale(waId);
-      await send(waId, CASALE, { text: "Mario, Rossi - DISATTIVA" });
-      const got = await replies(waId, 3);
-      expect(got[2]?.text).toContain("Fatto");
-      const row = await rowOf(CASALE, waId);
-      expect(row).toMatchObject({
-        status: "unsubscribed",
-        first_name: null,
-        last_name: null,
-        profile_name: null,
-      });
-      expect((await ledgerOf(CASALE, waId)).map((e) => e.action)).toEqual([
-        "subscribe",
+  describe("unsubscribing and erasing (items 3, 8)", () => {
+    it.each([
+      [
+        "Casale's form unsubscribes",
+        "Mario, Rossi - DISATTIVA",
+        "Fatto",
+        { first_name: null, last_name: null, profile_name: null },
         "unsubscribe",
-      ]);
+      ],
+      [
+        "CANCELLA DATI erases everything and unsubscribes",
+        "cancella dati",
+        "abbiamo cancellato i tuoi dati",
+        { wa_id: null, first_name: null, profile_name: null },
+        "erase",
+      ],
+    ])("%s", async (_, text, answer, cleared, last) => {
+      const { waId, got } = await casaleSubscriberWrites(text);
+      expect(got[2]?.text).toContain(answer);
+      expect(await rowOf(CASALE, waId)).toMatchObject({ status: "unsubscribed", ...cleared });
+      expect((await ledgerOf(CASALE, waId)).map((e) => e.action)).toEqual(["subscribe", last]);
+    });
 
+    it("someone not subscribed is told so", async () => {
       const stranger = newPhone();
       await send(stranger, CONCOREZZO, { text: "DISATTIVA ISCRIZIONE" });
       const [reply] = await replies(stranger, 1);
@@ -281,11 +348,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       expect(s.log()).not.toContain(waId);
 
       // 25 hours later (the stored window start moved back): a new auto-reply.
-      await db()
-        .updateTable("subscribers")
-        .set({ auto_replied_at: Date.now() - 25 * 60 * 60 * 1000 })
-        .where("subscriber_key", "=", key(CONCOREZZO, waId))
-        .execute();
+      await updateRow(CONCOREZZO, waId, { auto_replied_at: Date.now() - 25 * 60 * 60 * 1000 });
       await send(waId, CONCOREZZO, { text: question });
       const got = await replies(waId, 2);
       expect(got[1]?.text).toContain("canale solo informativo");
@@ -316,15 +379,10 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
 
   describe("blocking (item 5)", () => {
     it("a blocked number gets no reply, nothing is stored, and a pending block is applied on WhatsApp", async () => {
-      const waId = newPhone();
-      await subscribeConcorezzo(waId);
+      const waId = await newConcorezzoSubscriber();
       // Staff blocked them while they were outside the 24-hour window: pending on WhatsApp.
       const now = Date.now();
-      await db()
-        .updateTable("subscribers")
-        .set({ blocked_at: now, wa_blocked_at: null })
-        .where("subscriber_key", "=", key(CONCOREZZO, waId))
-        .execute();
+      await updateRow(CONCOREZZO, waId, { blocked_at: now, wa_blocked_at: null });
       const wamid = await send(waId, CONCOREZZO, { text: "Ciao, a che ora apre l'anagrafe?" });
       await handled(CONCOREZZO, wamid);
       await until("block applied on WhatsApp", async () =>
@@ -339,13 +397,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       });
       await s.server.dispatch.startBroadcast(broadcastId).catch(() => undefined);
       const row = await rowOf(CONCOREZZO, waId);
-      const delivery = await db()
-        .selectFrom("outbound_messages")
-        .select("id")
-        .where("broadcast_id", "=", broadcastId)
-        .where("subscriber_id", "=", row?.id ?? -1)
-        .executeTakeFirst();
-      expect(delivery).toBeUndefined();
+      expect(await deliveryTo(broadcastId, row?.id)).toBeUndefined();
     });
   });
 
@@ -361,10 +413,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     });
 
     it("ARGOMENTI: a phone chooses two topics by tapping two rows", async () => {
-      const waId = newPhone();
-      await subscribeCasale(waId);
-      await send(waId, CASALE, { text: "ARGOMENTI" });
-      const got = await replies(waId, 3);
+      const { waId, got } = await casaleSubscriberWrites("ARGOMENTI");
       const list = got[2];
       expect(list?.interactive?.kind).toBe("list");
       expect(list?.interactive?.options.map((o) => o.title)).toContain("News dal Comune");
@@ -426,43 +475,13 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
         { actor_type: "citizen", summary: JSON.stringify({ channel: "whatsapp" }) },
       ]);
     });
-
-    it("CANCELLA DATI erases everything and unsubscribes", async () => {
-      const waId = newPhone();
-      await subscribeCasale(waId);
-      await send(waId, CASALE, { text: "cancella dati" });
-      const got = await replies(waId, 3);
-      expect(got[2]?.text).toContain("abbiamo cancellato i tuoi dati");
-      const row = await rowOf(CASALE, waId);
-      expect(row).toMatchObject({
-        status: "unsubscribed",
-        wa_id: null,
-        first_name: null,
-        profile_name: null,
-      });
-      expect((await ledgerOf(CASALE, waId)).map((e) => e.action)).toEqual(["subscribe", "erase"]);
-    });
   });
 
   describe("exactly once (item 9)", () => {
     it("a redelivered webhook, or an event handed out again, never produces a second reply", async () => {
       const waId = newPhone();
-      const wamid = `wamid.TEST${randomBytes(12).toString("hex")}`;
-      const envelope = inboundEnvelope(
-        {
-          wabaId: CONCOREZZO.wabaId,
-          displayNumber: CONCOREZZO.display,
-          phoneNumberId: CONCOREZZO.phoneNumberId,
-        },
-        { name: "", waId },
-        {
-          from: waId,
-          id: wamid,
-          timestamp: String(Math.floor(Date.now() / 1000)),
-          type: "text",
-          text: { body: "ATTIVA ISCRIZIONE" },
-        },
-      );
+      const wamid = newWamid();
+      const envelope = textEnvelope(CONCOREZZO, waId, wamid, "ATTIVA ISCRIZIONE");
       // The sandbox phone must exist to see replies.
       await api("POST", "/phones", { waId, name: "" });
       expect(await postWebhook(envelope)).toBe(200);
@@ -497,10 +516,8 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
 
   describe("Meta's stop button (item 6)", () => {
     it("user_preferences stop excludes from marketing broadcasts, not from utility ones", async () => {
-      const stopper = newPhone();
-      const other = newPhone();
-      await subscribeConcorezzo(stopper);
-      await subscribeConcorezzo(other);
+      const stopper = await newConcorezzoSubscriber();
+      const other = await newConcorezzoSubscriber();
       const preference = (value: "stop" | "resume") =>
         marketingPreferenceEnvelope(CONCOREZZO, stopper, value);
       expect(await postWebhook(preference("stop"))).toBe(200);
@@ -552,26 +569,15 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
   describe("costs and retention (items 4, 7)", () => {
     it("replies are counted and priced at the utility rate", async () => {
       const { replyCounts } = await import("./citizen-data.js");
-      const waId = newPhone();
       const from = Date.now() - 1;
-      await subscribeConcorezzo(waId);
+      await newConcorezzoSubscriber();
+      const countedNow = () =>
+        replyCounts(db(), CONCOREZZO.slug, from, Date.now() + 1, tenant(CONCOREZZO).pricing);
       await until("the reply accepted", async () => {
-        const counted = await replyCounts(
-          db(),
-          CONCOREZZO.slug,
-          from,
-          Date.now() + 1,
-          tenant(CONCOREZZO).pricing,
-        );
+        const counted = await countedNow();
         return counted.count >= 1 ? counted : undefined;
       });
-      const counted = await replyCounts(
-        db(),
-        CONCOREZZO.slug,
-        from,
-        Date.now() + 1,
-        tenant(CONCOREZZO).pricing,
-      );
+      const counted = await countedNow();
       expect(counted.currency).toBe("EUR");
       expect(counted.cost).toBeCloseTo(counted.count * tenant(CONCOREZZO).pricing.utility, 6);
     });
@@ -583,11 +589,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
       expect((await rowOf(CONCOREZZO, waId))?.status).toBe("contact");
       await s.server.citizens.purge();
       expect(await rowOf(CONCOREZZO, waId)).toBeDefined();
-      await db()
-        .updateTable("subscribers")
-        .set({ last_inbound_at: Date.now() - 25 * 60 * 60 * 1000 })
-        .where("subscriber_key", "=", key(CONCOREZZO, waId))
-        .execute();
+      await updateRow(CONCOREZZO, waId, { last_inbound_at: Date.now() - 25 * 60 * 60 * 1000 });
       const done = await s.server.citizens.purge();
       expect(done.contacts).toBeGreaterThanOrEqual(1);
       expect(await rowOf(CONCOREZZO, waId)).toBeUndefined();
@@ -606,22 +608,8 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     /** A text from a phone as Meta would post it, with the profile name given; waits for it. */
     async function writeAs(comune: Comune, waId: string, text: string, profile: string) {
       await api("POST", "/phones", { waId, name: "x" });
-      const wamid = `wamid.TEST${randomBytes(12).toString("hex")}`;
-      const envelope = inboundEnvelope(
-        {
-          wabaId: comune.wabaId,
-          displayNumber: comune.display,
-          phoneNumberId: comune.phoneNumberId,
-        },
-        { name: profile, waId },
-        {
-          from: waId,
-          id: wamid,
-          timestamp: String(Math.floor(Date.now() / 1000)),
-          type: "text",
-          text: { body: text },
-        },
-      );
+      const wamid = newWamid();
+      const envelope = textEnvelope(comune, waId, wamid, text, profile);
       expect(await postWebhook(envelope)).toBe(200);
       await handled(comune, wamid);
       return wamid;
@@ -630,11 +618,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     it.each(["Confermo", "confermo.", "CONFERMÒ!", "Ok, confermo grazie", "comfermo"])(
       "Casale: typing %j instead of tapping works like the button",
       async (typed) => {
-        const waId = newPhone();
-        await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
-        await replies(waId, 1);
-        await send(waId, CASALE, { text: typed });
-        const got = await replies(waId, 2);
+        const { waId, got } = await pendingCasaleWrites(typed);
         expect(got[1]?.text).toContain("Ciao Luca, la tua iscrizione");
         expect(got[1]?.text).toContain("è attiva");
         expect(await rowOf(CASALE, waId)).toMatchObject({ status: "active", first_name: "Luca" });
@@ -647,11 +631,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     it.each(["Annulla", "annulla!!", "No, annulla"])(
       "Casale: typing %j withdraws the request like the button",
       async (typed) => {
-        const waId = newPhone();
-        await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
-        await replies(waId, 1);
-        await send(waId, CASALE, { text: typed });
-        const got = await replies(waId, 2);
+        const { waId, got } = await pendingCasaleWrites(typed);
         expect(got[1]?.text).toContain("l'iscrizione non è stata attivata");
         expect(await rowOf(CASALE, waId)).toMatchObject({ status: "contact", first_name: null });
         expect(await ledgerOf(CASALE, waId)).toHaveLength(0);
@@ -659,11 +639,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     );
 
     it("Casale: a question is no confirmation, and the citizen is not stuck after it", async () => {
-      const waId = newPhone();
-      await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
-      await replies(waId, 1);
-      await send(waId, CASALE, { text: "Confermo?" });
-      const got = await replies(waId, 2);
+      const { waId, got } = await pendingCasaleWrites("Confermo?");
       expect(got[1]?.text).toContain("Grazie per il messaggio");
       expect((await rowOf(CASALE, waId))?.status).toBe("pending");
       // The auto-reply's daily cap is used up; typing Confermo now still confirms.
@@ -674,11 +650,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
     });
 
     it("Casale: withdrawing a pending request says nothing was activated, not that a subscription is cancelled", async () => {
-      const waId = newPhone();
-      await send(waId, CASALE, { text: "Luca, Neri + ATTIVA" });
-      await replies(waId, 1);
-      await send(waId, CASALE, { text: "Luca, Neri - DISATTIVA" });
-      const got = await replies(waId, 2);
+      const { waId, got } = await pendingCasaleWrites("Luca, Neri - DISATTIVA");
       expect(got[1]?.text).toContain("l'iscrizione non è stata attivata");
       expect(got[1]?.text).not.toContain("è cancellata");
       expect(await rowOf(CASALE, waId)).toMatchObject({ status: "contact", first_name: null });
@@ -752,10 +724,8 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
   // Last: it stops the server's dispatcher (see the test).
   describe("unsubscribing while a broadcast is queued (item 3)", () => {
     it("DISATTIVA ISCRIZIONE: confirmation, data gone, ledger keeps both, a queued broadcast does not reach them", async () => {
-      const leaver = newPhone();
-      const stayer = newPhone();
-      await subscribeConcorezzo(leaver);
-      await subscribeConcorezzo(stayer);
+      const leaver = await newConcorezzoSubscriber();
+      const stayer = await newConcorezzoSubscriber();
       const leaverRow = await rowOf(CONCOREZZO, leaver);
 
       // A broadcast queued while nothing sends (the dispatcher is stopped, as between two ticks
@@ -766,12 +736,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
         content: { type: "text", body: "Avviso: domani il municipio resta chiuso." },
       });
       await s.server.dispatch.startBroadcast(broadcastId);
-      const queued = await db()
-        .selectFrom("outbound_messages")
-        .select(["state"])
-        .where("broadcast_id", "=", broadcastId)
-        .where("subscriber_id", "=", leaverRow?.id ?? -1)
-        .executeTakeFirst();
+      const queued = await deliveryTo(broadcastId, leaverRow?.id);
       expect(queued?.state).toBe("queued");
 
       const wamid = await send(leaver, CONCOREZZO, { text: "DISATTIVA ISCRIZIONE" });
@@ -796,12 +761,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
             : undefined,
         );
         expect((await received(leaver)).some((m) => m.text?.includes("municipio"))).toBe(false);
-        const delivery = await db()
-          .selectFrom("outbound_messages")
-          .select(["state"])
-          .where("broadcast_id", "=", broadcastId)
-          .where("subscriber_id", "=", leaverRow?.id ?? -1)
-          .executeTakeFirst();
+        const delivery = await deliveryTo(broadcastId, leaverRow?.id);
         expect(delivery?.state).toBe("skipped");
       } finally {
         // Stopped in afterAll: the server's own dispatcher is gone, this one sends from now on.

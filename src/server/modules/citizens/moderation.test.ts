@@ -3,14 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
-import {
-  CASALE_NUMBER,
-  freshPhone,
-  phoneSends,
-  postSignedWebhook,
-} from "../../test/sandbox-phones.js";
+import { citizenKit } from "../../test/citizen-kit.js";
+import { CASALE_NUMBER, freshPhone } from "../../test/sandbox-phones.js";
 import { SANDBOX_SUBSCRIBER_KEY_SECRET } from "./key-secret.js";
-import { storedEventKey, subscriberKey } from "./subscriber-key.js";
+import { storedEventKey } from "./subscriber-key.js";
 
 /**
  * A comune that keeps citizens' messages in a moderation inbox (Casale, switched on here), the
@@ -32,7 +28,7 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
 
   afterAll(() => s.close());
 
-  const db = () => s.server.database.db;
+  const { db, keyOf, send, keptOf, postWebhook } = citizenKit(() => s);
 
   async function handled(wamid: string): Promise<void> {
     await until(`message ${wamid} handled`, async () => {
@@ -49,18 +45,17 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
     });
   }
 
-  it("keeps what citizens write for the retention period, then the purge deletes it", async () => {
+  /** A new phone writes the text to Casale; waits until the service handled it. */
+  async function newPhoneWrites(text: string) {
     const waId = freshPhone("3934");
-    const wamid = await phoneSends(s.baseUrl, waId, CASALE.display, {
-      text: "Il lampione di via Roma è rotto",
-    });
+    const wamid = await send(waId, CASALE, { text });
     await handled(wamid);
-    const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, waId);
-    const kept = await db()
-      .selectFrom("moderation_messages")
-      .selectAll()
-      .where("subscriber_key", "=", key)
-      .execute();
+    return { waId, wamid };
+  }
+
+  it("keeps what citizens write for the retention period, then the purge deletes it", async () => {
+    const { waId, wamid } = await newPhoneWrites("Il lampione di via Roma è rotto");
+    const kept = await keptOf(CASALE, waId);
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({
       tenant_id: CASALE.slug,
@@ -74,27 +69,15 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
 
     // Not yet due: kept. Past its retention: purged.
     await s.server.citizens.purge();
-    expect(
-      await db()
-        .selectFrom("moderation_messages")
-        .select("id")
-        .where("subscriber_key", "=", key)
-        .execute(),
-    ).toHaveLength(1);
+    expect(await keptOf(CASALE, waId)).toHaveLength(1);
     await db()
       .updateTable("moderation_messages")
       .set({ purge_after: Date.now() - 1 })
-      .where("subscriber_key", "=", key)
+      .where("subscriber_key", "=", keyOf(CASALE, waId))
       .execute();
     const done = await s.server.citizens.purge();
     expect(done.moderation).toBeGreaterThanOrEqual(1);
-    expect(
-      await db()
-        .selectFrom("moderation_messages")
-        .select("id")
-        .where("subscriber_key", "=", key)
-        .execute(),
-    ).toHaveLength(0);
+    expect(await keptOf(CASALE, waId)).toHaveLength(0);
   });
 
   it("identifies a person without a number by their business-scoped user id", async () => {
@@ -131,14 +114,13 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
         },
       ],
     };
-    const response = await postSignedWebhook(s.baseUrl, envelope);
+    const response = await postWebhook(envelope);
     expect(response.status).toBe(200);
     await handled(wamid);
-    const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, `user:${userId}`);
     const row = await db()
       .selectFrom("subscribers")
       .selectAll()
-      .where("subscriber_key", "=", key)
+      .where("subscriber_key", "=", keyOf(CASALE, `user:${userId}`))
       .executeTakeFirst();
     expect(row).toMatchObject({
       wa_id: null,
@@ -157,17 +139,8 @@ describe.each(testEngines())("the moderation inbox on %s", (engine) => {
   });
 
   it("keeps a message with a NUL character (PostgreSQL's text refuses it) and answers", async () => {
-    const waId = freshPhone("3934");
-    const wamid = await phoneSends(s.baseUrl, waId, CASALE.display, {
-      text: "Il lampione\u0000 è rotto",
-    });
-    await handled(wamid);
-    const key = subscriberKey(SANDBOX_SUBSCRIBER_KEY_SECRET, CASALE.slug, waId);
-    const kept = await db()
-      .selectFrom("moderation_messages")
-      .select("text")
-      .where("subscriber_key", "=", key)
-      .execute();
-    expect(kept).toEqual([{ text: "Il lampione\uFFFD è rotto" }]);
+    const { waId } = await newPhoneWrites("Il lampione\u0000 è rotto");
+    const kept = await keptOf(CASALE, waId);
+    expect(kept.map((m) => m.text)).toEqual(["Il lampione\uFFFD è rotto"]);
   });
 });

@@ -35,6 +35,29 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
     });
   const login = (email: string, password = GOOD_PASSWORD) =>
     t.app.inject({ method: "POST", url: "/api/auth/login", payload: { email, password } });
+  /** The owner of each comune given, with two-factor on as the role requires. */
+  const seedOwner = (email: string, ...tenants: string[]) =>
+    seedUser(t.database.db, clock, {
+      email,
+      roles: Object.fromEntries(tenants.map((tenant) => [tenant, ["owner" as const]])),
+      totp: true,
+    });
+  /** An editor of Concorezzo who logs in with the good password. */
+  const seedHomeEditor = (email: string, more: { totp?: boolean } = {}) =>
+    seedUser(t.database.db, clock, {
+      email,
+      roles: { [HOME]: ["editor"] },
+      password: GOOD_PASSWORD,
+      ...more,
+    });
+  const seedInstanceAdmin = () =>
+    seedUser(t.database.db, clock, { email: "admin@hosting.it", instanceAdmin: true, totp: true });
+  /** Staff of `tenant` (`headers`) add the person to it. */
+  const addUser = (
+    tenant: string,
+    headers: Record<string, string>,
+    user: { email: string; displayName: string; roles: string[] },
+  ) => call("POST", `/api/tenants/${tenant}/users`, headers, user);
   const auditOf = async (tenant: string, headers: Record<string, string>) =>
     (await call("GET", `/api/tenants/${tenant}/audit`, headers)).json<{
       entries: { action: string; target: { id: string } | null; summary: unknown }[];
@@ -42,25 +65,13 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
 
   it("refuses the takeover: another comune's owner adds the person, asks for a setup link, and is refused", async () => {
     const db = t.database.db;
-    const homeOwner = await seedUser(db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { [HOME]: ["owner"] },
-      totp: true,
-    });
-    const victim = await seedUser(db, clock, {
-      email: "segreteria@concorezzo.it",
-      roles: { [HOME]: ["editor"] },
-      password: GOOD_PASSWORD,
-    });
-    const attacker = await seedUser(db, clock, {
-      email: "sindaco@casale.it",
-      roles: { [OTHER]: ["owner"] },
-      totp: true,
-    });
+    const homeOwner = await seedOwner("sindaco@concorezzo.it", HOME);
+    const victim = await seedHomeEditor("segreteria@concorezzo.it");
+    const attacker = await seedOwner("sindaco@casale.it", OTHER);
     const headers = await attacker.session();
 
     // Adding the person answers as for anyone: nothing about their password or two-factor.
-    const added = await call("POST", `/api/tenants/${OTHER}/users`, headers, {
+    const added = await addUser(OTHER, headers, {
       email: "Segreteria@Concorezzo.it",
       displayName: "Chiunque",
       roles: ["viewer"],
@@ -72,7 +83,7 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
       setupLink: null,
       setupLinkExpiresAt: null,
     });
-    const fresh = await call("POST", `/api/tenants/${OTHER}/users`, headers, {
+    const fresh = await addUser(OTHER, headers, {
       email: "nuovo@casale.it",
       displayName: "Nuovo",
       roles: ["viewer"],
@@ -116,26 +127,10 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
 
   it("tries every account route: refused to the owner of either comune, done by whoever administers all of the person's comuni, the instance administrator and the admin token", async () => {
     const db = t.database.db;
-    const homeOwner = await seedUser(db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { [HOME]: ["owner"] },
-      totp: true,
-    });
-    const otherOwner = await seedUser(db, clock, {
-      email: "sindaco@casale.it",
-      roles: { [OTHER]: ["owner"] },
-      totp: true,
-    });
-    const bothOwner = await seedUser(db, clock, {
-      email: "segretario@unione.it",
-      roles: { [HOME]: ["owner"], [OTHER]: ["owner"] },
-      totp: true,
-    });
-    const admin = await seedUser(db, clock, {
-      email: "admin@hosting.it",
-      instanceAdmin: true,
-      totp: true,
-    });
+    const homeOwner = await seedOwner("sindaco@concorezzo.it", HOME);
+    const otherOwner = await seedOwner("sindaco@casale.it", OTHER);
+    const bothOwner = await seedOwner("segretario@unione.it", HOME, OTHER);
+    const admin = await seedInstanceAdmin();
     const adminToken = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
     const routes = t.app.accessRoutes.filter(
@@ -241,18 +236,8 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
   });
 
   it("disables and enables an account, resets its two-factor, and keeps a comune's roles its own", async () => {
-    const db = t.database.db;
-    const owner = await seedUser(db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { [HOME]: ["owner"] },
-      totp: true,
-    });
-    const person = await seedUser(db, clock, {
-      email: "redazione@concorezzo.it",
-      roles: { [HOME]: ["editor"] },
-      password: GOOD_PASSWORD,
-      totp: true,
-    });
+    const owner = await seedOwner("sindaco@concorezzo.it", HOME);
+    const person = await seedHomeEditor("redazione@concorezzo.it", { totp: true });
     const headers = await owner.session();
     const base = `/api/tenants/${HOME}/users/${person.id}`;
     const personSession = await person.session();
@@ -291,13 +276,9 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
     expect(self.json()).toMatchObject({ error: { code: "CANNOT_DISABLE_SELF" } });
 
     // Another comune adds the person, then removes them: only that comune's roles change.
-    const other = await seedUser(db, clock, {
-      email: "sindaco@casale.it",
-      roles: { [OTHER]: ["owner"] },
-      totp: true,
-    });
+    const other = await seedOwner("sindaco@casale.it", OTHER);
     const otherHeaders = await other.session();
-    await call("POST", `/api/tenants/${OTHER}/users`, otherHeaders, {
+    await addUser(OTHER, otherHeaders, {
       email: "redazione@concorezzo.it",
       displayName: "Redazione",
       roles: ["viewer"],
@@ -330,11 +311,7 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
       roles: { [HOME]: ["editor"], [OTHER]: ["viewer"] },
       password: GOOD_PASSWORD,
     });
-    const admin = await seedUser(db, clock, {
-      email: "admin@hosting.it",
-      instanceAdmin: true,
-      totp: true,
-    });
+    const admin = await seedInstanceAdmin();
     const res = await call(
       "GET",
       "/api/instance/users?email=Doppio@Example.it",
@@ -359,11 +336,7 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
   });
 
   it("refuses control and text-direction characters in names, naming the field", async () => {
-    const owner = await seedUser(t.database.db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { [HOME]: ["owner"] },
-      totp: true,
-    });
+    const owner = await seedOwner("sindaco@concorezzo.it", HOME);
     const headers = await owner.session();
     for (const displayName of [
       "Mario\nRossi",
@@ -372,7 +345,7 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
       "a\u0085b",
       "x\u2066y",
     ]) {
-      const res = await call("POST", `/api/tenants/${HOME}/users`, headers, {
+      const res = await addUser(HOME, headers, {
         email: "mario@concorezzo.it",
         displayName,
         roles: ["editor"],
@@ -393,7 +366,7 @@ describe.each(testEngines())("accounts shared by several comuni on %s", (engine)
     expect(key.json()).toMatchObject({
       error: { details: [{ field: "body.name", problem: NAME_PROBLEM }] },
     });
-    const fine = await call("POST", `/api/tenants/${HOME}/users`, headers, {
+    const fine = await addUser(HOME, headers, {
       email: "mario@concorezzo.it",
       displayName: "Mario Rossi 👩‍💻",
       roles: ["editor"],

@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
+import { describe, expect, it } from "vitest";
+import { buildTestApp, fakeClock, useTestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { buildSubscriber } from "../../test/factories.js";
 import { GOOD_PASSWORD, seedApiKey, seedUser, sessionCookieOf } from "../../test/staff-kit.js";
@@ -25,14 +25,15 @@ const TENANT_ROUTES: { method: "GET" | "PUT" | "POST"; path: string; body?: unkn
 ];
 
 describe.each(testEngines())("staff access on %s", (engine) => {
-  let t: TestApp;
   const clock = fakeClock();
-  beforeEach(async () => {
-    t = await buildTestApp({ engine, clock });
-  });
-  afterEach(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ engine, clock }, "each");
+  /** Concorezzo's owner, with two-factor on as the role requires. */
+  const seedHomeOwner = () =>
+    seedUser(t.database.db, clock, {
+      email: "sindaco@concorezzo.it",
+      roles: { [HOME]: ["owner"] },
+      totp: true,
+    });
 
   it("gives a user with roles in two comuni each comune's data under that comune's role only", async () => {
     const db = t.database.db;
@@ -134,11 +135,7 @@ describe.each(testEngines())("staff access on %s", (engine) => {
   });
 
   it("an API key scoped to one permission does that and nothing else; revoked, it stops", async () => {
-    const owner = await seedUser(t.database.db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { [HOME]: ["owner"] },
-      totp: true,
-    });
+    const owner = await seedHomeOwner();
     const headers = await owner.session();
     const create = (permissions: string[]) =>
       t.app.inject({
@@ -207,11 +204,7 @@ describe.each(testEngines())("staff access on %s", (engine) => {
   });
 
   it("owners add people with a setup link, change roles, and cannot remove the last owner", async () => {
-    const owner = await seedUser(t.database.db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { [HOME]: ["owner"] },
-      totp: true,
-    });
+    const owner = await seedHomeOwner();
     const headers = await owner.session();
     const add = await t.app.inject({
       method: "POST",
@@ -319,11 +312,7 @@ describe.each(testEngines())("staff access on %s", (engine) => {
   });
 
   it("lets a comune turn the two-factor requirement off, and logs sessions out when idle", async () => {
-    const owner = await seedUser(t.database.db, clock, {
-      email: "sindaco@concorezzo.it",
-      roles: { [HOME]: ["owner"] },
-      totp: true,
-    });
+    const owner = await seedHomeOwner();
     const tech = await seedUser(t.database.db, clock, {
       email: "it@concorezzo.it",
       roles: { [HOME]: ["technician"] },

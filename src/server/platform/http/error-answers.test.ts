@@ -1,7 +1,7 @@
 import type { InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES } from "../../app.js";
-import { buildTestApp, type TestApp } from "../../test/build-test-app.js";
+import { useTestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import type { ErrorBody } from "./error-handler.js";
@@ -23,30 +23,48 @@ interface Case {
   details?: { field: string; problem: { it: string; en: string } }[];
 }
 
+/** The refusals the cases expect, each with its code and message in both languages. */
+const INVALID_BODY = {
+  status: 400,
+  code: "INVALID_BODY",
+  message: { it: "Il corpo della richiesta non è valido", en: "The request body is not valid" },
+};
+const VALIDATION_FAILED = {
+  status: 400,
+  code: "VALIDATION_FAILED",
+  message: { it: "Richiesta non valida", en: "Invalid request" },
+};
+const NOT_FOUND = {
+  status: 404,
+  code: "NOT_FOUND",
+  message: { it: "Risorsa non trovata", en: "Resource not found" },
+};
+
+/** The field at fault and its problem, in Italian and in English. */
+const problem = (field: string, it: string, en: string) => ({ field, problem: { it, en } });
+
+/** A login attempt with the payload, declared JSON unless other headers are given. */
+const login = (payload: InjectOptions["payload"], headers: Record<string, string> = json) =>
+  ({ method: "POST", url: "/api/auth/login", headers, payload }) as const;
+
 const CASES: Case[] = [
   {
     name: "an empty body declared as JSON",
-    request: { method: "POST", url: "/api/auth/login", headers: json, payload: "" },
-    status: 400,
-    code: "INVALID_BODY",
-    message: { it: "Il corpo della richiesta non è valido", en: "The request body is not valid" },
+    request: login(""),
+    ...INVALID_BODY,
     details: [
-      {
-        field: "body",
-        problem: {
-          it: "è vuoto, ma Content-Type dichiara JSON: inviare un oggetto JSON o togliere l'intestazione",
-          en: "is empty but Content-Type says JSON: send a JSON object or leave the header out",
-        },
-      },
+      problem(
+        "body",
+        "è vuoto, ma Content-Type dichiara JSON: inviare un oggetto JSON o togliere l'intestazione",
+        "is empty but Content-Type says JSON: send a JSON object or leave the header out",
+      ),
     ],
   },
   {
     name: "a body that is not JSON",
-    request: { method: "POST", url: "/api/auth/login", headers: json, payload: '{"email":' },
-    status: 400,
-    code: "INVALID_BODY",
-    message: { it: "Il corpo della richiesta non è valido", en: "The request body is not valid" },
-    details: [{ field: "body", problem: { it: "non è JSON valido", en: "is not valid JSON" } }],
+    request: login('{"email":'),
+    ...INVALID_BODY,
+    details: [problem("body", "non è JSON valido", "is not valid JSON")],
   },
   {
     name: "a malformed %-encoding in the URL",
@@ -55,10 +73,7 @@ const CASES: Case[] = [
     code: "BAD_URL",
     message: { it: "Indirizzo non valido", en: "Malformed URL" },
     details: [
-      {
-        field: "url",
-        problem: { it: "contiene una codifica con % non valida", en: "has a malformed %-encoding" },
-      },
+      problem("url", "contiene una codifica con % non valida", "has a malformed %-encoding"),
     ],
   },
   {
@@ -67,69 +82,40 @@ const CASES: Case[] = [
     status: 414,
     code: "URL_TOO_LONG",
     message: { it: "Indirizzo troppo lungo", en: "URL too long" },
-    details: [
-      {
-        field: "url",
-        problem: { it: "una sua parte è troppo lunga", en: "has a part that is too long" },
-      },
-    ],
+    details: [problem("url", "una sua parte è troppo lunga", "has a part that is too long")],
   },
-  {
-    name: "an unknown path",
-    request: { method: "GET", url: "/nowhere" },
-    status: 404,
-    code: "NOT_FOUND",
-    message: { it: "Risorsa non trovata", en: "Resource not found" },
-  },
+  { name: "an unknown path", request: { method: "GET", url: "/nowhere" }, ...NOT_FOUND },
   {
     name: "a method the path does not serve",
     request: { method: "DELETE", url: "/healthz" },
-    status: 404,
-    code: "NOT_FOUND",
-    message: { it: "Risorsa non trovata", en: "Resource not found" },
+    ...NOT_FOUND,
   },
   {
     name: "a field of the wrong type and a missing one",
-    request: { method: "POST", url: "/api/auth/login", headers: json, payload: { email: 42 } },
-    status: 400,
-    code: "VALIDATION_FAILED",
-    message: { it: "Richiesta non valida", en: "Invalid request" },
+    request: login({ email: 42 }),
+    ...VALIDATION_FAILED,
     details: [
-      {
-        field: "body.email",
-        problem: {
-          it: "deve essere un testo, non un numero",
-          en: "must be a string, not a number",
-        },
-      },
-      { field: "body.password", problem: { it: "è obbligatorio", en: "is required" } },
+      problem(
+        "body.email",
+        "deve essere un testo, non un numero",
+        "must be a string, not a number",
+      ),
+      problem("body.password", "è obbligatorio", "is required"),
     ],
   },
   {
     name: "a field too short",
-    request: {
-      method: "POST",
-      url: "/api/auth/login",
-      headers: json,
-      payload: { email: "ab", password: "x" },
-    },
-    status: 400,
-    code: "VALIDATION_FAILED",
-    message: { it: "Richiesta non valida", en: "Invalid request" },
+    request: login({ email: "ab", password: "x" }),
+    ...VALIDATION_FAILED,
     details: [
-      {
-        field: "body.email",
-        problem: { it: "deve avere almeno 3 caratteri", en: "must be at least 3 characters long" },
-      },
+      problem("body.email", "deve avere almeno 3 caratteri", "must be at least 3 characters long"),
     ],
   },
   {
     name: "no body at all where one is required",
     request: { method: "POST", url: "/api/auth/login" },
-    status: 400,
-    code: "VALIDATION_FAILED",
-    message: { it: "Richiesta non valida", en: "Invalid request" },
-    details: [{ field: "body", problem: { it: "è obbligatorio", en: "is required" } }],
+    ...VALIDATION_FAILED,
+    details: [problem("body", "è obbligatorio", "is required")],
   },
   {
     name: "a field the schema does not have",
@@ -139,24 +125,12 @@ const CASES: Case[] = [
       headers: json,
       payload: { waId: "393331234567", name: "Anna", role: "admin" },
     },
-    status: 400,
-    code: "VALIDATION_FAILED",
-    message: { it: "Richiesta non valida", en: "Invalid request" },
-    details: [
-      {
-        field: "body.role",
-        problem: { it: "non è un campo previsto", en: "is not an expected field" },
-      },
-    ],
+    ...VALIDATION_FAILED,
+    details: [problem("body.role", "non è un campo previsto", "is not an expected field")],
   },
   {
     name: "a body over the limit",
-    request: {
-      method: "POST",
-      url: "/api/auth/login",
-      headers: json,
-      payload: JSON.stringify({ email: "a@b.it", password: "x".repeat(BODY_LIMIT_BYTES) }),
-    },
+    request: login(JSON.stringify({ email: "a@b.it", password: "x".repeat(BODY_LIMIT_BYTES) })),
     status: 413,
     code: "BODY_TOO_LARGE",
     message: {
@@ -164,34 +138,25 @@ const CASES: Case[] = [
       en: "The request body is too large",
     },
     details: [
-      {
-        field: "body",
-        problem: {
-          it: `supera il limite di ${BODY_LIMIT_BYTES} byte`,
-          en: `is larger than ${BODY_LIMIT_BYTES} bytes`,
-        },
-      },
+      problem(
+        "body",
+        `supera il limite di ${BODY_LIMIT_BYTES} byte`,
+        `is larger than ${BODY_LIMIT_BYTES} bytes`,
+      ),
     ],
   },
   {
     name: "a content type no route reads",
-    request: {
-      method: "POST",
-      url: "/api/auth/login",
-      headers: { "content-type": "application/xml" },
-      payload: "<login/>",
-    },
+    request: login("<login/>", { "content-type": "application/xml" }),
     status: 415,
     code: "UNSUPPORTED_MEDIA_TYPE",
     message: { it: "Tipo di contenuto non supportato", en: "Unsupported content type" },
     details: [
-      {
-        field: "headers.content-type",
-        problem: {
-          it: "non è accettato qui: inviare application/json",
-          en: "is not accepted here: send application/json",
-        },
-      },
+      problem(
+        "headers.content-type",
+        "non è accettato qui: inviare application/json",
+        "is not accepted here: send application/json",
+      ),
     ],
   },
   {
@@ -211,13 +176,7 @@ const LANGUAGES = [
 ] as const;
 
 describe.each(LANGUAGES)("refusals for Accept-Language $acceptLanguage", (language) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await buildTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   it.each(CASES)("$name", async (c) => {
     const headers = {
@@ -247,13 +206,7 @@ describe.each(LANGUAGES)("refusals for Accept-Language $acceptLanguage", (langua
 });
 
 describe("the language of a refusal", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await buildTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   it("is stated in Content-Language", async () => {
     const it = await t.app.inject({ method: "GET", url: "/nowhere" });

@@ -66,33 +66,46 @@ describe.each(testEngines())("blocking through the sandbox on %s", (engine) => {
         .execute()
     ).map((e) => e.action);
 
+  /** Staff block the subscriber `id` for `reason`, or lift the block, with the admin token. */
+  const postBlock = (id: number, reason: string) =>
+    t.app.inject({
+      method: "POST",
+      url: `/api/tenants/concorezzo/subscribers/${id}/block`,
+      headers: auth,
+      payload: { reason },
+    });
+  /** A block answered: where it stands on WhatsApp, said in its message and on the subscriber. */
+  const expectBlockAnswer = (
+    res: { statusCode: number; json: () => unknown },
+    state: "applied" | "pending",
+    message: string,
+  ) => {
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      whatsapp: state,
+      message: expect.stringContaining(message) as string,
+      subscriber: { block: { state } },
+    });
+  };
+  const deleteBlock = (id: number) =>
+    t.app.inject({
+      method: "DELETE",
+      url: `/api/tenants/concorezzo/subscribers/${id}/block`,
+      headers: auth,
+    });
+
   it("blocks on WhatsApp within 24 hours of the last message, and unblocks there", async () => {
     const waId = engine === "sqlite" ? "393331110001" : "393331110002";
     expect((await phoneWrites(waId)).status).toBe(202);
     const id = await insert(waId, clock.now() - 60_000);
 
-    const res = await t.app.inject({
-      method: "POST",
-      url: `/api/tenants/concorezzo/subscribers/${id}/block`,
-      headers: auth,
-      payload: { reason: "insulti" },
-    });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({
-      whatsapp: "applied",
-      message: expect.stringContaining("anche su WhatsApp") as string,
-      subscriber: { block: { state: "applied" } },
-    });
+    expectBlockAnswer(await postBlock(id, "insulti"), "applied", "anche su WhatsApp");
     expect(await blockList()).toContain(waId);
     const refused = await phoneWrites(waId);
     expect(refused.status).toBe(403);
     expect(await actionsSince(id)).toEqual(["subscriber.block", "subscriber.block_applied"]);
 
-    const unblock = await t.app.inject({
-      method: "DELETE",
-      url: `/api/tenants/concorezzo/subscribers/${id}/block`,
-      headers: auth,
-    });
+    const unblock = await deleteBlock(id);
     expect(unblock.statusCode).toBe(200);
     expect(unblock.json()).toMatchObject({
       message: "Numero sbloccato, anche su WhatsApp.",
@@ -111,27 +124,12 @@ describe.each(testEngines())("blocking through the sandbox on %s", (engine) => {
     // Our row says the person wrote recently, but the sandbox has never seen this phone.
     const waId = engine === "sqlite" ? "393331110003" : "393331110004";
     const id = await insert(waId, clock.now() - 60_000);
-    const res = await t.app.inject({
-      method: "POST",
-      url: `/api/tenants/concorezzo/subscribers/${id}/block`,
-      headers: auth,
-      payload: { reason: "spam" },
-    });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({
-      whatsapp: "pending",
-      message: expect.stringContaining("non ha accettato") as string,
-      subscriber: { block: { state: "pending" } },
-    });
+    expectBlockAnswer(await postBlock(id, "spam"), "pending", "non ha accettato");
     expect(await blockList()).not.toContain(waId);
     expect(await actionsSince(id)).toEqual(["subscriber.block"]);
 
     // Unblocking a block that never reached WhatsApp does not call it.
-    const unblock = await t.app.inject({
-      method: "DELETE",
-      url: `/api/tenants/concorezzo/subscribers/${id}/block`,
-      headers: auth,
-    });
+    const unblock = await deleteBlock(id);
     expect(unblock.json()).toMatchObject({ subscriber: { block: { state: "none" } } });
   });
 });
