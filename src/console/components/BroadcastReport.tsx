@@ -79,7 +79,7 @@ export function BroadcastReport({
               rowKey={(f) => String(f.code)}
               columns={[
                 { header: t("detail.failureReason"), cell: (f) => pick(f.reason) },
-                { header: t("detail.failureCount"), className: "text-end", cell: (f) => f.count },
+                { header: t("detail.failureCount"), align: "end", cell: (f) => f.count },
               ]}
             />
           )}

@@ -72,7 +72,11 @@ export function DataTable({
  */
 export type TableColumn<Row> = {
   header: ReactNode;
-  /** Classes on the heading and on every cell of the column. */
+  /** Numbers stand at the right of the column, heading and cells. */
+  align?: "end";
+  /** The column shows from this screen width up: a phone leaves it out. */
+  from?: "sm" | "md" | "lg";
+  /** Further classes on the heading and on every cell of the column. */
   className?: string;
   /** Classes on the cells only, after the shared ones. */
   cellClassName?: string;
@@ -104,19 +108,21 @@ export function ColumnTable<Row>({
   rowProps?: (row: Row) => HTMLAttributes<HTMLTableRowElement> & Record<`data-${string}`, string>;
 }) {
   const shown = columns.filter((c): c is TableColumn<Row> => Boolean(c));
+  const shared = (c: TableColumn<Row>) =>
+    classes(c.align && `text-${c.align}`, c.from && `d-none d-${c.from}-table-cell`, c.className);
   return (
     <DataTable
       {...table}
       columns={shown.map((c) =>
-        c.className || c.style
-          ? { label: c.header, className: c.className, style: c.style }
+        shared(c) || c.style
+          ? { label: c.header, className: shared(c) || undefined, style: c.style }
           : c.header,
       )}
     >
       {rows.map((row) => (
         <tr key={rowKey(row)} data-testid={rowTestId} {...rowProps?.(row)}>
           {shown.map((c, i) => {
-            const className = classes(c.className, c.cellClassName) || undefined;
+            const className = classes(shared(c), c.cellClassName) || undefined;
             return c.rowHeader ? (
               <th key={i} scope="row" className={className}>
                 {c.cell(row)}

@@ -121,9 +121,9 @@ export function PeopleTrendChart({ days }: { days: TrendDay[] }) {
               cellClassName: "fw-normal text-nowrap",
               cell: (d) => shortDay(d.date, lang),
             },
-            { header: t("people.dashboard.active"), className: "text-end", cell: (d) => d.active },
-            { header: t("people.dashboard.joined"), className: "text-end", cell: (d) => d.joined },
-            { header: t("people.dashboard.left"), className: "text-end", cell: (d) => d.left },
+            { header: t("people.dashboard.active"), align: "end", cell: (d) => d.active },
+            { header: t("people.dashboard.joined"), align: "end", cell: (d) => d.joined },
+            { header: t("people.dashboard.left"), align: "end", cell: (d) => d.left },
           ]}
         />
       </details>

@@ -191,13 +191,13 @@ function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: ApiKey)
         },
         {
           header: t("admin.apiKeys.columns.created"),
-          className: "d-none d-md-table-cell",
+          from: "md",
           cellClassName: "small",
           cell: (k) => date(k.createdAt),
         },
         {
           header: t("admin.apiKeys.columns.lastUsed"),
-          className: "d-none d-md-table-cell",
+          from: "md",
           cellClassName: "small",
           cell: (k) => (k.lastUsedAt ? date(k.lastUsedAt) : t("admin.apiKeys.neverUsed")),
         },

@@ -193,17 +193,17 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
               },
               {
                 header: t("broadcasts.columns.author"),
-                className: "d-none d-md-table-cell",
+                from: "md",
                 cell: (b) => b.authorName ?? t("broadcasts.byApiKey"),
               },
               {
                 header: t("broadcasts.columns.created"),
-                className: "d-none d-md-table-cell",
+                from: "md",
                 cell: (b) => date(b.createdAt),
               },
               {
                 header: t("broadcasts.columns.topics"),
-                className: "d-none d-lg-table-cell",
+                from: "lg",
                 cellClassName: "small",
                 cell: (b) =>
                   b.topics === "all"
@@ -212,7 +212,7 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
               },
               {
                 header: t("broadcasts.columns.flags"),
-                className: "d-none d-md-table-cell",
+                from: "md",
                 cell: (b) => (
                   <>
                     {b.urgent ? (

@@ -172,22 +172,23 @@ export function DashboardPage({ tenant, comune }: SectionProps) {
                 },
                 {
                   header: t("people.dashboard.startedAt"),
-                  className: "d-none d-md-table-cell",
+                  from: "md",
                   cell: (b) => f.day(b.startedAt),
                 },
                 {
                   header: t("people.dashboard.recipients"),
-                  className: "text-end d-none d-sm-table-cell",
+                  align: "end",
+                  from: "sm",
                   cell: (b) => f.count(b.recipients),
                 },
                 {
                   header: t("people.dashboard.delivered"),
-                  className: "text-end",
+                  align: "end",
                   cell: (b) => f.percent(b.deliveredRate),
                 },
                 {
                   header: t("people.dashboard.read"),
-                  className: "text-end",
+                  align: "end",
                   cell: (b) => f.percent(b.readRate),
                 },
               ]}

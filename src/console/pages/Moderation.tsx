@@ -164,7 +164,7 @@ function Flagged({
             },
             {
               header: t("admin.moderation.flaggedColumns.since"),
-              className: "d-none d-md-table-cell",
+              from: "md",
               cellClassName: "small",
               cell: (r) => date(r.subscriber.flag?.flaggedAt ?? r.lastFlaggedMessageAt),
             },
@@ -228,7 +228,7 @@ function MessagesTable({ rows }: { rows: Message[] }) {
         },
         {
           header: t("admin.moderation.columns.flag"),
-          className: "d-none d-md-table-cell",
+          from: "md",
           cell: (m) =>
             m.flagged ? (
               <Badge color="danger">{t("admin.common.yes")}</Badge>
@@ -238,7 +238,7 @@ function MessagesTable({ rows }: { rows: Message[] }) {
         },
         {
           header: t("admin.moderation.columns.purge"),
-          className: "d-none d-lg-table-cell",
+          from: "lg",
           cellClassName: "small",
           cell: (m) => date(m.purgeAfter),
         },

@@ -236,12 +236,12 @@ function List({
               },
               {
                 header: t("people.subscribers.columns.since"),
-                className: "d-none d-md-table-cell",
+                from: "md",
                 cell: (p) => f.day(p.subscribedAt),
               },
               {
                 header: t("people.subscribers.columns.lastMessage"),
-                className: "d-none d-lg-table-cell",
+                from: "lg",
                 cell: (p) => f.day(p.lastMessageAt),
               },
               {

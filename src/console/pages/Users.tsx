@@ -179,7 +179,7 @@ function UsersTable({
         // On a phone the state is in the person's panel: the row keeps its button.
         {
           header: t("admin.users.columns.state"),
-          className: "d-none d-md-table-cell",
+          from: "md",
           cell: (u) => <StateBadges user={u} />,
         },
         {
