@@ -103,7 +103,8 @@ export function ColumnTable<Row>({
   columns: (TableColumn<Row> | false | null | undefined)[];
   rows: readonly Row[];
   rowKey: (row: Row) => Key;
-  rowTestId?: string;
+  /** The rows' data-testid: one for all, or each row's own. */
+  rowTestId?: string | ((row: Row) => string);
   /** Further attributes of a row's <tr>: a class that marks it, a data attribute. */
   rowProps?: (row: Row) => HTMLAttributes<HTMLTableRowElement> & Record<`data-${string}`, string>;
 }) {
@@ -120,7 +121,11 @@ export function ColumnTable<Row>({
       )}
     >
       {rows.map((row) => (
-        <tr key={rowKey(row)} data-testid={rowTestId} {...rowProps?.(row)}>
+        <tr
+          key={rowKey(row)}
+          data-testid={typeof rowTestId === "function" ? rowTestId(row) : rowTestId}
+          {...rowProps?.(row)}
+        >
           {shown.map((c, i) => {
             const className = classes(shared(c), c.cellClassName) || undefined;
             return c.rowHeader ? (
