@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, call } from "../api/client";
 import { useI18n } from "../i18n";
-import { DataTable } from "./DataTable";
+import { ColumnTable } from "./DataTable";
 import { ErrorAlert } from "./ErrorAlert";
 import { TitledSection } from "./TitledSection";
 
@@ -71,22 +71,17 @@ export function BroadcastReport({
               {t("detail.failuresNone")}
             </p>
           ) : (
-            <DataTable
+            <ColumnTable
               caption={t("detail.failuresTitle")}
               className="table-sm small"
               testId="failures"
+              rows={data.failures}
+              rowKey={(f) => String(f.code)}
               columns={[
-                t("detail.failureReason"),
-                { label: t("detail.failureCount"), className: "text-end" },
+                { header: t("detail.failureReason"), cell: (f) => pick(f.reason) },
+                { header: t("detail.failureCount"), align: "end", cell: (f) => f.count },
               ]}
-            >
-              {data.failures.map((f) => (
-                <tr key={String(f.code)}>
-                  <td>{pick(f.reason)}</td>
-                  <td className="text-end">{f.count}</td>
-                </tr>
-              ))}
-            </DataTable>
+            />
           )}
         </>
       ) : (

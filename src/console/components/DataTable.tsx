@@ -1,4 +1,4 @@
-import type { CSSProperties, ReactNode } from "react";
+import type { CSSProperties, HTMLAttributes, Key, ReactNode } from "react";
 
 /** A column's heading: its text, or the text and the classes that align it or hide it on a phone. */
 export type Column = ReactNode | { label: ReactNode; className?: string; style?: CSSProperties };
@@ -63,5 +63,83 @@ export function DataTable({
         <tbody>{children}</tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * One column of a {@link ColumnTable}: its heading, the classes its heading and its cells share
+ * (alignment, the breakpoint it shows at), and how a row's cell is drawn.
+ */
+export type TableColumn<Row> = {
+  header: ReactNode;
+  /** Numbers stand at the right of the column, heading and cells. */
+  align?: "end";
+  /** The column shows from this screen width up: a phone leaves it out. */
+  from?: "sm" | "md" | "lg";
+  /** Further classes on the heading and on every cell of the column. */
+  className?: string;
+  /** Classes on the cells only, after the shared ones. */
+  cellClassName?: string;
+  /** The heading's style: a width. */
+  style?: CSSProperties;
+  /** The cell names its row: a <th scope="row">. */
+  rowHeader?: boolean;
+  cell: (row: Row) => ReactNode;
+};
+
+/**
+ * A {@link DataTable} drawn from a list of columns: each column's heading, classes and cell
+ * together, so that a column is added, hidden or moved in one place.
+ */
+export function ColumnTable<Row>({
+  columns,
+  rows,
+  rowKey,
+  rowTestId,
+  rowProps,
+  ...table
+}: Omit<Parameters<typeof DataTable>[0], "columns" | "children"> & {
+  /** Falsy columns are left out: those the person's permissions do not give. */
+  columns: (TableColumn<Row> | false | null | undefined)[];
+  rows: readonly Row[];
+  rowKey: (row: Row) => Key;
+  /** The rows' data-testid: one for all, or each row's own. */
+  rowTestId?: string | ((row: Row) => string);
+  /** Further attributes of a row's <tr>: a class that marks it, a data attribute. */
+  rowProps?: (row: Row) => HTMLAttributes<HTMLTableRowElement> & Record<`data-${string}`, string>;
+}) {
+  const shown = columns.filter((c): c is TableColumn<Row> => Boolean(c));
+  const shared = (c: TableColumn<Row>) =>
+    classes(c.align && `text-${c.align}`, c.from && `d-none d-${c.from}-table-cell`, c.className);
+  return (
+    <DataTable
+      {...table}
+      columns={shown.map((c) =>
+        shared(c) || c.style
+          ? { label: c.header, className: shared(c) || undefined, style: c.style }
+          : c.header,
+      )}
+    >
+      {rows.map((row) => (
+        <tr
+          key={rowKey(row)}
+          data-testid={typeof rowTestId === "function" ? rowTestId(row) : rowTestId}
+          {...rowProps?.(row)}
+        >
+          {shown.map((c, i) => {
+            const className = classes(shared(c), c.cellClassName) || undefined;
+            return c.rowHeader ? (
+              <th key={i} scope="row" className={className}>
+                {c.cell(row)}
+              </th>
+            ) : (
+              <td key={i} className={className}>
+                {c.cell(row)}
+              </td>
+            );
+          })}
+        </tr>
+      ))}
+    </DataTable>
   );
 }

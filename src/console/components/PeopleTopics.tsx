@@ -1,4 +1,4 @@
-import { DataTable } from "./DataTable";
+import { ColumnTable } from "./DataTable";
 import { useI18n } from "../i18n";
 import { useTenants } from "../lib/session";
 import type { SubscriberStats } from "./PeopleData";
@@ -15,32 +15,38 @@ export function PeopleTopics({ tenant, stats }: { tenant: string; stats: Subscri
   const most = Math.max(1, ...byTopic.map((x) => x.receiving));
   return (
     <>
-      <DataTable
+      <ColumnTable
         caption={t("people.topics.caption")}
         className="table-sm align-middle"
+        rows={byTopic}
+        rowKey={(x) => x.id}
         columns={[
-          t("people.topics.topic"),
-          { label: t("people.topics.chosen"), className: "text-end" },
-          { label: t("people.topics.receiving"), className: "text-end" },
+          {
+            header: t("people.topics.topic"),
+            rowHeader: true,
+            cellClassName: "fw-normal",
+            cell: (x) => (
+              <>
+                {labelOf(x.id, x.label)}
+                {/* The bar repeats the number beside it: decoration for the eye only. */}
+                <div className="progress mt-1" style={{ height: "6px" }} aria-hidden="true">
+                  <div
+                    className="progress-bar"
+                    style={{ width: `${Math.round((x.receiving / most) * 100)}%` }}
+                  />
+                </div>
+              </>
+            ),
+          },
+          { header: t("people.topics.chosen"), align: "end", cell: (x) => x.chosen },
+          {
+            header: t("people.topics.receiving"),
+            align: "end",
+            cellClassName: "fw-semibold",
+            cell: (x) => x.receiving,
+          },
         ]}
-      >
-        {byTopic.map((x) => (
-          <tr key={x.id}>
-            <th scope="row" className="fw-normal">
-              {labelOf(x.id, x.label)}
-              {/* The bar repeats the number beside it: decoration for the eye only. */}
-              <div className="progress mt-1" style={{ height: "6px" }} aria-hidden="true">
-                <div
-                  className="progress-bar"
-                  style={{ width: `${Math.round((x.receiving / most) * 100)}%` }}
-                />
-              </div>
-            </th>
-            <td className="text-end">{x.chosen}</td>
-            <td className="text-end fw-semibold">{x.receiving}</td>
-          </tr>
-        ))}
-      </DataTable>
+      />
       {allTopics > 0 ? (
         <p className="small text-secondary">
           {allTopics === 1

@@ -1,6 +1,6 @@
 import { useId } from "react";
 import { useI18n } from "../i18n";
-import { DataTable } from "./DataTable";
+import { ColumnTable } from "./DataTable";
 
 export interface TrendDay {
   /** YYYY-MM-DD, the comune's calendar day. */
@@ -108,28 +108,24 @@ export function PeopleTrendChart({ days }: { days: TrendDay[] }) {
       </figcaption>
       <details className="mt-2">
         <summary className="fw-semibold text-primary">{t("people.dashboard.trendTable")}</summary>
-        <DataTable
+        <ColumnTable
           caption={t("people.dashboard.trendCaption")}
           className="table-sm"
           wrapperClassName="mt-2"
+          rows={[...days].reverse()}
+          rowKey={(d) => d.date}
           columns={[
-            t("people.dashboard.day"),
-            { label: t("people.dashboard.active"), className: "text-end" },
-            { label: t("people.dashboard.joined"), className: "text-end" },
-            { label: t("people.dashboard.left"), className: "text-end" },
+            {
+              header: t("people.dashboard.day"),
+              rowHeader: true,
+              cellClassName: "fw-normal text-nowrap",
+              cell: (d) => shortDay(d.date, lang),
+            },
+            { header: t("people.dashboard.active"), align: "end", cell: (d) => d.active },
+            { header: t("people.dashboard.joined"), align: "end", cell: (d) => d.joined },
+            { header: t("people.dashboard.left"), align: "end", cell: (d) => d.left },
           ]}
-        >
-          {[...days].reverse().map((d) => (
-            <tr key={d.date}>
-              <th scope="row" className="fw-normal text-nowrap">
-                {shortDay(d.date, lang)}
-              </th>
-              <td className="text-end">{d.active}</td>
-              <td className="text-end">{d.joined}</td>
-              <td className="text-end">{d.left}</td>
-            </tr>
-          ))}
-        </DataTable>
+        />
       </details>
     </figure>
   );

@@ -1,6 +1,6 @@
 import { Badge, Button } from "design-react-kit";
 import { useState } from "react";
-import { DataTable } from "./DataTable";
+import { ColumnTable } from "./DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { ConfirmDialog } from "./ConfirmDialog";
 import type { Section } from "./SettingsDraft";
@@ -88,41 +88,44 @@ export function SettingsHistory({
         </ol>
       ) : null}
       {versions.length === 0 ? null : (
-        <DataTable
+        <ColumnTable
           caption={t("settings.history.caption")}
           captionTop
           className="align-middle"
           wrapperClassName="d-none d-md-block"
+          rows={versions}
+          rowKey={(v) => v.version}
+          rowTestId={(v) => `version-${v.version}`}
           columns={[
-            t("settings.history.version"),
-            t("settings.history.when"),
-            t("settings.history.who"),
-            t("settings.history.note"),
-            t("settings.history.changed"),
-            mayRestore && t("settings.history.actions"),
+            {
+              header: t("settings.history.version"),
+              rowHeader: true,
+              cell: (v) => (
+                <>
+                  {v.version}
+                  {badge(v)}
+                </>
+              ),
+            },
+            { header: t("settings.history.when"), cell: (v) => date(v.savedAt) },
+            { header: t("settings.history.who"), cell: who },
+            {
+              header: t("settings.history.note"),
+              cell: (v) => (
+                <>
+                  {v.note}
+                  {v.restoredFrom !== null ? (
+                    <span className="d-block small text-secondary">
+                      {t("settings.history.restoredFrom", { version: v.restoredFrom })}
+                    </span>
+                  ) : null}
+                </>
+              ),
+            },
+            { header: t("settings.history.changed"), cell: changed },
+            mayRestore && { header: t("settings.history.actions"), cell: restore },
           ]}
-        >
-          {versions.map((v) => (
-            <tr key={v.version} data-testid={`version-${v.version}`}>
-              <th scope="row">
-                {v.version}
-                {badge(v)}
-              </th>
-              <td>{date(v.savedAt)}</td>
-              <td>{who(v)}</td>
-              <td>
-                {v.note}
-                {v.restoredFrom !== null ? (
-                  <span className="d-block small text-secondary">
-                    {t("settings.history.restoredFrom", { version: v.restoredFrom })}
-                  </span>
-                ) : null}
-              </td>
-              <td>{changed(v)}</td>
-              {mayRestore ? <td>{restore(v)}</td> : null}
-            </tr>
-          ))}
-        </DataTable>
+        />
       )}
       {mayRestore && inForce !== 0 ? (
         <Button color="secondary" outline disabled={busy} onClick={() => setAsked(0)}>

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Badge, Button } from "design-react-kit";
 import { useState } from "react";
 import { api, call } from "../api/client";
-import { DataTable } from "./DataTable";
+import { ColumnTable } from "./DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { Loading } from "./Loading";
@@ -54,33 +54,31 @@ export function SettingsTemplates({ tenant, maySync }: { tenant: string; maySync
           {templates.data.configured.length === 0 ? (
             <p>{t("settings.templates.none")}</p>
           ) : (
-            <DataTable
+            <ColumnTable
               caption={t("settings.templates.caption")}
               captionTop
+              rows={templates.data.configured}
+              rowKey={(c) => c.kind}
+              rowTestId={(c) => `template-${c.kind}`}
               columns={[
-                t("settings.templates.kind"),
-                t("settings.templates.status"),
-                t("settings.templates.name"),
-                t("settings.templates.language"),
-              ]}
-            >
-              {templates.data.configured.map((c) => (
-                <tr key={c.kind} data-testid={`template-${c.kind}`}>
-                  <th scope="row" className="fw-normal">
-                    {t(`settings.templates.kinds.${c.kind}`)}
-                  </th>
-                  <td>
+                {
+                  header: t("settings.templates.kind"),
+                  rowHeader: true,
+                  cellClassName: "fw-normal",
+                  cell: (c) => t(`settings.templates.kinds.${c.kind}`),
+                },
+                {
+                  header: t("settings.templates.status"),
+                  cell: (c) => (
                     <Badge color={STATUS_COLORS[c.status] ?? "danger"}>
                       {statusText(c.status)}
                     </Badge>
-                  </td>
-                  <td>
-                    <code>{c.name}</code>
-                  </td>
-                  <td>{c.language}</td>
-                </tr>
-              ))}
-            </DataTable>
+                  ),
+                },
+                { header: t("settings.templates.name"), cell: (c) => <code>{c.name}</code> },
+                { header: t("settings.templates.language"), cell: (c) => c.language },
+              ]}
+            />
           )}
           <p className="small" data-testid="templates-synced">
             {templates.data.syncedAt

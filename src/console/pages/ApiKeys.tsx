@@ -9,7 +9,7 @@ import { AdminProblem } from "../components/AdminProblem";
 import { AdminRows } from "../components/AdminRows";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, FieldError, TextField } from "../components/Field";
-import { DataTable } from "../components/DataTable";
+import { ColumnTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { useAction } from "../components/useAction";
 import { useI18n, type MessageKey, type Translate } from "../i18n";
@@ -137,60 +137,72 @@ export function ApiKeysPage({ tenant, comune }: SectionProps) {
 function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: ApiKey) => void }) {
   const { t, date } = useI18n();
   return (
-    <DataTable
+    <ColumnTable
       caption={t("admin.apiKeys.caption")}
       className="align-middle"
       wrapperClassName="mb-4"
+      rows={keys}
+      rowKey={(k) => k.id}
+      rowTestId="key-row"
       columns={[
-        t("admin.apiKeys.columns.name"),
-        t("admin.apiKeys.columns.permissions"),
-        { label: t("admin.apiKeys.columns.created"), className: "d-none d-md-table-cell" },
-        { label: t("admin.apiKeys.columns.lastUsed"), className: "d-none d-md-table-cell" },
-      ]}
-    >
-      {keys.map((k) => (
-        <tr key={k.id} data-testid="key-row">
-          {/* The key's state and its action stay with its name: a phone shows two columns. */}
-          <th scope="row" className="fw-normal">
-            <span className="fw-semibold d-block">{k.name}</span>
-            <span className="small d-block">
-              {t("admin.apiKeys.startsWith", { prefix: k.prefix })}
-            </span>
-            <span className="d-block my-2">
-              {k.revokedAt ? (
-                <Badge color="secondary" className="text-wrap text-start">
-                  {t("admin.apiKeys.revokedOn", { date: date(k.revokedAt) })}
-                </Badge>
-              ) : (
-                <Badge color="success">{t("admin.apiKeys.active")}</Badge>
+        // The key's state and its action stay with its name: a phone shows two columns.
+        {
+          header: t("admin.apiKeys.columns.name"),
+          rowHeader: true,
+          cellClassName: "fw-normal",
+          cell: (k) => (
+            <>
+              <span className="fw-semibold d-block">{k.name}</span>
+              <span className="small d-block">
+                {t("admin.apiKeys.startsWith", { prefix: k.prefix })}
+              </span>
+              <span className="d-block my-2">
+                {k.revokedAt ? (
+                  <Badge color="secondary" className="text-wrap text-start">
+                    {t("admin.apiKeys.revokedOn", { date: date(k.revokedAt) })}
+                  </Badge>
+                ) : (
+                  <Badge color="success">{t("admin.apiKeys.active")}</Badge>
+                )}
+              </span>
+              {k.revokedAt ? null : (
+                <Button
+                  color="danger"
+                  outline
+                  size="sm"
+                  aria-label={t("admin.apiKeys.revokeLabel", { name: k.name })}
+                  onClick={() => onRevoke(k)}
+                >
+                  {t("admin.apiKeys.revoke")}
+                </Button>
               )}
-            </span>
-            {k.revokedAt ? null : (
-              <Button
-                color="danger"
-                outline
-                size="sm"
-                aria-label={t("admin.apiKeys.revokeLabel", { name: k.name })}
-                onClick={() => onRevoke(k)}
-              >
-                {t("admin.apiKeys.revoke")}
-              </Button>
-            )}
-          </th>
-          <td>
+            </>
+          ),
+        },
+        {
+          header: t("admin.apiKeys.columns.permissions"),
+          cell: (k) => (
             <ul className="list-unstyled mb-0 small">
               {k.permissions.map((p) => (
                 <li key={p}>{permissionLabel(t, p)}</li>
               ))}
             </ul>
-          </td>
-          <td className="d-none d-md-table-cell small">{date(k.createdAt)}</td>
-          <td className="d-none d-md-table-cell small">
-            {k.lastUsedAt ? date(k.lastUsedAt) : t("admin.apiKeys.neverUsed")}
-          </td>
-        </tr>
-      ))}
-    </DataTable>
+          ),
+        },
+        {
+          header: t("admin.apiKeys.columns.created"),
+          from: "md",
+          cellClassName: "small",
+          cell: (k) => date(k.createdAt),
+        },
+        {
+          header: t("admin.apiKeys.columns.lastUsed"),
+          from: "md",
+          cellClassName: "small",
+          cell: (k) => (k.lastUsedAt ? date(k.lastUsedAt) : t("admin.apiKeys.neverUsed")),
+        },
+      ]}
+    />
   );
 }
 

@@ -9,7 +9,7 @@ import { AdminBox } from "../components/AdminBox";
 import { AdminProblem } from "../components/AdminProblem";
 import { AdminRows } from "../components/AdminRows";
 import { DateFilter, SelectFilter, useAddressFilters } from "../components/Filters";
-import { DataTable } from "../components/DataTable";
+import { ColumnTable } from "../components/DataTable";
 import { lookup, useI18n, type MessageKey, type Translate } from "../i18n";
 import { admin } from "../i18n/sections/admin";
 import { can } from "../lib/session";
@@ -257,33 +257,41 @@ export function AuditPage({ tenant, comune, me }: SectionProps) {
       </form>
       <AdminRows query={list} count={rows.length} minHeight="40vh" empty={t("admin.audit.empty")}>
         <>
-          <DataTable
+          {/* Two columns, so that a phone shows the whole entry without scrolling. */}
+          <ColumnTable
             caption={t("admin.audit.caption", { count: rows.length })}
+            rows={rows}
+            rowKey={(entry) => entry.id}
+            rowTestId="audit-row"
+            rowProps={(entry) => ({ "data-action": entry.action })}
             columns={[
-              { label: t("admin.audit.columns.whenWho"), style: { width: "40%" } },
-              t("admin.audit.columns.what"),
-            ]}
-          >
-            {rows.map((entry) => (
-              <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
-                {/* Two columns, so that a phone shows the whole entry without scrolling. */}
-                <td>
-                  <span className="d-block small">{date(entry.at)}</span>
-                  <span className="d-block text-break">
-                    {actorLabel(t, entry, people.data?.users, keys.data?.apiKeys, me.user.id)}
-                  </span>
-                </td>
-                <td>
-                  <span className="d-block fw-semibold">{actionLabel(lang, entry.action)}</span>
-                  {details(t, entry, people.data?.users, keys.data?.apiKeys).map((line) => (
-                    <span key={line} className="d-block small">
-                      {line}
+              {
+                header: t("admin.audit.columns.whenWho"),
+                style: { width: "40%" },
+                cell: (entry) => (
+                  <>
+                    <span className="d-block small">{date(entry.at)}</span>
+                    <span className="d-block text-break">
+                      {actorLabel(t, entry, people.data?.users, keys.data?.apiKeys, me.user.id)}
                     </span>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </DataTable>
+                  </>
+                ),
+              },
+              {
+                header: t("admin.audit.columns.what"),
+                cell: (entry) => (
+                  <>
+                    <span className="d-block fw-semibold">{actionLabel(lang, entry.action)}</span>
+                    {details(t, entry, people.data?.users, keys.data?.apiKeys).map((line) => (
+                      <span key={line} className="d-block small">
+                        {line}
+                      </span>
+                    ))}
+                  </>
+                ),
+              },
+            ]}
+          />
           <MoreButton list={list} label={t("admin.common.more")} />
         </>
       </AdminRows>

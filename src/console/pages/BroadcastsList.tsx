@@ -13,7 +13,7 @@ import {
   type FilterOption,
 } from "../components/Filters";
 import { Loading } from "../components/Loading";
-import { DataTable } from "../components/DataTable";
+import { ColumnTable } from "../components/DataTable";
 import { useI18n, type MessageKey } from "../i18n";
 import { can, useTenants, type Comune } from "../lib/session";
 import { StatusBadge } from "./StatusBadge";
@@ -169,55 +169,68 @@ export function BroadcastsList({ tenant, comune }: { tenant: string; comune: Com
           <p className="small text-secondary mb-2" role="status" data-testid="list-count">
             {shown}
           </p>
-          <DataTable
+          <ColumnTable
             caption={t("broadcasts.title")}
             testId="broadcasts"
+            rows={rows}
+            rowKey={(b) => b.id}
             columns={[
-              t("broadcasts.columns.title"),
-              t("broadcasts.columns.status"),
-              { label: t("broadcasts.columns.author"), className: "d-none d-md-table-cell" },
-              { label: t("broadcasts.columns.created"), className: "d-none d-md-table-cell" },
-              { label: t("broadcasts.columns.topics"), className: "d-none d-lg-table-cell" },
-              { label: t("broadcasts.columns.flags"), className: "d-none d-md-table-cell" },
-            ]}
-          >
-            {rows.map((b) => (
-              <tr key={b.id}>
-                <td>
-                  <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
-                  {/* On a phone the hidden columns' facts go under the title. */}
-                  <span className="d-block d-md-none small text-secondary">
-                    {b.authorName ?? t("broadcasts.byApiKey")} · {date(b.createdAt)}
-                  </span>
-                </td>
-                <td>
-                  <StatusBadge status={b.status} label={b.statusLabel} />
-                </td>
-                <td className="d-none d-md-table-cell">
-                  {b.authorName ?? t("broadcasts.byApiKey")}
-                </td>
-                <td className="d-none d-md-table-cell">{date(b.createdAt)}</td>
-                <td className="d-none d-lg-table-cell small">
-                  {b.topics === "all"
+              {
+                header: t("broadcasts.columns.title"),
+                cell: (b) => (
+                  <>
+                    <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
+                    {/* On a phone the hidden columns' facts go under the title. */}
+                    <span className="d-block d-md-none small text-secondary">
+                      {b.authorName ?? t("broadcasts.byApiKey")} · {date(b.createdAt)}
+                    </span>
+                  </>
+                ),
+              },
+              {
+                header: t("broadcasts.columns.status"),
+                cell: (b) => <StatusBadge status={b.status} label={b.statusLabel} />,
+              },
+              {
+                header: t("broadcasts.columns.author"),
+                from: "md",
+                cell: (b) => b.authorName ?? t("broadcasts.byApiKey"),
+              },
+              {
+                header: t("broadcasts.columns.created"),
+                from: "md",
+                cell: (b) => date(b.createdAt),
+              },
+              {
+                header: t("broadcasts.columns.topics"),
+                from: "lg",
+                cellClassName: "small",
+                cell: (b) =>
+                  b.topics === "all"
                     ? t("composer.topicsAll")
-                    : b.topics.map(topicLabel).join(", ")}
-                </td>
-                <td className="d-none d-md-table-cell">
-                  {b.urgent ? (
-                    <Badge color="danger" className="me-1">
-                      {t("broadcasts.urgent")}
-                    </Badge>
-                  ) : null}
-                  {b.public ? <Badge color="secondary">{t("broadcasts.public")}</Badge> : null}
-                  {b.mediaId !== null ? (
-                    <Badge color="primary" className="ms-1">
-                      {t("broadcasts.withFile")}
-                    </Badge>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </DataTable>
+                    : b.topics.map(topicLabel).join(", "),
+              },
+              {
+                header: t("broadcasts.columns.flags"),
+                from: "md",
+                cell: (b) => (
+                  <>
+                    {b.urgent ? (
+                      <Badge color="danger" className="me-1">
+                        {t("broadcasts.urgent")}
+                      </Badge>
+                    ) : null}
+                    {b.public ? <Badge color="secondary">{t("broadcasts.public")}</Badge> : null}
+                    {b.mediaId !== null ? (
+                      <Badge color="primary" className="ms-1">
+                        {t("broadcasts.withFile")}
+                      </Badge>
+                    ) : null}
+                  </>
+                ),
+              },
+            ]}
+          />
           <MoreButton list={list} label={t("broadcasts.more")} />
         </>
       )}

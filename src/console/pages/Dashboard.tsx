@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Loading } from "../components/Loading";
-import { DataTable } from "../components/DataTable";
+import { ColumnTable } from "../components/DataTable";
 import { useOverview, useSubscriberStats, useTrend } from "../components/PeopleData";
 import { useFormats } from "../components/PeopleFormat";
 import { PeopleTopics } from "../components/PeopleTopics";
@@ -149,40 +149,50 @@ export function DashboardPage({ tenant, comune }: SectionProps) {
           <p>{t("people.dashboard.recentEmpty")}</p>
         ) : (
           <>
-            <DataTable
+            <ColumnTable
               caption={t("people.dashboard.recentCaption")}
               className="align-middle"
+              rows={o.recentBroadcasts}
+              rowKey={(b) => b.id}
               columns={[
-                t("people.dashboard.broadcast"),
-                t("people.dashboard.status"),
-                { label: t("people.dashboard.startedAt"), className: "d-none d-md-table-cell" },
                 {
-                  label: t("people.dashboard.recipients"),
-                  className: "text-end d-none d-sm-table-cell",
-                },
-                { label: t("people.dashboard.delivered"), className: "text-end" },
-                { label: t("people.dashboard.read"), className: "text-end" },
-              ]}
-            >
-              {o.recentBroadcasts.map((b) => (
-                <tr key={b.id}>
-                  <th scope="row" className="fw-normal">
-                    {mayReadBroadcasts ? (
+                  header: t("people.dashboard.broadcast"),
+                  rowHeader: true,
+                  cellClassName: "fw-normal",
+                  cell: (b) =>
+                    mayReadBroadcasts ? (
                       <Link to={`/${tenant}/broadcasts/${b.id}`}>{b.title}</Link>
                     ) : (
                       b.title
-                    )}
-                  </th>
-                  <td>
-                    <StatusBadge status={b.status} label={b.statusLabel} />
-                  </td>
-                  <td className="d-none d-md-table-cell">{f.day(b.startedAt)}</td>
-                  <td className="text-end d-none d-sm-table-cell">{f.count(b.recipients)}</td>
-                  <td className="text-end">{f.percent(b.deliveredRate)}</td>
-                  <td className="text-end">{f.percent(b.readRate)}</td>
-                </tr>
-              ))}
-            </DataTable>
+                    ),
+                },
+                {
+                  header: t("people.dashboard.status"),
+                  cell: (b) => <StatusBadge status={b.status} label={b.statusLabel} />,
+                },
+                {
+                  header: t("people.dashboard.startedAt"),
+                  from: "md",
+                  cell: (b) => f.day(b.startedAt),
+                },
+                {
+                  header: t("people.dashboard.recipients"),
+                  align: "end",
+                  from: "sm",
+                  cell: (b) => f.count(b.recipients),
+                },
+                {
+                  header: t("people.dashboard.delivered"),
+                  align: "end",
+                  cell: (b) => f.percent(b.deliveredRate),
+                },
+                {
+                  header: t("people.dashboard.read"),
+                  align: "end",
+                  cell: (b) => f.percent(b.readRate),
+                },
+              ]}
+            />
             <p className="small text-secondary">{t("people.dashboard.readNote")}</p>
           </>
         )}

@@ -8,7 +8,7 @@ import { AdminBox } from "../components/AdminBox";
 import { AdminProblem } from "../components/AdminProblem";
 import { AdminRows } from "../components/AdminRows";
 import { Loading } from "../components/Loading";
-import { DataTable } from "../components/DataTable";
+import { ColumnTable } from "../components/DataTable";
 import { lookup, useI18n } from "../i18n";
 import { can } from "../lib/session";
 import type { SectionProps } from "../sections";
@@ -129,6 +129,8 @@ function Flagged({
       call(api.GET("/api/tenants/{tenant}/moderation/flagged", { params: { path: { tenant } } })),
   });
   const rows = flagged.data?.flagged ?? [];
+  const numberOf = (r: (typeof rows)[number]) =>
+    r.subscriber.number ?? t("admin.moderation.noNumber");
   return (
     <TitledSection id="flagged-title" title={t("admin.moderation.flagged")}>
       <p>{t("admin.moderation.flaggedIntro")}</p>
@@ -138,50 +140,49 @@ function Flagged({
         minHeight="6rem"
         empty={t("admin.moderation.flaggedEmpty")}
       >
-        <DataTable
+        <ColumnTable
           caption={t("admin.moderation.flaggedCaption", { count: rows.length })}
+          rows={rows}
+          rowKey={(r) => r.subscriber.id}
           columns={[
-            t("admin.moderation.flaggedColumns.number"),
-            t("admin.moderation.flaggedColumns.reason"),
-            t("admin.moderation.flaggedColumns.messages"),
             {
-              label: t("admin.moderation.flaggedColumns.since"),
-              className: "d-none d-md-table-cell",
+              header: t("admin.moderation.flaggedColumns.number"),
+              rowHeader: true,
+              cellClassName: "fw-normal text-nowrap",
+              cell: numberOf,
             },
-            mayReport && t("admin.moderation.flaggedColumns.report"),
+            {
+              header: t("admin.moderation.flaggedColumns.reason"),
+              cell: (r) => {
+                const reason = r.subscriber.flag?.reason;
+                return reason ? (lookup(lang, `admin.moderation.reasons.${reason}`) ?? reason) : "";
+              },
+            },
+            {
+              header: t("admin.moderation.flaggedColumns.messages"),
+              cell: (r) => r.flaggedMessages,
+            },
+            {
+              header: t("admin.moderation.flaggedColumns.since"),
+              from: "md",
+              cellClassName: "small",
+              cell: (r) => date(r.subscriber.flag?.flaggedAt ?? r.lastFlaggedMessageAt),
+            },
+            mayReport && {
+              header: t("admin.moderation.flaggedColumns.report"),
+              cell: (r) => (
+                <a
+                  href={`/api/tenants/${tenant}/moderation/report?subscriberId=${r.subscriber.id}`}
+                  download
+                  aria-label={t("admin.moderation.reportOneLabel", { number: numberOf(r) })}
+                  onClick={onReport}
+                >
+                  {t("admin.moderation.reportOne")}
+                </a>
+              ),
+            },
           ]}
-        >
-          {rows.map((r) => {
-            const number = r.subscriber.number ?? t("admin.moderation.noNumber");
-            const reason = r.subscriber.flag?.reason;
-            return (
-              <tr key={r.subscriber.id}>
-                <th scope="row" className="fw-normal text-nowrap">
-                  {number}
-                </th>
-                <td>
-                  {reason ? (lookup(lang, `admin.moderation.reasons.${reason}`) ?? reason) : ""}
-                </td>
-                <td>{r.flaggedMessages}</td>
-                <td className="d-none d-md-table-cell small">
-                  {date(r.subscriber.flag?.flaggedAt ?? r.lastFlaggedMessageAt)}
-                </td>
-                {mayReport ? (
-                  <td>
-                    <a
-                      href={`/api/tenants/${tenant}/moderation/report?subscriberId=${r.subscriber.id}`}
-                      download
-                      aria-label={t("admin.moderation.reportOneLabel", { number })}
-                      onClick={onReport}
-                    >
-                      {t("admin.moderation.reportOne")}
-                    </a>
-                  </td>
-                ) : null}
-              </tr>
-            );
-          })}
-        </DataTable>
+        />
       </AdminRows>
     </TitledSection>
   );
@@ -194,39 +195,54 @@ function MessagesTable({ rows }: { rows: Message[] }) {
       ? ""
       : (lookup(lang, `admin.moderation.types.${type}`) ?? t("admin.moderation.types.other"));
   return (
-    <DataTable
+    <ColumnTable
       caption={t("admin.moderation.messagesCaption", { count: rows.length })}
+      rows={rows}
+      rowKey={(m) => m.id}
+      rowTestId="inbox-row"
       columns={[
-        t("admin.moderation.columns.received"),
-        t("admin.moderation.columns.from"),
-        t("admin.moderation.columns.text"),
-        { label: t("admin.moderation.columns.flag"), className: "d-none d-md-table-cell" },
-        { label: t("admin.moderation.columns.purge"), className: "d-none d-lg-table-cell" },
-      ]}
-    >
-      {rows.map((m) => (
-        <tr key={m.id} data-testid="inbox-row">
-          <td className="small">{date(m.receivedAt)}</td>
-          <td className="text-nowrap">{m.number ?? t("admin.moderation.noNumber")}</td>
-          <td className="text-break">
-            {typeLabel(m.type) ? <span className="me-1">{typeLabel(m.type)}</span> : null}
-            {m.text ?? (m.type === "text" ? t("admin.moderation.noText") : "")}
-            {m.flagged ? (
-              <Badge color="danger" className="ms-2 d-md-none">
-                {t("admin.moderation.columns.flag")}
-              </Badge>
-            ) : null}
-          </td>
-          <td className="d-none d-md-table-cell">
-            {m.flagged ? (
+        {
+          header: t("admin.moderation.columns.received"),
+          cellClassName: "small",
+          cell: (m) => date(m.receivedAt),
+        },
+        {
+          header: t("admin.moderation.columns.from"),
+          cellClassName: "text-nowrap",
+          cell: (m) => m.number ?? t("admin.moderation.noNumber"),
+        },
+        {
+          header: t("admin.moderation.columns.text"),
+          cellClassName: "text-break",
+          cell: (m) => (
+            <>
+              {typeLabel(m.type) ? <span className="me-1">{typeLabel(m.type)}</span> : null}
+              {m.text ?? (m.type === "text" ? t("admin.moderation.noText") : "")}
+              {m.flagged ? (
+                <Badge color="danger" className="ms-2 d-md-none">
+                  {t("admin.moderation.columns.flag")}
+                </Badge>
+              ) : null}
+            </>
+          ),
+        },
+        {
+          header: t("admin.moderation.columns.flag"),
+          from: "md",
+          cell: (m) =>
+            m.flagged ? (
               <Badge color="danger">{t("admin.common.yes")}</Badge>
             ) : (
               t("admin.common.no")
-            )}
-          </td>
-          <td className="d-none d-lg-table-cell small">{date(m.purgeAfter)}</td>
-        </tr>
-      ))}
-    </DataTable>
+            ),
+        },
+        {
+          header: t("admin.moderation.columns.purge"),
+          from: "lg",
+          cellClassName: "small",
+          cell: (m) => date(m.purgeAfter),
+        },
+      ]}
+    />
   );
 }

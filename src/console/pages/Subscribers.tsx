@@ -8,7 +8,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { SelectFilter } from "../components/Filters";
 import { TextField } from "../components/Field";
 import { Loading } from "../components/Loading";
-import { DataTable } from "../components/DataTable";
+import { ColumnTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { peopleKeys, useSubscriberStats } from "../components/PeopleData";
 import { readablePhone, useFormats } from "../components/PeopleFormat";
@@ -178,6 +178,8 @@ function List({
       last.subscribers.length === PAGE ? last.subscribers[last.subscribers.length - 1]?.id : null,
   });
   const rows = list.data?.pages.flatMap((p) => p.subscribers) ?? [];
+  const numberOf = (p: (typeof rows)[number]) =>
+    p.number ? readablePhone(p.number) : t("people.subscribers.noNumber");
   return (
     <TitledSection id="list-title" title={t("people.subscribers.list")} className="mb-4">
       <p className="small text-secondary">{t("people.subscribers.listIntro")}</p>
@@ -214,49 +216,54 @@ function List({
         <p data-testid="people-empty">{t("people.subscribers.empty")}</p>
       ) : (
         <>
-          <DataTable
+          <ColumnTable
             caption={t("people.subscribers.caption", { count: rows.length })}
             className="align-middle"
             testId="people-list"
+            rows={rows}
+            rowKey={(p) => p.id}
+            rowProps={(p) => ({ className: selected === p.id ? "table-active" : undefined })}
             columns={[
-              t("people.subscribers.columns.number"),
-              t("people.subscribers.columns.status"),
-              { label: t("people.subscribers.columns.since"), className: "d-none d-md-table-cell" },
               {
-                label: t("people.subscribers.columns.lastMessage"),
-                className: "d-none d-lg-table-cell",
+                header: t("people.subscribers.columns.number"),
+                rowHeader: true,
+                cellClassName: "fw-normal text-nowrap",
+                cell: numberOf,
               },
-              <span className="visually-hidden">{t("people.subscribers.columns.open")}</span>,
+              {
+                header: t("people.subscribers.columns.status"),
+                cell: (p) => <PersonStatus person={p} />,
+              },
+              {
+                header: t("people.subscribers.columns.since"),
+                from: "md",
+                cell: (p) => f.day(p.subscribedAt),
+              },
+              {
+                header: t("people.subscribers.columns.lastMessage"),
+                from: "lg",
+                cell: (p) => f.day(p.lastMessageAt),
+              },
+              {
+                header: (
+                  <span className="visually-hidden">{t("people.subscribers.columns.open")}</span>
+                ),
+                cellClassName: "text-end",
+                cell: (p) => (
+                  <Button
+                    color="primary"
+                    outline
+                    size="sm"
+                    aria-label={t("people.subscribers.openLabel", { number: numberOf(p) })}
+                    aria-current={selected === p.id ? true : undefined}
+                    onClick={() => onOpen(p.id)}
+                  >
+                    {t("people.subscribers.open")}
+                  </Button>
+                ),
+              },
             ]}
-          >
-            {rows.map((p) => {
-              const number = p.number ? readablePhone(p.number) : t("people.subscribers.noNumber");
-              return (
-                <tr key={p.id} className={selected === p.id ? "table-active" : undefined}>
-                  <th scope="row" className="fw-normal text-nowrap">
-                    {number}
-                  </th>
-                  <td>
-                    <PersonStatus person={p} />
-                  </td>
-                  <td className="d-none d-md-table-cell">{f.day(p.subscribedAt)}</td>
-                  <td className="d-none d-lg-table-cell">{f.day(p.lastMessageAt)}</td>
-                  <td className="text-end">
-                    <Button
-                      color="primary"
-                      outline
-                      size="sm"
-                      aria-label={t("people.subscribers.openLabel", { number })}
-                      aria-current={selected === p.id ? true : undefined}
-                      onClick={() => onOpen(p.id)}
-                    >
-                      {t("people.subscribers.open")}
-                    </Button>
-                  </td>
-                </tr>
-              );
-            })}
-          </DataTable>
+          />
           <MoreButton list={list} label={t("people.subscribers.more")} />
         </>
       )}

@@ -9,7 +9,7 @@ import { AdminProblem } from "../components/AdminProblem";
 import { AdminRows } from "../components/AdminRows";
 import { AdminSecret } from "../components/AdminSecret";
 import { CheckField, FieldError, TextField } from "../components/Field";
-import { DataTable } from "../components/DataTable";
+import { ColumnTable } from "../components/DataTable";
 import { Notice } from "../components/Notice";
 import { PersonCard } from "../components/PersonCard";
 import { useAction } from "../components/useAction";
@@ -150,34 +150,42 @@ function UsersTable({
 }) {
   const { t } = useI18n();
   return (
-    <DataTable
+    <ColumnTable
       caption={t("admin.users.caption")}
       className="align-middle"
       wrapperClassName="mb-4"
+      rows={users}
+      rowKey={(u) => u.id}
+      rowTestId="person-row"
       columns={[
-        t("admin.users.columns.person"),
-        { label: t("admin.users.columns.state"), className: "d-none d-md-table-cell" },
-        <span className="visually-hidden">{t("admin.users.columns.actions")}</span>,
-      ]}
-    >
-      {users.map((u) => (
-        <tr key={u.id} data-testid="person-row">
-          <th scope="row" className="fw-normal">
-            <span className="fw-semibold d-block">
-              {u.displayName}
-              {u.id === myId ? ` (${t("admin.common.you")})` : ""}
-            </span>
-            <span className="small text-break d-block">{u.email}</span>
-            <span className="d-block mt-1">
-              <span className="visually-hidden">{t("admin.users.columns.roles")}: </span>
-              {rolesText(t, u.roles)}
-            </span>
-          </th>
-          {/* On a phone the state is in the person's panel: the row keeps its button. */}
-          <td className="d-none d-md-table-cell">
-            <StateBadges user={u} />
-          </td>
-          <td className="text-end">
+        {
+          header: t("admin.users.columns.person"),
+          rowHeader: true,
+          cellClassName: "fw-normal",
+          cell: (u) => (
+            <>
+              <span className="fw-semibold d-block">
+                {u.displayName}
+                {u.id === myId ? ` (${t("admin.common.you")})` : ""}
+              </span>
+              <span className="small text-break d-block">{u.email}</span>
+              <span className="d-block mt-1">
+                <span className="visually-hidden">{t("admin.users.columns.roles")}: </span>
+                {rolesText(t, u.roles)}
+              </span>
+            </>
+          ),
+        },
+        // On a phone the state is in the person's panel: the row keeps its button.
+        {
+          header: t("admin.users.columns.state"),
+          from: "md",
+          cell: (u) => <StateBadges user={u} />,
+        },
+        {
+          header: <span className="visually-hidden">{t("admin.users.columns.actions")}</span>,
+          cellClassName: "text-end",
+          cell: (u) => (
             <Button
               color="primary"
               outline
@@ -187,10 +195,10 @@ function UsersTable({
             >
               {t("admin.users.manage")}
             </Button>
-          </td>
-        </tr>
-      ))}
-    </DataTable>
+          ),
+        },
+      ]}
+    />
   );
 }
 
