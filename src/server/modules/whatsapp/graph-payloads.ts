@@ -29,15 +29,25 @@ function mediaObject(media: MediaRef): JsonObject {
   return "id" in media ? { id: media.id } : { link: media.link };
 }
 
-export function buildMessageBody(request: SendRequest): Result<JsonObject> {
+/** The checks of what a send adds around its message: the recipient and the two extras. */
+function envelopeChecks(request: SendRequest): Checks {
   const checks = new Checks();
   checks.text("to", request.to, 256);
   checks.text("callbackData", request.callbackData, LIMITS.callbackData, true);
   checks.text("replyTo", request.replyTo, Number.MAX_SAFE_INTEGER, true);
+  return checks;
+}
+
+/** The Graph API's `type` of a message: buttons and lists are both "interactive". */
+function wireType(message: OutboundMessage): string {
+  return message.type === "buttons" || message.type === "list" ? "interactive" : message.type;
+}
+
+export function buildMessageBody(request: SendRequest): Result<JsonObject> {
+  const checks = envelopeChecks(request);
   const content = messageContent(request.message, checks);
   if (checks.problems.length > 0) return { ok: false, error: invalidRequest(checks.problems) };
-  const { message } = request;
-  const type = message.type === "buttons" || message.type === "list" ? "interactive" : message.type;
+  const type = wireType(request.message);
   return {
     ok: true,
     value: {
@@ -63,10 +73,7 @@ export function buildMessageBody(request: SendRequest): Result<JsonObject> {
  * changed after it was first sent (none is: they are built per broadcast or parsed per row).
  */
 export function buildMessageJson(request: SendRequest): Result<string> {
-  const checks = new Checks();
-  checks.text("to", request.to, 256);
-  checks.text("callbackData", request.callbackData, LIMITS.callbackData, true);
-  checks.text("replyTo", request.replyTo, Number.MAX_SAFE_INTEGER, true);
+  const checks = envelopeChecks(request);
   const part = messagePartJson(request.message);
   if (!part.ok) checks.problems.push(...part.problems);
   if (!part.ok || checks.problems.length > 0) {
@@ -96,7 +103,7 @@ function messagePartJson(message: OutboundMessage): MessagePart {
   if (part) return part;
   const checks = new Checks();
   const content = messageContent(message, checks);
-  const type = message.type === "buttons" || message.type === "list" ? "interactive" : message.type;
+  const type = wireType(message);
   part =
     checks.problems.length > 0
       ? { ok: false, problems: checks.problems }
