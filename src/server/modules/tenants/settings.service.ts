@@ -57,7 +57,12 @@ export async function applySavedSettings(
 ): Promise<void> {
   const latest = await latestSettingVersionNumbers(db);
   for (const tenant of tenants) {
-    if (latest.has(tenant.slug)) await catchUp(db, tenant, log);
+    // Only a comune with a version newer than the one in force is read again: a worker calls
+    // this before each pass over the webhook events, and most passes find nothing saved.
+    const version = latest.get(tenant.slug);
+    if (version !== undefined && version !== versionInForce(tenant)) {
+      await catchUp(db, tenant, log);
+    }
   }
 }
 
