@@ -31,3 +31,7 @@ export function addIdColumn<T extends string>(
 export const BIGINT = "bigint";
 
 export const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
+
+/** The `tenant_id` column of a comune's table: required, and naming a row of `tenants`. */
+export const tenantRef = <T extends string, C extends string>(t: CreateTableBuilder<T, C>) =>
+  t.addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"));

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type CreateTableBuilder } from "kysely";
-import { addIdColumn, BIGINT, engineOf, notNull } from "../dialect.js";
+import { addIdColumn, BIGINT, engineOf, notNull, tenantRef } from "../dialect.js";
 
 /**
  * The first schema: the keys every later capability builds on. Later migrations add columns;
@@ -10,8 +10,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   const engine = engineOf(db);
   const withTimestamps = <T extends string, C extends string>(t: CreateTableBuilder<T, C>) =>
     t.addColumn("created_at", BIGINT, notNull).addColumn("updated_at", BIGINT, notNull);
-  const tenantRef = <T extends string, C extends string>(t: CreateTableBuilder<T, C>) =>
-    t.addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"));
 
   await db.schema
     .createTable("tenants")

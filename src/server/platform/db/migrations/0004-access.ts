@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { addIdColumn, BIGINT, engineOf, notNull } from "../dialect.js";
+import { addIdColumn, BIGINT, engineOf, notNull, tenantRef } from "../dialect.js";
 
 /**
  * Staff access (issue #6): what accounts, two-factor login, API keys and the per-comune security
@@ -21,15 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("stage", "text", (c) => c.notNull().defaultTo("active"))
     .execute();
 
-  // Failed logins per e-mail address (its hash), whether or not an account has it: locking an
-  // address that does not exist answers exactly as locking one that does.
-  await db.schema
-    .createTable("login_failures")
-    .addColumn("email_hash", "text", (c) => c.primaryKey())
-    .addColumn("failures", "integer", notNull)
-    .addColumn("last_failure_at", BIGINT, notNull)
-    .addColumn("locked_until", BIGINT)
-    .execute();
+  await createLoginFailures(db);
 
   // One-time links (account setup): only the token's hash is kept.
   await db.schema
@@ -43,7 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await addIdColumn(engine, db.schema.createTable("api_keys"))
-    .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"))
+    .$call(tenantRef)
     .addColumn("name", "text", notNull)
     .addColumn("token_hash", "text", (c) => c.notNull().unique())
     .addColumn("token_prefix", "text", notNull)
@@ -64,6 +56,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema.createIndex("user_roles_user").on("user_roles").column("user_id").execute();
+}
+
+/**
+ * Failed logins per e-mail address (its hash), whether or not an account has it: locking an
+ * address that does not exist answers exactly as locking one that does. Replaced by 0007, whose
+ * down puts this table back.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema
+export async function createLoginFailures(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable("login_failures")
+    .addColumn("email_hash", "text", (c) => c.primaryKey())
+    .addColumn("failures", "integer", notNull)
+    .addColumn("last_failure_at", BIGINT, notNull)
+    .addColumn("locked_until", BIGINT)
+    .execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { addIdColumn, BIGINT, engineOf, notNull } from "../dialect.js";
+import { addIdColumn, BIGINT, engineOf, notNull, tenantRef } from "../dialect.js";
 
 /**
  * The citizens' conversation (issue #5): the keyed hash on every subscriber row, blocking on
@@ -55,7 +55,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await addIdColumn(engine, db.schema.createTable("moderation_messages"))
-    .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"))
+    .$call(tenantRef)
     .addColumn("subscriber_id", BIGINT)
     .addColumn("subscriber_key", "text", notNull)
     .addColumn("inbound_message_id", "text", notNull)

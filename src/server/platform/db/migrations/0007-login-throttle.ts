@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { BIGINT, notNull } from "../dialect.js";
+import { createLoginFailures } from "./0004-access.js";
 
 /**
  * Login throttling (issue #9): the per-address lockout of 0004 let anyone lock any e-mail
@@ -27,11 +28,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable("login_throttle").execute();
-  await db.schema
-    .createTable("login_failures")
-    .addColumn("email_hash", "text", (c) => c.primaryKey())
-    .addColumn("failures", "integer", notNull)
-    .addColumn("last_failure_at", BIGINT, notNull)
-    .addColumn("locked_until", BIGINT)
-    .execute();
+  await createLoginFailures(db);
 }

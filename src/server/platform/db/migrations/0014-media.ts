@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { addIdColumn, BIGINT, engineOf, notNull } from "../dialect.js";
+import { addIdColumn, BIGINT, engineOf, notNull, tenantRef } from "../dialect.js";
 
 /**
  * Media a broadcast carries (an image, a video, a document), stored in the database so that every
@@ -12,7 +12,7 @@ import { addIdColumn, BIGINT, engineOf, notNull } from "../dialect.js";
 export async function up(db: Kysely<any>): Promise<void> {
   const engine = engineOf(db);
   await addIdColumn(engine, db.schema.createTable("media_files"))
-    .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"))
+    .$call(tenantRef)
     .addColumn("kind", "text", notNull)
     .addColumn("mime_type", "text", notNull)
     .addColumn("size_bytes", BIGINT, notNull)

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { BIGINT, notNull } from "../dialect.js";
+import { BIGINT, notNull, tenantRef } from "../dialect.js";
 
 /**
  * `whatsapp_templates`: each comune's templates as WhatsApp last listed them (name, language,
@@ -11,7 +11,7 @@ import { BIGINT, notNull } from "../dialect.js";
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("whatsapp_templates")
-    .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"))
+    .$call(tenantRef)
     .addColumn("name", "text", notNull)
     .addColumn("language", "text", notNull)
     .addColumn("category", "text", notNull)

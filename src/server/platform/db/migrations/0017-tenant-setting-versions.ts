@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { BIGINT, notNull } from "../dialect.js";
+import { BIGINT, notNull, tenantRef } from "../dialect.js";
 
 /**
  * `tenant_setting_versions`: the settings staff save from the console, over the comune's tenant
@@ -12,7 +12,7 @@ import { BIGINT, notNull } from "../dialect.js";
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("tenant_setting_versions")
-    .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"))
+    .$call(tenantRef)
     .addColumn("version", "integer", notNull)
     .addColumn("settings", "text", notNull)
     .addColumn("changed", "text", notNull)
