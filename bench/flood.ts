@@ -6,8 +6,9 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
 import { inboundEnvelope } from "../src/server/modules/sandbox/webhook-envelopes.js";
+import { countUnprocessedInboundEvents } from "../src/server/modules/whatsapp/inbound-events.repository.js";
 import { signWebhookBody } from "../src/server/modules/whatsapp/webhook-signature.js";
-import { openDatabase, type Database } from "../src/server/platform/db/connect.js";
+import { openDatabase } from "../src/server/platform/db/connect.js";
 import type { Engine } from "../src/server/platform/db/dialect.js";
 import type { RunningBenchServer } from "./http.js";
 import { acceptedSend, recipientOf } from "./lib/graph-answers.js";
@@ -155,16 +156,6 @@ export interface FloodResult {
   otherCpu: number;
 }
 
-/** Unprocessed inbound events, read from the server's own database. */
-async function unprocessed(database: Database): Promise<number> {
-  const row = await database.db
-    .selectFrom("inbound_events")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("processed_at", "is", null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 /**
  * One flood run against a started server (cloud mode, its Graph API at `graph`, its database
  * reachable through `database`): `samples` citizens write to the idle server, one at a time;
@@ -233,27 +224,27 @@ export async function floodRun(
       }),
     );
     const stop = cpuMeter([server.pid], { postgres: options.engine === "postgres" });
-    const pendingBefore = await unprocessed(database);
+    const pendingBefore = await countUnprocessedInboundEvents(database.db);
     const requestsBefore = floodRequests;
     const flooded: number[] = [];
     const backlogAtReply: number[] = [];
     for (let i = 0; i < options.samples; i++) {
       const latency = await write();
       flooded.push(latency);
-      backlogAtReply.push(await unprocessed(database));
+      backlogAtReply.push(await countUnprocessedInboundEvents(database.db));
       if (!Number.isFinite(latency)) break;
       await new Promise((resolve) => setTimeout(resolve, options.gapMs));
     }
     const stored = (floodRequests - requestsBefore) * STATUSES_PER_REQUEST;
-    const pendingAfter = await unprocessed(database);
+    const pendingAfter = await countUnprocessedInboundEvents(database.db);
     const cpu = stop();
     flooding = false;
     await flood;
     // The processor alone on what is left: its throughput, without the flood taking the CPU.
-    const drainFrom = await unprocessed(database);
+    const drainFrom = await countUnprocessedInboundEvents(database.db);
     const drainStarted = performance.now();
     await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
-    const drained = drainFrom - (await unprocessed(database));
+    const drained = drainFrom - (await countUnprocessedInboundEvents(database.db));
     return {
       engine: options.engine,
       idle,

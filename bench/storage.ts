@@ -4,6 +4,10 @@ import path from "node:path";
 import { sql, type Kysely } from "kysely";
 import { parseEnv } from "../src/server/config/env.js";
 import { loadTenants, type Tenant } from "../src/server/config/tenants.js";
+import {
+  insertDeliveriesForBroadcast,
+  PRIORITY,
+} from "../src/server/modules/dispatch/outbound.repository.js";
 import { syncTenants } from "../src/server/modules/tenants/tenants.service.js";
 import { openDatabase, type Database } from "../src/server/platform/db/connect.js";
 import type { Engine } from "../src/server/platform/db/dialect.js";
@@ -103,13 +107,20 @@ export async function storageRun(
       created_at: INSTANT,
     });
 
+    const expansion = {
+      broadcastId: broadcast.id,
+      tenantId: TENANT,
+      senderNumberId: sender.id,
+      priority: PRIORITY.normal,
+      now: INSTANT,
+    };
     t = performance.now();
-    const added = await expandBroadcast(db, broadcast.id, sender.id);
+    const added = await insertDeliveriesForBroadcast(db, expansion);
     const expandMs = performance.now() - t;
     assertCount("expanded deliveries", added, subscribers);
 
     t = performance.now();
-    const again = await expandBroadcast(db, broadcast.id, sender.id);
+    const again = await insertDeliveriesForBroadcast(db, expansion);
     const rerunMs = performance.now() - t;
     assertCount("deliveries added by the re-run", again, 0);
 
@@ -141,47 +152,4 @@ async function insertSubscribers(db: Kysely<DB>, count: number): Promise<void> {
       )
       .execute();
   }
-}
-
-/** The expansion of storage.test.ts: one INSERT … SELECT, idempotent through the unique index. */
-async function expandBroadcast(
-  db: Kysely<DB>,
-  broadcastId: number,
-  senderId: number,
-): Promise<number> {
-  const [result] = await db
-    .insertInto("outbound_messages")
-    .columns([
-      "tenant_id",
-      "sender_number_id",
-      "kind",
-      "broadcast_id",
-      "subscriber_id",
-      "recipient",
-      "state",
-      "next_attempt_at",
-      "created_at",
-      "updated_at",
-    ])
-    .expression((eb) =>
-      eb
-        .selectFrom("subscribers")
-        .select((s) => [
-          "tenant_id",
-          sql.lit(senderId).as("sender_number_id"),
-          sql.lit("broadcast").as("kind"),
-          sql.lit(broadcastId).as("broadcast_id"),
-          "id",
-          s.fn.coalesce("wa_id", "user_id").as("recipient"),
-          sql.lit("queued").as("state"),
-          sql.lit(INSTANT).as("next_attempt_at"),
-          sql.lit(INSTANT).as("created_at"),
-          sql.lit(INSTANT).as("updated_at"),
-        ])
-        .where("tenant_id", "=", TENANT)
-        .where("status", "=", "active"),
-    )
-    .onConflict((oc) => oc.columns(["broadcast_id", "subscriber_id"]).doNothing())
-    .execute();
-  return Number(result?.numInsertedOrUpdatedRows ?? 0);
 }

@@ -20,6 +20,7 @@ import {
   EXPANSION_CHUNK,
   resumeExpansion,
 } from "../../src/server/modules/dispatch/broadcast-expansion.js";
+import { broadcastCounters } from "../../src/server/modules/dispatch/broadcast-delivery.repository.js";
 import { beginExpansion } from "../../src/server/modules/dispatch/broadcast-expansion.repository.js";
 import { NumberDispatcher } from "../../src/server/modules/dispatch/dispatcher.js";
 import {
@@ -393,13 +394,8 @@ const operations = {
     const ms = performance.now() - started;
     const cpuSeconds = cpuSecondsSince(cpu);
     await agent.close();
-    const accepted = await db
-      .selectFrom("outbound_messages")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("broadcast_id", "=", broadcastId)
-      .where("state", "=", "accepted")
-      .executeTakeFirstOrThrow();
-    if (Number(accepted.n) !== rows) throw new Error(`ours: ${accepted.n} of ${rows} accepted`);
+    const { accepted } = await broadcastCounters(db, broadcastId);
+    if (accepted !== rows) throw new Error(`ours: ${accepted} of ${rows} accepted`);
     return { rows, ms, cpuSeconds, peakRss: peak.read() };
   },
 
