@@ -182,44 +182,12 @@ export async function countUnprocessedInboundEvents(db: Kysely<DB>): Promise<num
 
 /**
  * Marks one event handled inside the handler's own transaction, replacing its stored payload
- * (the handler's redacted copy: message bodies are not kept). False when it was handled already:
- * the handler then does nothing, so a crash between its commit and the processor's mark cannot
- * act twice.
- */
-export async function markInboundEventHandledIn(
-  trx: Transaction<DB>,
-  input: { tenantId: string; dedupKey: string; payload: string; now: number },
-): Promise<boolean> {
-  const result = await trx
-    .updateTable("inbound_events")
-    .set({ processed_at: input.now, payload: input.payload })
-    .where("tenant_id", "=", input.tenantId)
-    .where("dedup_key", "=", input.dedupKey)
-    .where("processed_at", "is", null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
-}
-
-/** Whether the event was handled already (a cheap check before work outside a transaction). */
-export async function inboundEventHandled(
-  db: Kysely<DB>,
-  tenantId: string,
-  dedupKey: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom("inbound_events")
-    .select("processed_at")
-    .where("tenant_id", "=", tenantId)
-    .where("dedup_key", "=", dedupKey)
-    .executeTakeFirst();
-  return row !== undefined && row.processed_at !== null;
-}
-
-/**
- * Like `markInboundEventHandledIn`, and the event is kept under `storedKey` from now on (the
- * handler's keyed form of the dedup key, which carries no wamid and so no number). False, and
- * nothing marked, when it was handled before: under either key; a redelivery stored again under
- * its plain key after the first copy was renamed is deleted here, so it is never acted on.
+ * (the handler's redacted copy: message bodies are not kept), and keeps it under `storedKey`
+ * from now on (the handler's keyed form of the dedup key, which carries no wamid and so no
+ * number). False, and nothing marked, when it was handled before, under either key: the handler
+ * then does nothing, so a crash between its commit and the processor's mark cannot act twice. A
+ * redelivery stored again under its plain key after the first copy was renamed is deleted here,
+ * so it is never acted on.
  */
 export async function markInboundEventHandledAs(
   trx: Transaction<DB>,

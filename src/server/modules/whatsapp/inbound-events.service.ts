@@ -27,23 +27,6 @@ export {
 
 // For handlers that make their event's effects and its "handled" mark one transaction.
 
-/** Marks the event handled in the handler's transaction; false when it was handled already. */
-export function markInboundEventHandledIn(
-  trx: Transaction<DB>,
-  input: { tenantId: string; dedupKey: string; payload: string; now: number },
-): Promise<boolean> {
-  return repository.markInboundEventHandledIn(trx, input);
-}
-
-/** Whether the event was handled already (a cheap check before work outside a transaction). */
-export function inboundEventHandled(
-  db: Kysely<DB>,
-  tenantId: string,
-  dedupKey: string,
-): Promise<boolean> {
-  return repository.inboundEventHandled(db, tenantId, dedupKey);
-}
-
 /** Marks it handled and keeps it under `storedKey`; false when handled before under either key. */
 export function markInboundEventHandledAs(
   trx: Transaction<DB>,
