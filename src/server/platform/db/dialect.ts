@@ -35,3 +35,17 @@ export const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
 /** The `tenant_id` column of a comune's table: required, and naming a row of `tenants`. */
 export const tenantRef = <T extends string, C extends string>(t: CreateTableBuilder<T, C>) =>
   t.addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id"));
+
+/**
+ * The index a comune's table is read by, `(tenant_id, column)`: per-comune lists and look-ups
+ * never read another comune's rows.
+ */
+export async function createTenantIndex(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema
+  db: Kysely<any>,
+  name: string,
+  table: string,
+  column: string,
+): Promise<void> {
+  await db.schema.createIndex(name).on(table).columns(["tenant_id", column]).execute();
+}

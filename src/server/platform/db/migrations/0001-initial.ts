@@ -1,5 +1,12 @@
 import { sql, type Kysely, type CreateTableBuilder } from "kysely";
-import { addIdColumn, BIGINT, engineOf, notNull, tenantRef } from "../dialect.js";
+import {
+  addIdColumn,
+  BIGINT,
+  createTenantIndex,
+  engineOf,
+  notNull,
+  tenantRef,
+} from "../dialect.js";
 
 /**
  * The first schema: the keys every later capability builds on. Later migrations add columns;
@@ -50,11 +57,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint("subscribers_tenant_wa_id", ["tenant_id", "wa_id"])
     .addUniqueConstraint("subscribers_tenant_user_id", ["tenant_id", "user_id"])
     .execute();
-  await db.schema
-    .createIndex("subscribers_tenant_status")
-    .on("subscribers")
-    .columns(["tenant_id", "status"])
-    .execute();
+  await createTenantIndex(db, "subscribers_tenant_status", "subscribers", "status");
 
   await addIdColumn(engine, db.schema.createTable("consent_events"))
     .$call(tenantRef)
@@ -66,11 +69,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("text_received", "text")
     .addColumn("created_at", BIGINT, notNull)
     .execute();
-  await db.schema
-    .createIndex("consent_events_tenant_key")
-    .on("consent_events")
-    .columns(["tenant_id", "subscriber_key"])
-    .execute();
+  await createTenantIndex(db, "consent_events_tenant_key", "consent_events", "subscriber_key");
 
   await addIdColumn(engine, db.schema.createTable("inbound_events"))
     .$call(tenantRef)
@@ -136,11 +135,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("attention_reason", "text")
     .$call(withTimestamps)
     .execute();
-  await db.schema
-    .createIndex("broadcasts_tenant_status")
-    .on("broadcasts")
-    .columns(["tenant_id", "status"])
-    .execute();
+  await createTenantIndex(db, "broadcasts_tenant_status", "broadcasts", "status");
 
   await addIdColumn(engine, db.schema.createTable("outbound_messages"))
     .$call(tenantRef)
@@ -185,11 +180,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("prev_hash", "text")
     .addColumn("hash", "text", notNull)
     .execute();
-  await db.schema
-    .createIndex("audit_log_tenant")
-    .on("audit_log")
-    .columns(["tenant_id", "id"])
-    .execute();
+  await createTenantIndex(db, "audit_log_tenant", "audit_log", "id");
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema

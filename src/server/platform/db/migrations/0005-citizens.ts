@@ -1,5 +1,12 @@
 import { sql, type Kysely } from "kysely";
-import { addIdColumn, BIGINT, engineOf, notNull, tenantRef } from "../dialect.js";
+import {
+  addIdColumn,
+  BIGINT,
+  createTenantIndex,
+  engineOf,
+  notNull,
+  tenantRef,
+} from "../dialect.js";
 
 /**
  * The citizens' conversation (issue #5): the keyed hash on every subscriber row, blocking on
@@ -72,11 +79,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("moderation_messages")
     .column("purge_after")
     .execute();
-  await db.schema
-    .createIndex("moderation_messages_tenant_key")
-    .on("moderation_messages")
-    .columns(["tenant_id", "subscriber_key"])
-    .execute();
+  await createTenantIndex(
+    db,
+    "moderation_messages_tenant_key",
+    "moderation_messages",
+    "subscriber_key",
+  );
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema

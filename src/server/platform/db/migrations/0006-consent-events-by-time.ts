@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { createTenantIndex } from "../dialect.js";
 
 /**
  * The statistics count a comune's consent-ledger entries per day over a period (subscriptions
@@ -7,11 +8,7 @@ import type { Kysely } from "kysely";
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createIndex("consent_events_tenant_time")
-    .on("consent_events")
-    .columns(["tenant_id", "created_at"])
-    .execute();
+  await createTenantIndex(db, "consent_events_tenant_time", "consent_events", "created_at");
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema

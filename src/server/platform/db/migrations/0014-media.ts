@@ -1,5 +1,12 @@
 import type { Kysely } from "kysely";
-import { addIdColumn, BIGINT, engineOf, notNull, tenantRef } from "../dialect.js";
+import {
+  addIdColumn,
+  BIGINT,
+  createTenantIndex,
+  engineOf,
+  notNull,
+  tenantRef,
+} from "../dialect.js";
 
 /**
  * Media a broadcast carries (an image, a video, a document), stored in the database so that every
@@ -22,11 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_by", BIGINT)
     .addColumn("created_at", BIGINT, notNull)
     .execute();
-  await db.schema
-    .createIndex("media_files_tenant")
-    .on("media_files")
-    .columns(["tenant_id", "id"])
-    .execute();
+  await createTenantIndex(db, "media_files_tenant", "media_files", "id");
   await db.schema
     .createTable("media_uploads")
     .addColumn("media_file_id", BIGINT, (c) =>
