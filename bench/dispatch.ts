@@ -94,6 +94,26 @@ export interface Placement {
   running: RunningBenchServer[];
 }
 
+/** Starts a server of the run pinned to `cpu`, and records it in `place.running` for the end. */
+async function startPlaced(
+  place: Placement,
+  spec: ServerSpec,
+  cpu: number,
+  dataDir: string,
+): Promise<RunningBenchServer> {
+  const server = await startBenchServer(spec, { taskset: place.taskset, cpu, dataDir });
+  place.running.push(server);
+  return server;
+}
+
+/** What every server of the dispatch runs shares: the comuni, cloud mode, their secrets. */
+const cloudEnv = (tenantsDir: string) => ({
+  TENANTS_DIR: tenantsDir,
+  WHATSAPP_MODE: "cloud",
+  LOG_LEVEL: "warn",
+  ...SANDBOX_ENV,
+});
+
 export const CAP = 1000;
 export const LATENCY_MS = 100;
 
@@ -112,10 +132,7 @@ export async function startSandbox(
     compiled,
     nodeArgs,
     env: {
-      TENANTS_DIR: tenantsDir,
-      WHATSAPP_MODE: "cloud",
-      LOG_LEVEL: "warn",
-      ...SANDBOX_ENV,
+      ...cloudEnv(tenantsDir),
       SANDBOX_WEBHOOK_URL: webhookUrl,
       SANDBOX_SETTINGS: JSON.stringify({
         throughputPerSecond: CAP,
@@ -125,13 +142,7 @@ export async function startSandbox(
       }),
     },
   };
-  const server = await startBenchServer(spec, {
-    taskset: place.taskset,
-    cpu: place.otherCpu,
-    dataDir: path.join(place.scratch, "sandbox"),
-  });
-  place.running.push(server);
-  return server;
+  return startPlaced(place, spec, place.otherCpu, path.join(place.scratch, "sandbox"));
 }
 
 export async function startDispatchWorker(
@@ -150,23 +161,10 @@ export async function startDispatchWorker(
     name: options.name ?? "dispatching process",
     entry: "dispatch-worker.ts",
     ...(options.compiled ? { compiled: options.compiled } : {}),
-    env: {
-      TENANTS_DIR: tenantsDir,
-      WHATSAPP_MODE: "cloud",
-      WHATSAPP_GRAPH_URL: graphUrl,
-      LOG_LEVEL: "warn",
-      ...SANDBOX_ENV,
-      ...options.env,
-    },
+    env: { ...cloudEnv(tenantsDir), WHATSAPP_GRAPH_URL: graphUrl, ...options.env },
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   };
-  const server = await startBenchServer(spec, {
-    taskset: place.taskset,
-    cpu: place.cpu,
-    dataDir: path.join(place.scratch, "worker"),
-  });
-  place.running.push(server);
-  return server;
+  return startPlaced(place, spec, place.cpu, path.join(place.scratch, "worker"));
 }
 
 /**
@@ -184,18 +182,9 @@ export async function startWebProcess(
     name: "web process (DISPATCH=off)",
     entry: "ours.ts",
     compiled,
-    env: {
-      TENANTS_DIR: tenantsDir,
-      WHATSAPP_MODE: "cloud",
-      WHATSAPP_GRAPH_URL: graphUrl,
-      LOG_LEVEL: "warn",
-      DISPATCH: "off",
-      ...SANDBOX_ENV,
-    },
+    env: { ...cloudEnv(tenantsDir), WHATSAPP_GRAPH_URL: graphUrl, DISPATCH: "off" },
   };
-  const server = await startBenchServer(spec, { taskset: place.taskset, cpu: place.cpu, dataDir });
-  place.running.push(server);
-  return server;
+  return startPlaced(place, spec, place.cpu, dataDir);
 }
 
 export interface HeldRun {

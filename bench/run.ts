@@ -346,7 +346,7 @@ async function benchHttp(): Promise<HttpCase[]> {
  * Median over runs of ours ÷ bare, each run paired with the bare run measured just before it:
  * the machine's speed drifts (a shared VM), and a pair taken seconds apart shares the drift.
  */
-function paired(c: HttpCase, bare: HttpCase, f: (r: LoadResult) => number): number {
+function paired<R>(c: { results: R[] }, bare: { results: R[] }, f: (r: R) => number): number {
   return median(
     c.results.flatMap((r, i) => {
       const b = bare.results[i];
@@ -1094,15 +1094,6 @@ async function benchWebhook(): Promise<WebhookResults> {
   };
 }
 
-function pairedWebhook(c: WebhookCase, bare: WebhookCase, f: (r: WebhookLoad) => number): number {
-  return median(
-    c.results.flatMap((r, i) => {
-      const b = bare.results[i];
-      return b ? [f(r) / f(b)] : [];
-    }),
-  );
-}
-
 function webhookSection(results: WebhookResults): string {
   const pick = (c: WebhookCase, f: (r: WebhookLoad) => number) => median(c.results.map(f));
   const rows = results.cases.map((c) => [
@@ -1115,8 +1106,8 @@ function webhookSection(results: WebhookResults): string {
     c.spec.name === SPLIT_NAME ? pct(pick(c, (r) => r.besidesCpu)) : "–",
     pct(pick(c, (r) => r.loadCpu)),
     pct(pick(c, (r) => r.otherCpu)),
-    c.versus ? `**${pct(pairedWebhook(c, c.versus, (r) => r.requestsPerSecond))}**` : "(baseline)",
-    c.versus ? `**${ratio(pairedWebhook(c, c.versus, webhookCpuPerRequest))}**` : "(baseline)",
+    c.versus ? `**${pct(paired(c, c.versus, (r) => r.requestsPerSecond))}**` : "(baseline)",
+    c.versus ? `**${ratio(paired(c, c.versus, webhookCpuPerRequest))}**` : "(baseline)",
   ]);
   const failures = results.cases.reduce(
     (n, c) => n + c.results.reduce((m, r) => m + r.failures, 0),
@@ -1475,9 +1466,7 @@ function goalRows(
     pass: uRatio === undefined ? undefined : uRatio >= 0.75,
   });
   const ratioOf = (c: WebhookCase | undefined) =>
-    c?.versus && c.results.length
-      ? pairedWebhook(c, c.versus, (r) => r.requestsPerSecond)
-      : undefined;
+    c?.versus && c.results.length ? paired(c, c.versus, (r) => r.requestsPerSecond) : undefined;
   const wRatio = ratioOf(
     webhook?.cases.find((c) => c.spec.env?.LOG_LEVEL === "info" && c.spec.name !== SPLIT_NAME),
   );
