@@ -7,7 +7,8 @@ import {
 
 /**
  * The SQL dialect seam: the few places where SQLite and PostgreSQL differ are decided here,
- * so migrations and repositories stay one code path.
+ * so migrations and repositories stay one code path. The column and index shapes every
+ * migration shares (`notNull`, `tenantRef`, `tenantIndex`) live beside them.
  */
 export type Engine = "sqlite" | "postgres";
 
@@ -40,7 +41,7 @@ export const tenantRef = <T extends string, C extends string>(t: CreateTableBuil
  * The index a comune's table is read by, `(tenant_id, column)`: per-comune lists and look-ups
  * never read another comune's rows.
  */
-export async function createTenantIndex(
+export async function tenantIndex(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema
   db: Kysely<any>,
   name: string,

@@ -1,12 +1,5 @@
 import { sql, type Kysely, type CreateTableBuilder } from "kysely";
-import {
-  addIdColumn,
-  BIGINT,
-  createTenantIndex,
-  engineOf,
-  notNull,
-  tenantRef,
-} from "../dialect.js";
+import { addIdColumn, BIGINT, engineOf, notNull, tenantIndex, tenantRef } from "../dialect.js";
 
 /**
  * The first schema: the keys every later capability builds on. Later migrations add columns;
@@ -57,7 +50,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint("subscribers_tenant_wa_id", ["tenant_id", "wa_id"])
     .addUniqueConstraint("subscribers_tenant_user_id", ["tenant_id", "user_id"])
     .execute();
-  await createTenantIndex(db, "subscribers_tenant_status", "subscribers", "status");
+  await tenantIndex(db, "subscribers_tenant_status", "subscribers", "status");
 
   await addIdColumn(engine, db.schema.createTable("consent_events"))
     .$call(tenantRef)
@@ -69,7 +62,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("text_received", "text")
     .addColumn("created_at", BIGINT, notNull)
     .execute();
-  await createTenantIndex(db, "consent_events_tenant_key", "consent_events", "subscriber_key");
+  await tenantIndex(db, "consent_events_tenant_key", "consent_events", "subscriber_key");
 
   await addIdColumn(engine, db.schema.createTable("inbound_events"))
     .$call(tenantRef)
@@ -135,7 +128,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("attention_reason", "text")
     .$call(withTimestamps)
     .execute();
-  await createTenantIndex(db, "broadcasts_tenant_status", "broadcasts", "status");
+  await tenantIndex(db, "broadcasts_tenant_status", "broadcasts", "status");
 
   await addIdColumn(engine, db.schema.createTable("outbound_messages"))
     .$call(tenantRef)
@@ -180,7 +173,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("prev_hash", "text")
     .addColumn("hash", "text", notNull)
     .execute();
-  await createTenantIndex(db, "audit_log_tenant", "audit_log", "id");
+  await tenantIndex(db, "audit_log_tenant", "audit_log", "id");
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema

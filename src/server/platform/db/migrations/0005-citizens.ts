@@ -1,12 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import {
-  addIdColumn,
-  BIGINT,
-  createTenantIndex,
-  engineOf,
-  notNull,
-  tenantRef,
-} from "../dialect.js";
+import { addIdColumn, BIGINT, engineOf, notNull, tenantIndex, tenantRef } from "../dialect.js";
 
 /**
  * The citizens' conversation (issue #5): the keyed hash on every subscriber row, blocking on
@@ -79,12 +72,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("moderation_messages")
     .column("purge_after")
     .execute();
-  await createTenantIndex(
-    db,
-    "moderation_messages_tenant_key",
-    "moderation_messages",
-    "subscriber_key",
-  );
+  await tenantIndex(db, "moderation_messages_tenant_key", "moderation_messages", "subscriber_key");
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema

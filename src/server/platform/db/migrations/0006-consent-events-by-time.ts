@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { createTenantIndex } from "../dialect.js";
+import { tenantIndex } from "../dialect.js";
 
 /**
  * The statistics count a comune's consent-ledger entries per day over a period (subscriptions
@@ -8,7 +8,7 @@ import { createTenantIndex } from "../dialect.js";
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema
 export async function up(db: Kysely<any>): Promise<void> {
-  await createTenantIndex(db, "consent_events_tenant_time", "consent_events", "created_at");
+  await tenantIndex(db, "consent_events_tenant_time", "consent_events", "created_at");
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema

@@ -1,12 +1,5 @@
 import type { Kysely } from "kysely";
-import {
-  addIdColumn,
-  BIGINT,
-  createTenantIndex,
-  engineOf,
-  notNull,
-  tenantRef,
-} from "../dialect.js";
+import { addIdColumn, BIGINT, engineOf, notNull, tenantIndex, tenantRef } from "../dialect.js";
 
 /**
  * Media a broadcast carries (an image, a video, a document), stored in the database so that every
@@ -29,7 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_by", BIGINT)
     .addColumn("created_at", BIGINT, notNull)
     .execute();
-  await createTenantIndex(db, "media_files_tenant", "media_files", "id");
+  await tenantIndex(db, "media_files_tenant", "media_files", "id");
   await db.schema
     .createTable("media_uploads")
     .addColumn("media_file_id", BIGINT, (c) =>
