@@ -330,6 +330,22 @@ export async function nextDueAt(
   return row?.due ?? undefined;
 }
 
+/**
+ * The tier-spending messages of these numbers Meta accepted after `since`: what counts against
+ * the messaging-limit tier, read through the tier's partial index (migration 0003).
+ */
+function tierSpendingAcceptedSince(
+  db: Kysely<DB>,
+  senderNumberIds: readonly number[],
+  since: number,
+) {
+  return db
+    .selectFrom("outbound_messages")
+    .where("sender_number_id", "in", [...senderNumberIds])
+    .where("spends_tier", "=", SPENDS_TIER)
+    .where("accepted_at", ">", since);
+}
+
 /** Unique recipients reached by tier-spending messages of these numbers since `since`. */
 export async function tierRecipientsSince(
   db: Kysely<DB>,
@@ -337,12 +353,8 @@ export async function tierRecipientsSince(
   since: number,
 ): Promise<number> {
   if (senderNumberIds.length === 0) return 0;
-  const row = await db
-    .selectFrom("outbound_messages")
+  const row = await tierSpendingAcceptedSince(db, senderNumberIds, since)
     .select((eb) => eb.fn.count<number>("recipient").distinct().as("n"))
-    .where("sender_number_id", "in", senderNumberIds)
-    .where("spends_tier", "=", SPENDS_TIER)
-    .where("accepted_at", ">", since)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -374,15 +386,11 @@ export async function tierSpendSince(
   senderNumberIds: readonly number[],
   since: number,
 ): Promise<{ recipients: number; oldestAt: number | null }> {
-  const row = await db
-    .selectFrom("outbound_messages")
+  const row = await tierSpendingAcceptedSince(db, senderNumberIds, since)
     .select((eb) => [
       eb.fn.count<number>("recipient").distinct().as("n"),
       eb.fn.min("accepted_at").as("oldest"),
     ])
-    .where("sender_number_id", "in", [...senderNumberIds])
-    .where("spends_tier", "=", 1)
-    .where("accepted_at", ">", since)
     .executeTakeFirstOrThrow();
   return { recipients: Number(row.n), oldestAt: row.oldest === null ? null : Number(row.oldest) };
 }
