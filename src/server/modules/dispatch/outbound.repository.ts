@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { inClaimOrder } from "../../platform/db/claim-order.js";
 import type { DB } from "../../platform/db/schema.js";
 import { requeuedState } from "./outbound-results.repository.js";
 
@@ -256,8 +257,8 @@ export async function claimDue(
       "window_closes_at",
     ])
     .execute();
-  return rows
-    .map((r) => ({
+  return inClaimOrder(
+    rows.map((r) => ({
       id: r.id,
       tenantId: r.tenant_id,
       kind: r.kind,
@@ -271,8 +272,8 @@ export async function claimDue(
       createdAt: r.created_at,
       spendsTier: r.spends_tier === 1,
       windowClosesAt: r.window_closes_at === null ? null : Number(r.window_closes_at),
-    }))
-    .sort((a, b) => b.priority - a.priority || a.id - b.id);
+    })),
+  );
 }
 
 /**

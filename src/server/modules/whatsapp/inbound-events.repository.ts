@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import { inClaimOrder } from "../../platform/db/claim-order.js";
 import type { DB } from "../../platform/db/schema.js";
 
 export interface NewInboundEvent {
@@ -131,16 +132,16 @@ export async function claimInboundEvents(
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
     .returning(["id", "tenant_id", "kind", "payload", "attempts", "priority"])
     .execute();
-  return rows
-    .map((r) => ({
+  return inClaimOrder(
+    rows.map((r) => ({
       id: r.id,
       tenantId: r.tenant_id,
       kind: r.kind,
       payload: r.payload,
       attempts: r.attempts,
       priority: r.priority,
-    }))
-    .sort((a, b) => b.priority - a.priority || a.id - b.id);
+    })),
+  );
 }
 
 /** Marks a pass's handled events processed, in one statement (one commit, not one per event). */
