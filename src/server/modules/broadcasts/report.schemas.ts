@@ -1,6 +1,9 @@
 import { z } from "zod";
 
-/** The broadcast report's answer (report.ts), for the OpenAPI document and the serializer. */
+/**
+ * The broadcast report's answer (report.ts), for the OpenAPI document, the serializer and the
+ * report's type.
+ */
 
 const localizedText = z.object({ it: z.string(), en: z.string() });
 
@@ -60,8 +63,10 @@ export const reportOut = z
         .nullable()
         .describe("What the approver accepted; null if never approved"),
       currency: z.string(),
+      /** From the statuses' pricing: messages Meta accepted and did not fail since. */
       accepted: count,
       billable: count.describe("Accepted messages WhatsApp's statuses call `regular` (charged)"),
+      /** Meta said free (a free entry point, a free service message). */
       free: count,
       unpriced: count.describe("No status with pricing yet: counted at the category's rate"),
       totalMicros: z.number().describe("Millionths of the currency"),
