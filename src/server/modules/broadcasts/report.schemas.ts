@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { broadcastOut } from "./broadcasts.schemas.js";
 
 /**
  * The broadcast report's answer (report.ts), for the OpenAPI document, the serializer and the
@@ -9,16 +10,19 @@ const localizedText = z.object({ it: z.string(), en: z.string() });
 
 const count = z.number().int().nonnegative();
 
+/** The broadcast a report is of, as its heading (and the dashboard's list) shows it. */
+const reportedBroadcast = broadcastOut.pick({
+  id: true,
+  title: true,
+  status: true,
+  statusLabel: true,
+  startedAt: true,
+  finishedAt: true,
+});
+
 export const reportOut = z
   .object({
-    broadcast: z.object({
-      id: z.number(),
-      title: z.string(),
-      status: z.string(),
-      statusLabel: z.string(),
-      startedAt: z.string().nullable(),
-      finishedAt: z.string().nullable(),
-    }),
+    broadcast: reportedBroadcast,
     generatedAt: z.string(),
     counts: z
       .object({
