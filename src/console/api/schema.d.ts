@@ -2254,7 +2254,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -2366,7 +2366,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -2439,7 +2439,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -2725,7 +2725,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -2808,7 +2808,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -2885,7 +2885,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -2956,7 +2956,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -3027,7 +3027,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -3098,7 +3098,7 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                             };
-                            check: unknown;
+                            check: components["schemas"]["PolicyCheck"];
                             media: {
                                 id: number;
                                 /** @enum {string} */
@@ -4353,7 +4353,151 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        PolicyCheck: {
+            blocks: {
+                id: string;
+                rule: string;
+                source: string;
+                why: {
+                    it: string;
+                    en: string;
+                };
+                todo: {
+                    it: string;
+                    en: string;
+                };
+            }[];
+            warnings: {
+                id: string;
+                rule: string;
+                source: string;
+                why: {
+                    it: string;
+                    en: string;
+                };
+                todo: {
+                    it: string;
+                    en: string;
+                };
+                term: string;
+                excerpt: string;
+                occurrences: number;
+                acknowledged: boolean;
+            }[];
+            advice: {
+                schedule: {
+                    id: string;
+                    rule: string;
+                    source: string;
+                    why: {
+                        it: string;
+                        en: string;
+                    };
+                    todo: {
+                        it: string;
+                        en: string;
+                    };
+                    /** @enum {string} */
+                    decision: "now" | "wait";
+                    startAt: number;
+                    startAtLocal: {
+                        it: string;
+                        en: string;
+                    };
+                };
+                election: {
+                    id: string;
+                    rule: string;
+                    source: string;
+                    why: {
+                        it: string;
+                        en: string;
+                    };
+                    todo: {
+                        it: string;
+                        en: string;
+                    };
+                    /** @enum {string} */
+                    outcome: "pass" | "refused";
+                    period?: {
+                        name: string;
+                        from: string;
+                        to: string;
+                    };
+                };
+                readability?: {
+                    id: string;
+                    rule: string;
+                    source: string;
+                    why: {
+                        it: string;
+                        en: string;
+                    };
+                    todo: {
+                        it: string;
+                        en: string;
+                    };
+                    gulpease: {
+                        index: number;
+                        exact: number;
+                        letters: number;
+                        words: number;
+                        sentences: number;
+                        /** @enum {string} */
+                        band: "easy" | "primary-hard" | "lower-secondary-hard" | "upper-secondary-hard";
+                        reading: {
+                            it: string;
+                            en: string;
+                        };
+                    };
+                };
+                category: {
+                    /** @enum {string} */
+                    category: "marketing" | "utility" | "authentication";
+                    why: {
+                        it: string;
+                        en: string;
+                    };
+                };
+            };
+            estimate: {
+                currency: string;
+                /** @enum {string} */
+                category: "marketing" | "utility" | "authentication";
+                priceListFrom: string;
+                recipients: number;
+                lines: {
+                    /** @enum {string} */
+                    kind: "template" | "template-in-window" | "free-form";
+                    recipients: number;
+                    unitMicros: number;
+                    totalMicros: number;
+                }[];
+                totalMicros: number;
+                total: {
+                    it: string;
+                    en: string;
+                };
+                display: {
+                    it: string;
+                    en: string;
+                };
+            };
+            mayApprove: boolean;
+            audience: {
+                recipients: number;
+                inWindow: number;
+            };
+            messagingLimit: {
+                limit: number | null;
+                spentToday: number;
+                now: number;
+                later: number;
+                lastBy: number | null;
+            };
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;

@@ -5,18 +5,10 @@ import type { Clock } from "../../platform/clock.js";
 import type { DB } from "../../platform/db/schema.js";
 import { tenantParams } from "../../platform/http/params.js";
 import { zodRoutes } from "../../platform/http/zod-routes.js";
+import { auditEntryOut, tenantChainCheckOut } from "./audit.schemas.js";
 import { auditCsv, listAudit, recordAudit, verifyForTenant } from "./audit.service.js";
 import { actorOf } from "../../platform/http/access.js";
 import { localized } from "../../platform/http/locale.js";
-
-const entry = z.object({
-  id: z.number(),
-  at: z.number(),
-  actor: z.object({ type: z.string(), id: z.string().nullable() }),
-  action: z.string(),
-  target: z.object({ type: z.string(), id: z.string() }).nullable(),
-  summary: z.unknown(),
-});
 
 /** Who may have done something, as entries name it (platform/http/access.ts, Actor). */
 const ACTOR_TYPES = ["admin-token", "user", "api-key", "citizen", "system", "anonymous"] as const;
@@ -65,7 +57,7 @@ export function auditRoutes(deps: { db: Kysely<DB>; clock: Clock }) {
               ...localized({ it: "deve essere successiva a from", en: "must be later than from" }),
             }),
           response: {
-            200: z.object({ entries: z.array(entry), nextBefore: z.number().nullable() }),
+            200: z.object({ entries: z.array(auditEntryOut), nextBefore: z.number().nullable() }),
           },
         },
       },
@@ -86,23 +78,7 @@ export function auditRoutes(deps: { db: Kysely<DB>; clock: Clock }) {
             "The chain is one for the whole deployment: it holds or breaks for every comune. `broken` names the first entry that does not hold; its time and action only when it is the comune's own entry.",
           params: tenantParams,
           response: {
-            200: z.object({
-              ok: z.boolean(),
-              entries: z.number(),
-              entriesOfComune: z.number(),
-              chainLength: z.number(),
-              checkedAt: z.number(),
-              broken: z
-                .object({
-                  id: z.number(),
-                  position: z.number(),
-                  code: z.string(),
-                  ofThisComune: z.boolean(),
-                  at: z.number().nullable(),
-                  action: z.string().nullable(),
-                })
-                .nullable(),
-            }),
+            200: tenantChainCheckOut,
           },
         },
       },

@@ -1,10 +1,12 @@
 import type { Kysely } from "kysely";
+import type { z } from "zod";
 import type { DB, Db } from "../../platform/db/schema.js";
 import type { Actor } from "../../platform/http/access.js";
 import { GENESIS_HASH, HASH_SCHEME, keyedHash } from "./audit-chain.js";
 import { currentAuditKey, SANDBOX_AUDIT_KEY, type AuditKey } from "./audit-key.js";
 import { csvRow } from "../../platform/csv.js";
 import { verifyAuditChain } from "./audit-check.js";
+import type { auditEntryOut, tenantChainCheckOut } from "./audit.schemas.js";
 import {
   auditPage,
   countAuditOfTenant,
@@ -135,14 +137,7 @@ async function appendAfter(
   return id;
 }
 
-export interface AuditEntryView {
-  id: number;
-  at: number;
-  actor: { type: string; id: string | null };
-  action: string;
-  target: { type: string; id: string } | null;
-  summary: unknown;
-}
+export type AuditEntryView = z.infer<typeof auditEntryOut>;
 
 function present(row: AuditRow): AuditEntryView {
   return {
@@ -173,25 +168,7 @@ export async function listAudit(
 }
 
 /** The chain check as a comune's owner sees it (`GET /api/tenants/:tenant/audit/verify`). */
-export interface TenantChainCheck {
-  ok: boolean;
-  /** Entries of the whole chain (every comune's and the instance's) that hold, from the first. */
-  entries: number;
-  /** Of those, the comune's own. */
-  entriesOfComune: number;
-  /** Entries in the chain, read or not. */
-  chainLength: number;
-  checkedAt: number;
-  /** The first entry that does not hold. Its time only when it is the comune's own entry. */
-  broken: {
-    id: number;
-    position: number;
-    code: string;
-    ofThisComune: boolean;
-    at: number | null;
-    action: string | null;
-  } | null;
-}
+export type TenantChainCheck = z.infer<typeof tenantChainCheckOut>;
 
 /**
  * The chain check of `banditore audit verify` (verifyAuditChain, the same walk from the first

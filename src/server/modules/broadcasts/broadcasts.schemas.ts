@@ -4,6 +4,7 @@ import { idSchema, tenantParams } from "../../platform/http/params.js";
 import { isCalendarDay } from "../../platform/local-days.js";
 import type { MediaFileInfo } from "../media/media.service.js";
 import type { Broadcast } from "./broadcasts.repository.js";
+import { policyCheckOut } from "./check.schemas.js";
 import { STATUS_LABELS, statusLabel } from "./status-labels.js";
 
 /** The broadcasts API's request and answer shapes, with Italian and English field messages. */
@@ -135,7 +136,7 @@ export function presentMedia(m: MediaFileInfo): z.infer<typeof mediaOut> {
 
 export const withCheck = z.object({
   broadcast: broadcastOut,
-  check: z.unknown(),
+  check: policyCheckOut,
   /** The file the broadcast carries (`mediaId`), or null. */
   media: mediaOut.nullable(),
 });

@@ -1,52 +1,10 @@
-import { z } from "zod";
 import { tenantFinder, type Tenant } from "../../config/tenants.js";
 import { requestLocale } from "../../platform/http/locale.js";
 import { tenantParams } from "../../platform/http/params.js";
 import { zodRoutes } from "../../platform/http/zod-routes.js";
 import type { BroadcastsDeps } from "./broadcasts.service.js";
+import { overviewOut } from "./overview.schemas.js";
 import { overviewOf, RECENT } from "./overview.service.js";
-
-const count = z.number().int().nonnegative();
-const share = z.number().min(0).max(1).nullable();
-const instant = z.string().nullable();
-
-const overviewOut = z.object({
-  tenant: z.string(),
-  timeZone: z.string(),
-  generatedAt: z.string(),
-  recentBroadcasts: z.array(
-    z.object({
-      id: z.number(),
-      title: z.string(),
-      status: z.string(),
-      statusLabel: z.string(),
-      startedAt: instant,
-      finishedAt: instant,
-      recipients: count,
-      delivered: count,
-      read: count,
-      failed: count,
-      deliveredRate: share,
-      readRate: share,
-    }),
-  ),
-  month: z.object({
-    from: z.string(),
-    to: z.string(),
-    broadcasts: count,
-    broadcastMessages: count,
-    replies: count,
-    messages: count,
-    currency: z.string(),
-    costMicros: count,
-    cost: z.object({ it: z.string(), en: z.string() }),
-  }),
-  messagingLimit: z.object({
-    limit: count.nullable(),
-    spentToday: count,
-    left: count.nullable(),
-  }),
-});
 
 /** The console's dashboard figures that no other route gives (overview.service.ts). */
 export function overviewRoutes(deps: BroadcastsDeps & { tenants: readonly Tenant[] }) {

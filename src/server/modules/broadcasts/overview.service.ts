@@ -1,11 +1,13 @@
+import type { z } from "zod";
 import type { Tenant } from "../../config/tenants.js";
 import type { Locale } from "../../platform/http/locale.js";
 import { localDay, startOfLocalDay } from "../../platform/local-days.js";
 import { replyStats, timeZoneOf } from "../citizens/admin/admin-stats.service.js";
 import { messagingLimitPlan } from "../dispatch/dispatch.service.js";
 import { listBroadcasts, type BroadcastsDeps } from "./broadcasts.service.js";
-import { formatMoney, type Localized } from "./policy/index.js";
-import { broadcastReport, type BroadcastReport, type ReportedBroadcast } from "./report.js";
+import { formatMoney } from "./policy/index.js";
+import type { overviewOut } from "./overview.schemas.js";
+import { broadcastReport, type BroadcastReport } from "./report.js";
 
 /**
  * The figures of the console's dashboard that no other route gives in one answer: the latest
@@ -19,47 +21,8 @@ const PAGE = 100;
 /** How many of the latest broadcasts the dashboard lists. */
 export const RECENT = 5;
 
-export interface RecentBroadcast extends ReportedBroadcast {
-  /** Deliveries of the broadcast (one per person reached). */
-  recipients: number;
-  delivered: number;
-  read: number;
-  failed: number;
-  /** delivered ÷ deliveries meant to go (not skipped or cancelled), 0 to 1; null for none. */
-  deliveredRate: number | null;
-  /** read ÷ delivered, 0 to 1; null while nothing is delivered (the report's). */
-  readRate: number | null;
-}
-
-export interface Overview {
-  tenant: string;
-  timeZone: string;
-  generatedAt: string;
-  recentBroadcasts: RecentBroadcast[];
-  /** The comune's calendar month so far, `from` its first day and `to` today. */
-  month: {
-    from: string;
-    to: string;
-    /** Broadcasts that started sending this month. */
-    broadcasts: number;
-    /** Their messages WhatsApp accepted. */
-    broadcastMessages: number;
-    /** Automatic replies accepted this month. */
-    replies: number;
-    messages: number;
-    currency: string;
-    /** What Meta's statuses say they cost, those not priced yet at the comune's rates. */
-    costMicros: number;
-    cost: Localized;
-  };
-  /** Meta's messaging limit: unique people reachable with templates in a rolling day. */
-  messagingLimit: {
-    /** null: unlimited or not known yet. */
-    limit: number | null;
-    spentToday: number;
-    left: number | null;
-  };
-}
+export type Overview = z.infer<typeof overviewOut>;
+export type RecentBroadcast = Overview["recentBroadcasts"][number];
 
 const rate = (part: number, whole: number) =>
   whole === 0 ? null : Math.round((part / whole) * 1e4) / 1e4;

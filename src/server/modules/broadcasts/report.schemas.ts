@@ -1,21 +1,28 @@
 import { z } from "zod";
+import { broadcastOut } from "./broadcasts.schemas.js";
 
-/** The broadcast report's answer (report.ts), for the OpenAPI document and the serializer. */
+/**
+ * The broadcast report's answer (report.ts), for the OpenAPI document, the serializer and the
+ * report's type.
+ */
 
 const localizedText = z.object({ it: z.string(), en: z.string() });
 
 const count = z.number().int().nonnegative();
 
+/** The broadcast a report is of, as its heading (and the dashboard's list) shows it. */
+const reportedBroadcast = broadcastOut.pick({
+  id: true,
+  title: true,
+  status: true,
+  statusLabel: true,
+  startedAt: true,
+  finishedAt: true,
+});
+
 export const reportOut = z
   .object({
-    broadcast: z.object({
-      id: z.number(),
-      title: z.string(),
-      status: z.string(),
-      statusLabel: z.string(),
-      startedAt: z.string().nullable(),
-      finishedAt: z.string().nullable(),
-    }),
+    broadcast: reportedBroadcast,
     generatedAt: z.string(),
     counts: z
       .object({
@@ -60,8 +67,10 @@ export const reportOut = z
         .nullable()
         .describe("What the approver accepted; null if never approved"),
       currency: z.string(),
+      /** From the statuses' pricing: messages Meta accepted and did not fail since. */
       accepted: count,
       billable: count.describe("Accepted messages WhatsApp's statuses call `regular` (charged)"),
+      /** Meta said free (a free entry point, a free service message). */
       free: count,
       unpriced: count.describe("No status with pricing yet: counted at the category's rate"),
       totalMicros: z.number().describe("Millionths of the currency"),

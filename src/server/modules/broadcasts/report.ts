@@ -10,6 +10,7 @@ import {
 import { errorMeaning } from "../whatsapp/send-errors.js";
 import type { Broadcast } from "./broadcasts.repository.js";
 import { getBroadcast, type BroadcastsDeps } from "./broadcasts.service.js";
+import type { reportOut } from "./report.schemas.js";
 import { formatMoney, type Localized } from "./policy/index.js";
 import { statusLabel } from "./status-labels.js";
 
@@ -24,53 +25,11 @@ import { statusLabel } from "./status-labels.js";
 
 export type ReportCounts = Omit<BroadcastCounters, "failedByCode">;
 
-export interface ReportFailure {
-  /** WhatsApp's error code, our negative code for a fault on the way, or null: none recorded. */
-  code: number | null;
-  count: number;
-  reason: Localized;
-}
-
+/** The report as the API answers it (report.schemas.ts, where each figure is described). */
+export type BroadcastReport = z.infer<typeof reportOut>;
+export type ReportFailure = BroadcastReport["failures"][number];
 /** The broadcast a report is of, as its heading (and the dashboard's list) shows it. */
-export interface ReportedBroadcast {
-  id: number;
-  title: string;
-  status: string;
-  statusLabel: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface BroadcastReport {
-  broadcast: ReportedBroadcast;
-  generatedAt: string;
-  counts: ReportCounts;
-  failures: ReportFailure[];
-  /** read ÷ delivered, 0 to 1; null while nothing is delivered. */
-  readRate: number | null;
-  cost: {
-    /** What the approver accepted before sending; null for a broadcast never approved. */
-    estimate: {
-      recipients: number;
-      category: string;
-      currency: string;
-      priceListFrom: string;
-      totalMicros: number;
-      total: Localized;
-    } | null;
-    /** From the statuses' pricing: messages Meta accepted and did not fail since. */
-    currency: string;
-    accepted: number;
-    /** Meta said charged (`regular`). */
-    billable: number;
-    /** Meta said free (a free entry point, a free service message). */
-    free: number;
-    /** No status with pricing yet: counted at the broadcast's category rate. */
-    unpriced: number;
-    totalMicros: number;
-    total: Localized;
-  };
-}
+export type ReportedBroadcast = BroadcastReport["broadcast"];
 
 /** The part of the stored approval check the report reads; anything else there is ignored. */
 const storedEstimate = z.object({

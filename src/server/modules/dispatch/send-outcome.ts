@@ -95,17 +95,13 @@ export function recordOutcome(
     ctx.push({ id: row.id, outcome: "released", cancelled: true });
     return;
   }
+  /** Back to the queue until `at`, with the error that sent it back. */
+  const retryAt = (at: number, reason: string, countsAttempt: boolean) =>
+    ctx.push({ id: row.id, outcome: "retry", at, code: error.code, reason, countsAttempt });
   switch (decision.action) {
     case "retry":
-      ctx.push({
-        id: row.id,
-        outcome: "retry",
-        at: decision.at,
-        code: error.code,
-        reason: decision.reason,
-        // "Not now" from the platform (throughput, maintenance) does not use up attempts.
-        countsAttempt: decision.countsAsAttempt,
-      });
+      // "Not now" from the platform (throughput, maintenance) does not use up attempts.
+      retryAt(decision.at, decision.reason, decision.countsAsAttempt);
       return;
     case "give_up": {
       ctx.push({
@@ -126,14 +122,7 @@ export function recordOutcome(
     }
     case "halt":
       // Nothing is lost: the row goes back to the queue untouched and waits for the fix.
-      ctx.push({
-        id: row.id,
-        outcome: "retry",
-        at: decision.at,
-        code: error.code,
-        reason: decision.reason,
-        countsAttempt: false,
-      });
+      retryAt(decision.at, decision.reason, false);
       if (row.broadcastId !== null)
         ctx.broadcasts.needsAttention(row.broadcastId, decision.attention);
       else ctx.haltNumber(now + NUMBER_HALT_MS);

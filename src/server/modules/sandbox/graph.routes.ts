@@ -135,11 +135,9 @@ export function graphRoutes(ctx: SandboxContext) {
           const denied = authorize(request, number);
           return denied ? replyMetaError(reply, denied) : phoneNumberInfo(ctx, number);
         }
-        const media = ctx.state.findMedia(id, ctx.clock.now());
-        const owner = media && ctx.byPhoneNumberId.get(media.phoneNumberId);
-        if (!media || !owner) return replyMetaError(reply, metaErrors.unknownObject(id, "get"));
-        const denied = authorize(request, owner);
-        if (denied) return replyMetaError(reply, denied);
+        const found = mediaFor(ctx, request, id, "get");
+        if (!found.ok) return replyMetaError(reply, found.error);
+        const { media } = found;
         return {
           messaging_product: "whatsapp",
           url: `${request.protocol}://${request.host}/sandbox/media/${media.id}`,
@@ -155,13 +153,9 @@ export function graphRoutes(ctx: SandboxContext) {
       "/:version/:id",
       { schema: { hide: true } },
       (request, reply) => {
-        const media = ctx.state.findMedia(request.params.id, ctx.clock.now());
-        const owner = media && ctx.byPhoneNumberId.get(media.phoneNumberId);
-        if (!media || !owner)
-          return replyMetaError(reply, metaErrors.unknownObject(request.params.id, "delete"));
-        const denied = authorize(request, owner);
-        if (denied) return replyMetaError(reply, denied);
-        ctx.state.media.delete(media.id);
+        const found = mediaFor(ctx, request, request.params.id, "delete");
+        if (!found.ok) return replyMetaError(reply, found.error);
+        ctx.state.media.delete(found.media.id);
         return { success: true };
       },
     );
@@ -176,19 +170,38 @@ export function mediaDownloadRoutes(ctx: SandboxContext) {
       "/:mediaId",
       { schema: { hide: true } },
       (request, reply) => {
-        const media = ctx.state.findMedia(request.params.mediaId, ctx.clock.now());
-        const owner = media && ctx.byPhoneNumberId.get(media.phoneNumberId);
-        if (!media || !owner)
-          return replyMetaError(reply, {
-            ...metaErrors.unknownObject(request.params.mediaId, "get"),
-            httpStatus: 404,
-          });
-        const denied = authorize(request, owner);
-        if (denied) return replyMetaError(reply, denied);
-        return reply.type(media.mimeType).send(media.bytes);
+        const found = mediaFor(ctx, request, request.params.mediaId, "get");
+        if (!found.ok) {
+          // A download URL answers a missing file as a file server does: 404.
+          return replyMetaError(
+            reply,
+            found.missing ? { ...found.error, httpStatus: 404 } : found.error,
+          );
+        }
+        return reply.type(found.media.mimeType).send(found.media.bytes);
       },
     );
   };
+}
+
+/**
+ * The media `id` names, for its owner's token only; `missing`: no such media (or its number is
+ * gone), as opposed to a token that is not the owner's.
+ */
+function mediaFor(
+  ctx: SandboxContext,
+  request: FastifyRequest,
+  id: string,
+  method: "get" | "delete",
+) {
+  const media = ctx.state.findMedia(id, ctx.clock.now());
+  const owner = media && ctx.byPhoneNumberId.get(media.phoneNumberId);
+  if (!media || !owner) {
+    return { ok: false as const, missing: true, error: metaErrors.unknownObject(id, method) };
+  }
+  const denied = authorize(request, owner);
+  if (denied) return { ok: false as const, missing: false, error: denied };
+  return { ok: true as const, media };
 }
 
 function phoneNumberInfo(ctx: SandboxContext, number: SandboxNumber) {

@@ -196,19 +196,12 @@ export function toInboundMessage(m: MetaMessage, contacts: MetaContact[]): Inbou
       message.button = m.button && { payload: m.button.payload, text: m.button.text };
       break;
     case "image":
-      message.media = toMedia(m.image);
-      break;
     case "video":
-      message.media = toMedia(m.video);
-      break;
     case "document":
-      message.media = toMedia(m.document);
-      break;
     case "audio":
-      message.media = toMedia(m.audio);
-      break;
     case "sticker":
-      message.media = toMedia(m.sticker);
+      // Each media type's object is under its own name, in the same shape.
+      message.media = toMedia(m[m.type]);
       break;
     case "location":
       message.location = m.location && { ...m.location };

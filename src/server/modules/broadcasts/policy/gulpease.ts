@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Localized, PolicyNote } from "./types.js";
 
 /**
@@ -20,17 +21,19 @@ import type { Localized, PolicyNote } from "./types.js";
  * "Sig.") count as sentence ends, as in the hand counts the index was calibrated on.
  */
 
-export interface Gulpease {
-  index: number;
+/** The index and what it was computed from, as the broadcasts API's check answers it. */
+export const gulpeaseSchema = z.object({
+  index: z.number(),
   /** Before rounding and clamping. */
-  exact: number;
-  letters: number;
-  words: number;
-  sentences: number;
+  exact: z.number(),
+  letters: z.number(),
+  words: z.number(),
+  sentences: z.number(),
   /** The band of Lucisano and Piemontese's reading: who finds the text hard. */
-  band: "easy" | "primary-hard" | "lower-secondary-hard" | "upper-secondary-hard";
-  reading: Localized;
-}
+  band: z.enum(["easy", "primary-hard", "lower-secondary-hard", "upper-secondary-hard"]),
+  reading: z.object({ it: z.string(), en: z.string() }),
+});
+export type Gulpease = z.infer<typeof gulpeaseSchema>;
 
 const WORD = /[\p{L}\p{N}]+(?:[.,:]\p{N}+)*/gu;
 const LETTER = /\p{L}/gu;

@@ -34,11 +34,14 @@ export const periodQuery = z
     message: "il periodo può durare al massimo 367 giorni",
   });
 
+/** One person as the admin API shows them (presentSubscriber, subscriber-view.ts). */
 export const subscriberView = z.object({
   id: z.number(),
   status: z.string(),
+  /** Masked ("3936•••••663") unless revealed; null for a person known only by a user id. */
   number: z.string().nullable(),
   revealed: z.boolean(),
+  /** Only when revealed: the personal data beyond the number. */
   personal: z
     .object({
       firstName: z.string().nullable(),

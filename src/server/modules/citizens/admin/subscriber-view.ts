@@ -1,36 +1,13 @@
+import type { z } from "zod";
 import { maskPhone } from "../../../platform/log.js";
 import type { Subscriber } from "../citizens.repository.js";
+import type { subscriberView } from "./admin-schemas.js";
 
 /**
- * One person as the admin API shows them: masked unless revealed, instants as ISO 8601 strings
- * (UTC); and how a person is named in audit summaries.
+ * One person as the admin API shows them (`subscriberView`, admin-schemas.ts): masked unless
+ * revealed, instants as ISO 8601 strings (UTC); and how a person is named in audit summaries.
  */
-export interface SubscriberView {
-  id: number;
-  status: string;
-  /** Masked ("3936•••••663") unless revealed; null for a person known only by a user id. */
-  number: string | null;
-  revealed: boolean;
-  /** Only when revealed: the personal data beyond the number. */
-  personal?: {
-    firstName: string | null;
-    lastName: string | null;
-    profileName: string | null;
-    userId: string | null;
-    topics: string[];
-  };
-  block: {
-    state: "none" | "pending" | "applied";
-    blockedAt: string | null;
-    appliedOnWhatsAppAt: string | null;
-  };
-  flag: { flaggedAt: string; reason: string | null } | null;
-  marketingStoppedAt: string | null;
-  subscribedAt: string | null;
-  unsubscribedAt: string | null;
-  lastMessageAt: string | null;
-  createdAt: string;
-}
+export type SubscriberView = z.infer<typeof subscriberView>;
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
