@@ -115,7 +115,7 @@ export type SandboxSettingsUpdate = z.input<typeof settingsUpdateSchema>;
  * The default window of `statusBatchMs`, chosen with the dispatch bench at the cap of 1,000
  * messages a second (`--quick`, a shared machine, issue #14): one POST per status gave 148–183
  * throughput errors (130429) a run and the sandbox used 44–47% of a core; windows of 25 ms gave
- * 11–37 and 27–35%, windows of 50 ms 0–29 and 28–30%. 50 ms posts half as often again for at most
+ * 11–37 and 27–35%, windows of 50 ms 0–29 and 28–35%. 50 ms posts half as often again for at most
  * 50 ms more on a status, well inside the spread of Meta's own delays.
  */
 export const STATUS_BATCH_MS = 50;
