@@ -45,19 +45,21 @@ export function webhookBodies(): { next(): { body: string; signature: string }; 
         displayNumber: "393665784663",
         phoneNumberId: "100000000000001",
       },
-      {
-        id: WAMID,
-        status: "delivered",
-        timestamp: String(Math.floor(Date.UTC(2026, 10, 22, 9) / 1000)),
-        recipient_id: RECIPIENT,
-        biz_opaque_callback_data: CALLBACK,
-        pricing: {
-          billable: true,
-          pricing_model: "PMP",
-          type: "regular",
-          category: "marketing",
+      [
+        {
+          id: WAMID,
+          status: "delivered",
+          timestamp: String(Math.floor(Date.UTC(2026, 10, 22, 9) / 1000)),
+          recipient_id: RECIPIENT,
+          biz_opaque_callback_data: CALLBACK,
+          pricing: {
+            billable: true,
+            pricing_model: "PMP",
+            type: "regular",
+            category: "marketing",
+          },
         },
-      },
+      ],
     ),
   );
   // The envelope names them in this order: wamid, recipient, callback data.

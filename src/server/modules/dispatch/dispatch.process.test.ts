@@ -124,13 +124,15 @@ async function postStatus(
   wamid: string,
 ): Promise<void> {
   const body = JSON.stringify(
-    statusEnvelope(CONCOREZZO, {
-      id: wamid,
-      status: "sent",
-      timestamp: unixSeconds(Date.now()),
-      recipient_id: row.recipient,
-      biz_opaque_callback_data: `om:${row.id}`,
-    }),
+    statusEnvelope(CONCOREZZO, [
+      {
+        id: wamid,
+        status: "sent",
+        timestamp: unixSeconds(Date.now()),
+        recipient_id: row.recipient,
+        biz_opaque_callback_data: `om:${row.id}`,
+      },
+    ]),
   );
   const res = await fetch(`http://127.0.0.1:${h.port}/webhooks/whatsapp`, {
     method: "POST",

@@ -9,6 +9,7 @@ import {
   until,
   type Harness,
 } from "../../test/dispatch-harness.js";
+import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
 
 // The dispatcher against the standalone sandbox over real HTTP, as in production.
 
@@ -62,6 +63,63 @@ describe("dispatch", () => {
     expect(bad).toEqual([]);
     expect(maxPerSecond(log, CONCOREZZO_NUMBER_ID)).toBeLessThanOrEqual(200);
   }, 90_000);
+
+  it.each(testEngines())(
+    "on %s, stores and applies every status of the sandbox's batched webhooks",
+    async (engine) => {
+      // Meta may put many statuses in one POST (docs/whatsapp-cloud-api.md §3.2): with a long
+      // window the sandbox does, and the receiver must take each of them.
+      const pg = engine === "postgres" ? await createTestPostgresDatabase() : undefined;
+      try {
+        harness = await startHarness({
+          ratePerSecond: 200,
+          sandbox: { throughputPerSecond: 200, statusBatchMs: 500 },
+          env: pg ? { DATABASE_URL: pg.url } : {},
+        });
+        const server = await harness.startService();
+        await seedSubscribers(server.database, "concorezzo", 400);
+        const id = await createBroadcast(server.database, "concorezzo");
+        await server.dispatch.startBroadcast(id);
+        const counters = await until(
+          "every delivery to be delivered",
+          async () => {
+            const c = await server.dispatch.counters(id);
+            return c.delivered === c.total && c.total > 0 ? c : undefined;
+          },
+          30_000,
+          200,
+        );
+        expect(counters).toMatchObject({ total: 400, delivered: 400, failed: 0 });
+
+        // Each `sent` and `delivered` stored once, and handled without error.
+        const events = await server.database.db
+          .selectFrom("inbound_events")
+          .select(["dedup_key", "processed_at", "error"])
+          .where("kind", "=", "status")
+          .execute();
+        expect(events).toHaveLength(800);
+        expect(new Set(events.map((e) => e.dedup_key)).size).toBe(800);
+        expect(events.every((e) => e.processed_at !== null && e.error === null)).toBe(true);
+
+        // …from far fewer POSTs than statuses.
+        const metrics = await (await fetch(`http://127.0.0.1:${harness.port}/metrics`)).text();
+        const posts = (status: number) =>
+          Number(
+            new RegExp(
+              `banditore_http_request_duration_seconds_count\\{method="POST",route="/webhooks/whatsapp",status_code="${status}"\\} (\\d+)`,
+            ).exec(metrics)?.[1] ?? 0,
+          );
+        expect(posts(200)).toBeGreaterThan(0);
+        expect(posts(200)).toBeLessThan(100);
+        expect(posts(401)).toBe(0);
+      } finally {
+        await harness?.close();
+        harness = undefined;
+        await pg?.drop();
+      }
+    },
+    60_000,
+  );
 
   it("ends every delivery in a final state through 5xx, timeouts and undeliverable numbers, none twice", async () => {
     harness = await startHarness({

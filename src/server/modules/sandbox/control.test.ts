@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { registerErrorHandling } from "../../platform/http/error-handler.js";
 import { createLogger } from "../../platform/log.js";
 import { registerSandbox, sandboxNumbersFromTenants } from "./sandbox.js";
-import { defaultSettings, type SandboxSettings } from "./settings.js";
+import { defaultSettings, STATUS_BATCH_MS, type SandboxSettings } from "./settings.js";
 import { TEST_NUMBERS, templateTo, useTestSandbox } from "../../test/sandbox-kit.js";
 import type { Tenant } from "../../config/tenants.js";
 
@@ -64,6 +64,18 @@ describe("control API", () => {
       faults: { duplicateWebhookRate: 0 },
       throughputPerSecond: 80,
     });
+  });
+
+  it("reads and sets the status batching window, 0 to 1,000 ms", async () => {
+    const before = await t.api<SandboxSettings>("GET", "/settings");
+    expect(before.body.statusBatchMs).toBe(STATUS_BATCH_MS);
+    const updated = await t.api<SandboxSettings>("PUT", "/settings", { statusBatchMs: 0 });
+    expect(updated.status).toBe(200);
+    expect(updated.body.statusBatchMs).toBe(0);
+    const bad = await t.api<ErrorAnswer>("PUT", "/settings", { statusBatchMs: 1_001 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details?.map((d) => d.field)).toEqual(["body.statusBatchMs"]);
+    await t.api("PUT", "/settings", { statusBatchMs: STATUS_BATCH_MS });
   });
 
   it("recategorises a template with the template_category_update webhook", async () => {

@@ -69,19 +69,25 @@ describe("POST /{phone-number-id}/messages", () => {
         category: "service",
       });
     }
-    const statusWebhooks = t.receiver.received.filter(
-      (w) => w.body.entry[0]?.changes[0]?.value.statuses,
+    // Every envelope that carries statuses (one or several, batched), every entry and change.
+    const statusWebhooks = t.receiver.received.filter((w) =>
+      w.body.entry.some((e) => e.changes.some((c) => c.value.statuses)),
     );
+    expect(statusWebhooks.length).toBeGreaterThan(0);
     for (const webhook of statusWebhooks) {
       expect(webhook.signatureValid).toBe(true);
       expect(webhook.contentType).toBe("application/json");
       expect(webhook.body.object).toBe("whatsapp_business_account");
-      expect(webhook.body.entry[0]?.id).toBe("200000000000001");
-      expect(webhook.body.entry[0]?.changes[0]?.field).toBe("messages");
-      expect(webhook.body.entry[0]?.changes[0]?.value.metadata).toEqual({
-        display_phone_number: "393665784663",
-        phone_number_id: "100000000000001",
-      });
+      for (const entry of webhook.body.entry) {
+        expect(entry.id).toBe("200000000000001");
+        for (const change of entry.changes) {
+          expect(change.field).toBe("messages");
+          expect(change.value.metadata).toEqual({
+            display_phone_number: "393665784663",
+            phone_number_id: "100000000000001",
+          });
+        }
+      }
     }
     const conversation = await t.api<{ messages: { id: string; status: string; text?: string }[] }>(
       "GET",

@@ -3,7 +3,7 @@ import { maskPhone } from "../../platform/log.js";
 import { metadataOf, type SandboxContext, type SandboxNumber } from "./context.js";
 import { newWamid } from "./ids.js";
 import type { MessageRecord, Phone, PhoneMessage } from "./sandbox-state.js";
-import { postStatus } from "./statuses.js";
+import { postStatuses, type DueStatus } from "./statuses.js";
 import { inboundEnvelope, unixSeconds, type InboundItem } from "./webhook-envelopes.js";
 
 /**
@@ -187,14 +187,17 @@ export function readMessages(
 ): number {
   let count = 0;
   for (const number of numbers) {
+    const reads: DueStatus[] = [];
     for (const message of phone.messages) {
       if (message.direction !== "to_phone" || message.number !== number.displayNumber) continue;
       if (message.status === "read" || message.status === "failed") continue;
       const record = ctx.state.messages.get(message.id);
       if (!record) continue;
-      postStatus(ctx, number, record, "read");
-      count += 1;
+      reads.push({ record, status: "read" });
     }
+    // Read at once, so due together: one POST per number when statuses are batched.
+    postStatuses(ctx, number, reads);
+    count += reads.length;
   }
   return count;
 }

@@ -3,6 +3,7 @@ import {
   applySettingsUpdate,
   defaultSettings,
   messagingLimitOf,
+  STATUS_BATCH_MS,
   throughputFor,
   type SandboxSettings,
 } from "./settings.js";
@@ -52,6 +53,19 @@ describe("settings", () => {
       const result = applySettingsUpdate(defaults, { latencyMs });
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.problems.map((p) => p.field)).toEqual(["body.latencyMs"]);
+    }
+  });
+
+  it("batch statuses in windows of STATUS_BATCH_MS by default, and take 0 (no batching) to 1,000 ms", () => {
+    expect(defaults.statusBatchMs).toBe(STATUS_BATCH_MS);
+    expect(STATUS_BATCH_MS).toBeGreaterThan(0);
+    expect(apply({ statusBatchMs: 0 }).statusBatchMs).toBe(0);
+    expect(apply({ statusBatchMs: 1_000 }).statusBatchMs).toBe(1_000);
+    expect(apply({ latencyMs: 5 }).statusBatchMs).toBe(STATUS_BATCH_MS);
+    for (const statusBatchMs of [-1, 1_001, 2.5, "25", null]) {
+      const result = applySettingsUpdate(defaults, { statusBatchMs });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.problems.map((p) => p.field)).toEqual(["body.statusBatchMs"]);
     }
   });
 

@@ -70,8 +70,31 @@ function messagesChange(number: NumberMetadata, value: Record<string, unknown>):
   };
 }
 
-export function statusEnvelope(number: NumberMetadata, status: StatusItem): WebhookEnvelope {
-  return messagesChange(number, { statuses: [status] });
+/**
+ * Meta batches at most 1,000 updates in one notification (docs/whatsapp-cloud-api.md §3.2): the
+ * most statuses the sandbox puts in one POST.
+ */
+export const MAX_STATUSES_PER_WEBHOOK = 1000;
+
+/** Statuses of one number's messages, in the order given, under that number's metadata. */
+export function statusEnvelope(
+  number: NumberMetadata,
+  statuses: readonly StatusItem[],
+): WebhookEnvelope {
+  return messagesChange(number, { statuses });
+}
+
+/** The statuses in order, `perEnvelope` to an envelope (Meta's most by default). */
+export function statusEnvelopes(
+  number: NumberMetadata,
+  statuses: readonly StatusItem[],
+  perEnvelope = MAX_STATUSES_PER_WEBHOOK,
+): WebhookEnvelope[] {
+  const envelopes: WebhookEnvelope[] = [];
+  for (let i = 0; i < statuses.length; i += perEnvelope) {
+    envelopes.push(statusEnvelope(number, statuses.slice(i, i + perEnvelope)));
+  }
+  return envelopes;
 }
 
 export function inboundEnvelope(

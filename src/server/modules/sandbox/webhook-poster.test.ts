@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../platform/log.js";
 import { accountEnvelope, signatureOf } from "./webhook-envelopes.js";
 import { META_LIKE_RETRY_DELAYS_MS, WebhookPoster } from "./webhook-poster.js";
@@ -10,6 +10,7 @@ const envelope = accountEnvelope(
   { event: "TEST" },
   Date.UTC(2026, 0, 1),
 );
+const silent = createLogger("silent");
 let receiver: WebhookReceiver | undefined;
 let poster: WebhookPoster | undefined;
 afterEach(async () => {
@@ -103,5 +104,64 @@ describe("WebhookPoster", () => {
     expect(ran).toBe(false);
     expect(await poster.sleep(1000)).toBe(false);
     expect((await poster.post(envelope, "s").first).error).toBe("sandbox closed");
+  });
+});
+
+describe("WebhookPoster.laterInWindow", () => {
+  const WINDOW_MS = 500;
+  /** Until 1 ms into the next window, so that items due in the next few ms share one. */
+  const windowStart = () =>
+    new Promise((resolve) => setTimeout(resolve, WINDOW_MS - (performance.now() % WINDOW_MS) + 1));
+
+  it("hands a group's items due in one window over together when it closes, in the order they fall due", async () => {
+    poster = new WebhookPoster({ url: () => "http://127.0.0.1:9/webhooks", log: silent });
+    const p = poster;
+    const flushed: { group: string; items: number[]; at: number }[] = [];
+    const flushTo = (group: string) => (items: number[]) =>
+      void flushed.push({ group, items, at: performance.now() });
+    await windowStart();
+    const scheduledAt = performance.now();
+    // Scheduled out of order: the batch comes in the order of the delays.
+    for (const delayMs of [30, 10, 20])
+      p.laterInWindow("a", delayMs, WINDOW_MS, delayMs, flushTo("a"));
+    p.laterInWindow("b", 10, WINDOW_MS, 10, flushTo("b"));
+    p.laterInWindow("a", WINDOW_MS + 10, WINDOW_MS, WINDOW_MS + 10, flushTo("a"));
+    // One timer per group and window, not per item.
+    expect(p.pending).toBe(3);
+
+    await vi.waitFor(() => expect(flushed).toHaveLength(3), { timeout: 3 * WINDOW_MS });
+    // Two groups' windows closing together come in no promised order.
+    const byGroup = (group: string) => flushed.filter((f) => f.group === group).map((f) => f.items);
+    expect(byGroup("a")).toEqual([[10, 20, 30], [WINDOW_MS + 10]]);
+    expect(byGroup("b")).toEqual([[10]]);
+    // Never before an item's delay, at most a window after it (plus the timer's own lateness).
+    for (const { items, at } of flushed) {
+      const waited = at - scheduledAt;
+      expect(waited).toBeGreaterThanOrEqual(Math.max(...items) - 1);
+      expect(waited).toBeLessThanOrEqual(Math.max(...items) + WINDOW_MS + 100);
+    }
+    expect(p.pending).toBe(0);
+  });
+
+  it("with a window of 0, hands each item over alone after its delay", async () => {
+    poster = new WebhookPoster({ url: () => "http://127.0.0.1:9/webhooks", log: silent });
+    const p = poster;
+    const flushed: string[][] = [];
+    p.laterInWindow("a", 20, 0, "second", (items) => void flushed.push(items));
+    p.laterInWindow("a", 5, 0, "first", (items) => void flushed.push(items));
+    expect(p.pending).toBe(2);
+    await vi.waitFor(() => expect(flushed).toEqual([["first"], ["second"]]), { timeout: 1000 });
+  });
+
+  it("drops the open windows at close()", async () => {
+    poster = new WebhookPoster({ url: () => "http://127.0.0.1:9/webhooks", log: silent });
+    const p = poster;
+    const flushed: string[][] = [];
+    p.laterInWindow("a", 5, 50, "x", (items) => void flushed.push(items));
+    await p.close();
+    expect(p.pending).toBe(0);
+    p.laterInWindow("a", 5, 50, "y", (items) => void flushed.push(items));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(flushed).toEqual([]);
   });
 });

@@ -46,6 +46,12 @@ export const META_LIKE_RETRY_DELAYS_MS: readonly number[] = (() => {
   return delays;
 })();
 
+/** Items waiting for their window to close, with when each fell due (for their order). */
+interface WindowBatch<T> {
+  items: { dueAt: number; item: T }[];
+  flush: (items: T[]) => void;
+}
+
 /**
  * Posts signed webhooks the way Meta does: JSON body, `X-Hub-Signature-256` over the exact
  * bytes, keep-alive connections, retries with exponential backoff. Also owns the sandbox's
@@ -54,6 +60,8 @@ export const META_LIKE_RETRY_DELAYS_MS: readonly number[] = (() => {
 export class WebhookPoster {
   private readonly agent = new Agent({ keepAliveTimeout: 4_000, connections: 64 });
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
+  /** By group and the window's end: what `laterInWindow` collected and has not flushed yet. */
+  private readonly windows = new Map<string, WindowBatch<unknown>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly retryDelaysMs: readonly number[];
   private readonly timeoutMs: number;
@@ -73,6 +81,45 @@ export class WebhookPoster {
       task();
     }, delayMs);
     this.timers.set(timer, () => undefined);
+  }
+
+  /**
+   * Runs `flush([item])` after `delayMs`, or, with `windowMs` > 0, hands `item` to `flush`
+   * together with the other items of `group` due in the same window when that window closes.
+   * Windows are `windowMs` long and aligned on a monotonic clock, so an item due at `t` goes at
+   * the first multiple of `windowMs` not before `t`: at most `windowMs` late, never early. A
+   * batch comes in the order its items fell due (ties in the order they were scheduled), and one
+   * timer serves the whole batch. The batch's first item brings the `flush` used for all of it:
+   * one group, one flush.
+   */
+  laterInWindow<T>(
+    group: string,
+    delayMs: number,
+    windowMs: number,
+    item: T,
+    flush: (items: T[]) => void,
+  ): void {
+    if (this.closed) return;
+    if (windowMs <= 0) {
+      this.later(delayMs, () => flush([item]));
+      return;
+    }
+    const now = performance.now();
+    const dueAt = now + delayMs;
+    const closesAt = Math.ceil(dueAt / windowMs) * windowMs;
+    const key = `${group}@${closesAt}`;
+    const open = this.windows.get(key) as WindowBatch<T> | undefined;
+    if (open) {
+      open.items.push({ dueAt, item });
+      return;
+    }
+    const batch: WindowBatch<T> = { items: [{ dueAt, item }], flush };
+    this.windows.set(key, batch as WindowBatch<unknown>);
+    this.later(Math.ceil(closesAt - now), () => {
+      this.windows.delete(key);
+      // Array.prototype.sort is stable: items due together keep the order they were scheduled in.
+      batch.flush(batch.items.sort((a, b) => a.dueAt - b.dueAt).map((i) => i.item));
+    });
   }
 
   /** Resolves true after `ms`, or false at once when the sandbox closes. */
@@ -142,6 +189,7 @@ export class WebhookPoster {
       cancel();
     }
     this.timers.clear();
+    this.windows.clear();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.agent.close();
   }
@@ -154,8 +202,9 @@ export class WebhookPoster {
   }
 
   /**
-   * Webhooks scheduled (a status waiting for its delay, a retry waiting for its turn) or on the
-   * wire: zero once the sandbox has told the receiver everything it has to tell so far.
+   * Webhooks scheduled (a status waiting for its delay, a window of statuses waiting to close, a
+   * retry waiting for its turn) or on the wire: zero once the sandbox has told the receiver
+   * everything it has to tell so far.
    */
   get pending(): number {
     return this.timers.size + this.inFlight.size;
