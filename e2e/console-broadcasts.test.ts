@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { editedTenants, type EditedTenants } from "../src/server/test/in-process-server.js";
-import { adminApi, approveAndFollow, ConsoleBrowser } from "./console-kit.js";
+import { adminApi, approveAndFollow, ConsoleBrowser, showInSandboxChat } from "./console-kit.js";
 import { rgbPng } from "./png.js";
 
 /**
@@ -245,12 +245,13 @@ describe("the console's broadcasts pages", () => {
 
     // Lucia's phone shows the picture and the text.
     const phone = await c.newPage();
-    await phone.page.goto(`${c.baseUrl}/sandbox`);
-    await phone.page.locator("body[data-ready]").waitFor();
-    await phone.page.getByRole("button", { name: "Apri il telefono di Lucia Verdi" }).click();
-    const panel = phone.page.locator(`section.phone[data-wa-id="${LUCIA}"]`);
-    await panel.getByLabel("Scrivi a").selectOption(CASALE_NUMBER);
-    await panel.locator(".msg--in", { hasText: "sagra del pesce" }).waitFor();
+    await showInSandboxChat(
+      phone.page,
+      c.baseUrl,
+      { name: "Lucia Verdi", waId: LUCIA },
+      CASALE_NUMBER,
+      "sagra del pesce",
+    );
     await phone.page.screenshot({
       path: path.join("test-results", "console-broadcasts", "sandbox-phone-1280.png"),
     });

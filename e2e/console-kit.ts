@@ -190,3 +190,23 @@ export async function approveAndFollow(page: Page, approve: Locator): Promise<vo
     })
     .toBe("sent");
 }
+
+/**
+ * A citizen's simulated phone on the sandbox page at `baseUrl`: opens `citizen`'s phone on
+ * `page`, picks the chat with the comune's `number` and waits for a message in it that contains
+ * `text` (what a broadcast brought).
+ */
+export async function showInSandboxChat(
+  page: Page,
+  baseUrl: string,
+  citizen: { name: string; waId: string },
+  number: string,
+  text: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/sandbox`);
+  await page.locator("body[data-ready]").waitFor();
+  await page.getByRole("button", { name: `Apri il telefono di ${citizen.name}` }).click();
+  const panel = page.locator(`section.phone[data-wa-id="${citizen.waId}"]`);
+  await panel.getByLabel("Scrivi a").selectOption(number);
+  await panel.locator(".msg--in", { hasText: text }).waitFor();
+}

@@ -13,7 +13,7 @@ import {
 import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
 import { totpCode } from "../src/server/test/staff-kit.js";
 import { launchChromium } from "./browser.js";
-import { adminApi, approveAndFollow } from "./console-kit.js";
+import { adminApi, approveAndFollow, showInSandboxChat } from "./console-kit.js";
 
 /**
  * The staff console in a real browser against the real server (sandbox mode, SQLite): an editor
@@ -393,12 +393,13 @@ describe("the staff console on the real server", () => {
 
     // The citizen's simulated phone shows it.
     const phone = await newPage();
-    await phone.page.goto(`${running.baseUrl}/sandbox`);
-    await phone.page.locator("body[data-ready]").waitFor();
-    await phone.page.getByRole("button", { name: "Apri il telefono di Lucia Verdi" }).click();
-    const panel = phone.page.locator(`section.phone[data-wa-id="${CITIZEN}"]`);
-    await panel.getByLabel("Scrivi a").selectOption(CASALE_NUMBER);
-    await panel.locator(".msg--in", { hasText: "Domenica si vota per il referendum" }).waitFor();
+    await showInSandboxChat(
+      phone.page,
+      running.baseUrl,
+      { name: "Lucia Verdi", waId: CITIZEN },
+      CASALE_NUMBER,
+      "Domenica si vota per il referendum",
+    );
     await phone.page.screenshot({ path: path.join(SHOTS, "sandbox-phone-1280.png") });
     await phone.context.close();
   });

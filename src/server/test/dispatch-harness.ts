@@ -88,6 +88,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Adds `line` to the whatsapp section of Concorezzo's tenant file, before its secretsFromEnv. */
+async function setConcorezzoWhatsApp(tenantsDir: string, line: string): Promise<void> {
+  const file = path.join(tenantsDir, "concorezzo.yaml");
+  const text = await readFile(file, "utf8");
+  await writeFile(file, text.replace("  secretsFromEnv:", `  ${line}\n  secretsFromEnv:`));
+}
+
 /**
  * Production's topology on loopback: the sandbox in a process of its own, standing in for Meta
  * (`banditore sandbox`), and the service in cloud mode talking to it over HTTP: sends one way,
@@ -99,26 +106,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const tenantsDir = path.join(dir, "tenants");
   await cp(SHIPPED_TENANTS_DIR, tenantsDir, { recursive: true });
   if (options.messagingLimitTier) {
-    const file = path.join(tenantsDir, "concorezzo.yaml");
-    const text = await readFile(file, "utf8");
-    await writeFile(
-      file,
-      text.replace(
-        "  secretsFromEnv:",
-        `  messagingLimitTier: ${options.messagingLimitTier}\n  secretsFromEnv:`,
-      ),
-    );
+    await setConcorezzoWhatsApp(tenantsDir, `messagingLimitTier: ${options.messagingLimitTier}`);
   }
   if (options.ratePerSecond) {
-    const file = path.join(tenantsDir, "concorezzo.yaml");
-    const text = await readFile(file, "utf8");
-    await writeFile(
-      file,
-      text.replace(
-        "  secretsFromEnv:",
-        `  ratePerSecond: ${options.ratePerSecond}\n  secretsFromEnv:`,
-      ),
-    );
+    await setConcorezzoWhatsApp(tenantsDir, `ratePerSecond: ${options.ratePerSecond}`);
   }
   const port = await freePort();
   const env: Record<string, string> = {

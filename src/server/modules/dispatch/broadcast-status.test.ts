@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import { productionFiles, statusWrites } from "../../test/status-writes.js";
+import { join } from "node:path";
+import { SERVER_DIR, statusWrites, unlistedStatusWrites } from "../../test/status-writes.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
 import { migrateToLatest } from "../../platform/db/migrate.js";
@@ -216,7 +215,6 @@ for (const engine of testEngines()) {
  * SQL text) that names `status` before it executes. Test helpers (src/server/test, *.test.ts)
  * may insert a broadcast in the state they need.
  */
-const SERVER = fileURLToPath(new URL("../../", import.meta.url));
 const ALLOWED: Record<string, string[]> = {
   "modules/dispatch/broadcast-delivery.repository.ts": ["updateBroadcastStatus"],
   // The first state, FIRST_BROADCAST_STATUS, when a draft is written.
@@ -245,20 +243,12 @@ describe("broadcasts.status is written only through the lifecycle table", () => 
   });
 
   it("finds no other write in the server's production code", () => {
-    const offending: string[] = [];
-    for (const file of productionFiles(SERVER)) {
-      const name = relative(SERVER, file).split("\\").join("/");
-      const allowed = ALLOWED[name] ?? [];
-      for (const where of statusWrites(readFileSync(file, "utf8"), "broadcasts")) {
-        if (!allowed.includes(where)) offending.push(`${name}: ${where}`);
-      }
-    }
-    expect(offending).toEqual([]);
+    expect(unlistedStatusWrites("broadcasts", ALLOWED)).toEqual([]);
   });
 
   it("writes it in the repository, once", () => {
     const source = readFileSync(
-      join(SERVER, "modules/dispatch/broadcast-delivery.repository.ts"),
+      join(SERVER_DIR, "modules/dispatch/broadcast-delivery.repository.ts"),
       "utf8",
     );
     expect(statusWrites(source, "broadcasts")).toEqual(["updateBroadcastStatus"]);
