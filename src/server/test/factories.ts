@@ -11,7 +11,8 @@ import type {
  * for every column the test does not care about and the test's overrides on top, and returns the
  * row as stored. A test names only what it asserts on; when a column is added, the defaults here
  * change, not every test. Instants default to `created_at` (itself now when not given), so one
- * override moves a row in time. Never imported by production code (a fitness test checks).
+ * override moves a row in time. At the end, what tests read back of those rows. Never imported
+ * by production code (a fitness test checks).
  */
 
 export type SubscriberRow = Selectable<SubscribersTable>;
@@ -146,4 +147,15 @@ export async function senderNumberOf(db: Kysely<DB>, tenantId: string): Promise<
     .orderBy("id")
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** The recipients of a broadcast's deliveries (its outbound messages), in order of number. */
+export async function deliveryRecipients(db: Kysely<DB>, broadcastId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("outbound_messages")
+    .select("recipient")
+    .where("broadcast_id", "=", broadcastId)
+    .orderBy("recipient")
+    .execute();
+  return rows.map((r) => r.recipient);
 }
