@@ -4,6 +4,7 @@ import type {
   DB,
   OutboundMessagesTable,
   SubscribersTable,
+  TenantsTable,
 } from "../platform/db/schema.js";
 
 /*
@@ -15,12 +16,37 @@ import type {
  * by production code (a fitness test checks).
  */
 
+export type TenantRow = Selectable<TenantsTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
 export type BroadcastRow = Selectable<BroadcastsTable>;
 export type OutboundMessageRow = Selectable<OutboundMessagesTable>;
 
 /** The comune of the demo files that most tests use. */
 const DEFAULT_TENANT = "concorezzo";
+
+/**
+ * Inserts the row of a comune `id`, named by its id, and returns it: only the row, for storage
+ * tests on a bare database (a test app, or `syncTenants`, writes the demo comuni with their
+ * sender numbers).
+ */
+export async function buildTenant(
+  db: Kysely<DB>,
+  overrides: Partial<Insertable<TenantsTable>> & { id: string },
+): Promise<TenantRow> {
+  const at = overrides.created_at ?? Date.now();
+  return db
+    .insertInto("tenants")
+    .values({
+      name: overrides.id,
+      service_name: overrides.id,
+      config_hash: "test",
+      created_at: at,
+      updated_at: at,
+      ...overrides,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
 
 let serial = 0;
 /** A wa_id no other factory call has returned in this process: 39 333 then 7 digits. */

@@ -6,7 +6,7 @@ import type { Database } from "../../platform/db/connect.js";
 import { migrateToLatest } from "../../platform/db/migrate.js";
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from "../../platform/db/schema.js";
 import { openTestDatabase, testEngines } from "../../test/engines.js";
-import { buildSubscriber } from "../../test/factories.js";
+import { buildSubscriber, buildTenant } from "../../test/factories.js";
 import { updateSubscriberStatus, type SubscriberChanges } from "./citizens.repository.js";
 import {
   BACK,
@@ -74,19 +74,7 @@ for (const engine of testEngines()) {
     beforeAll(async () => {
       database = await openTestDatabase(engine);
       await migrateToLatest(database.db);
-      await database.db
-        .insertInto("tenants")
-        .values(
-          ["here", "there"].map((id) => ({
-            id,
-            name: id,
-            service_name: id,
-            config_hash: "",
-            created_at: now,
-            updated_at: now,
-          })),
-        )
-        .execute();
+      for (const id of ["here", "there"]) await buildTenant(database.db, { id, created_at: now });
     });
     afterAll(async () => {
       await database.close();

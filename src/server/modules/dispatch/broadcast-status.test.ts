@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
 import { migrateToLatest } from "../../platform/db/migrate.js";
 import { openTestDatabase, testEngines } from "../../test/engines.js";
+import { buildTenant } from "../../test/factories.js";
 import { seedUser } from "../../test/staff-kit.js";
 import {
   updateBroadcastStatus,
@@ -85,17 +86,7 @@ for (const engine of testEngines()) {
     beforeAll(async () => {
       database = await openTestDatabase(engine);
       await migrateToLatest(database.db);
-      await database.db
-        .insertInto("tenants")
-        .values({
-          id: "here",
-          name: "here",
-          service_name: "here",
-          config_hash: "",
-          created_at: before,
-          updated_at: before,
-        })
-        .execute();
+      await buildTenant(database.db, { id: "here", created_at: before });
       const clock = { now: () => before };
       approvedBefore = (await seedUser(database.db, clock, { email: "prima@example.it" })).id;
       approver = (await seedUser(database.db, clock, { email: "sindaco@example.it" })).id;
