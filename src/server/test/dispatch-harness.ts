@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { afterEach } from "vitest";
 import { parseEnv } from "../config/env.js";
 import { loadTenants } from "../config/tenants.js";
 import type { SandboxSettingsUpdate } from "../modules/sandbox/settings.js";
@@ -265,6 +266,56 @@ export async function openServiceDatabase(env: Record<string, string>): Promise<
     throw error;
   }
   return database;
+}
+
+/** What a test of the service as child processes starts; each is stopped after the test. */
+export interface ProcessTestRun {
+  /** startHarness, closed after the test. */
+  startHarness(options?: HarnessOptions): Promise<Harness>;
+  /** openServiceDatabase: the test's own connection, closed after the test. */
+  openServiceDatabase(env: Record<string, string>): Promise<Database>;
+  /** spawnService, killed after the test. */
+  spawn(command: "serve" | "worker", env: Record<string, string>): Promise<Spawned>;
+  /** Runs `cleanup` after the test, once everything above is stopped. */
+  onCleanup(cleanup: () => Promise<void>): void;
+}
+
+/**
+ * A ProcessTestRun for each test of the file. After a test it stops what the test started in
+ * the order that frees each: the children first (they hold the database), then the test's
+ * connection and the harness, last what the test added (a scratch PostgreSQL database).
+ */
+export function useProcessTestRun(): ProcessTestRun {
+  let harness: Harness | undefined;
+  let database: Database | undefined;
+  const children: Spawned[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) await killHard(child);
+    await database?.close();
+    database = undefined;
+    await harness?.close();
+    harness = undefined;
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  return {
+    async startHarness(options) {
+      harness = await startHarness(options);
+      return harness;
+    },
+    async openServiceDatabase(env) {
+      database = await openServiceDatabase(env);
+      return database;
+    },
+    async spawn(command, env) {
+      const child = await spawnService(command, env);
+      children.push(child);
+      return child;
+    },
+    onCleanup(cleanup) {
+      cleanups.push(cleanup);
+    },
+  };
 }
 
 /**
