@@ -175,13 +175,12 @@ export async function senderNumberOf(db: Kysely<DB>, tenantId: string): Promise<
   return row.id;
 }
 
-/** The recipients of a broadcast's deliveries (its outbound messages), in order of number. */
+/** The recipients of a broadcast's deliveries (its outbound messages), sorted. */
 export async function deliveryRecipients(db: Kysely<DB>, broadcastId: number): Promise<string[]> {
   const rows = await db
     .selectFrom("outbound_messages")
     .select("recipient")
     .where("broadcast_id", "=", broadcastId)
-    .orderBy("recipient")
     .execute();
-  return rows.map((r) => r.recipient);
+  return rows.map((r) => r.recipient).sort();
 }
