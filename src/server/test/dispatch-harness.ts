@@ -21,6 +21,7 @@ import { startServer, type RunningServer } from "../server.js";
 import type { SendLogEntry } from "../modules/sandbox/send-log.js";
 import { SHIPPED_TENANTS_DIR } from "./build-test-app.js";
 import { buildBroadcast, subscriberValues } from "./factories.js";
+import { createTestPostgresDatabase } from "./engines.js";
 import { spawnTs, type Spawned } from "./spawn.js";
 
 /**
@@ -276,27 +277,27 @@ export interface ProcessTestRun {
   openServiceDatabase(env: Record<string, string>): Promise<Database>;
   /** spawnService, killed after the test. */
   spawn(command: "serve" | "worker", env: Record<string, string>): Promise<Spawned>;
-  /** Runs `cleanup` after the test, once everything above is stopped. */
-  onCleanup(cleanup: () => Promise<void>): void;
+  /** createTestPostgresDatabase, dropped after the test once everything above is stopped. */
+  createPostgresDatabase(): Promise<{ url: string }>;
 }
 
 /**
  * A ProcessTestRun for each test of the file. After a test it stops what the test started in
  * the order that frees each: the children first (they hold the database), then the test's
- * connection and the harness, last what the test added (a scratch PostgreSQL database).
+ * connection and the harness, last the scratch PostgreSQL databases.
  */
 export function useProcessTestRun(): ProcessTestRun {
   let harness: Harness | undefined;
   let database: Database | undefined;
   const children: Spawned[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
+  const drops: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const child of children.splice(0)) await killHard(child);
     await database?.close();
     database = undefined;
     await harness?.close();
     harness = undefined;
-    for (const cleanup of cleanups.splice(0)) await cleanup();
+    for (const drop of drops.splice(0)) await drop();
   });
   return {
     async startHarness(options) {
@@ -312,8 +313,10 @@ export function useProcessTestRun(): ProcessTestRun {
       children.push(child);
       return child;
     },
-    onCleanup(cleanup) {
-      cleanups.push(cleanup);
+    async createPostgresDatabase() {
+      const pg = await createTestPostgresDatabase();
+      drops.push(pg.drop);
+      return pg;
     },
   };
 }

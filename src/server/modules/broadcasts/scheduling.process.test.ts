@@ -9,7 +9,7 @@ import {
   until,
   useProcessTestRun,
 } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import { deliveryRecipients } from "../../test/factories.js";
 import type { SendLogEntry } from "../sandbox/send-log.js";
 
@@ -86,8 +86,7 @@ describe("scheduled broadcasts across restarts and processes", () => {
   it.each(testEngines())(
     "on %s, one due while the server was stopped starts once after the restart",
     async (engine) => {
-      const pg = engine === "postgres" ? await createTestPostgresDatabase() : undefined;
-      if (pg) run.onCleanup(pg.drop);
+      const pg = engine === "postgres" ? await run.createPostgresDatabase() : undefined;
       const harness = await run.startHarness({ env: pg ? { DATABASE_URL: pg.url } : {} });
       const database = await run.openServiceDatabase(harness.env);
       const recipients = await seedSubscribers(database, "casale-marittimo", RECIPIENTS);
@@ -122,8 +121,7 @@ describe("scheduled broadcasts across restarts and processes", () => {
   it.runIf(testEngines().includes("postgres"))(
     "on PostgreSQL, with two server processes looking for due broadcasts, one starts once",
     async () => {
-      const pg = await createTestPostgresDatabase();
-      run.onCleanup(pg.drop);
+      const pg = await run.createPostgresDatabase();
       const harness = await run.startHarness({ env: { DATABASE_URL: pg.url } });
       const database = await run.openServiceDatabase(harness.env);
       const recipients = await seedSubscribers(database, "casale-marittimo", RECIPIENTS);

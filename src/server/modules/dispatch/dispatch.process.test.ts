@@ -13,7 +13,7 @@ import {
   useProcessTestRun,
   type Harness,
 } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import type { Spawned } from "../../test/spawn.js";
 import { signatureOf, statusEnvelope, unixSeconds } from "../sandbox/webhook-envelopes.js";
 
@@ -249,8 +249,7 @@ describe("dispatch across processes", () => {
   it.each(testEngines())(
     "on %s, sends nobody twice when the service is killed mid-broadcast and stays down longer than the grace period",
     async (engine) => {
-      const pg = engine === "postgres" ? await createTestPostgresDatabase() : undefined;
-      if (pg) run.onCleanup(pg.drop);
+      const pg = engine === "postgres" ? await run.createPostgresDatabase() : undefined;
       const harness = await run.startHarness({
         ratePerSecond: 200,
         sandbox: {
@@ -305,8 +304,7 @@ describe("dispatch across processes", () => {
   it.runIf(testEngines().includes("postgres"))(
     "on PostgreSQL, lets one of two workers send and hands the number to the other when it is killed",
     async () => {
-      const pg = await createTestPostgresDatabase();
-      run.onCleanup(pg.drop);
+      const pg = await run.createPostgresDatabase();
       const harness = await run.startHarness({
         ratePerSecond: 200,
         // Above the number's cap, so the log shows how fast we sent, not what the sandbox let
