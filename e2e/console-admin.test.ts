@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../src/server/platform/clock.js";
 import { editedTenants, type EditedTenants } from "../src/server/test/in-process-server.js";
@@ -45,8 +45,10 @@ async function tick(page: Page, scope: string, label: RegExp): Promise<void> {
     .click();
 }
 
-/** A dialog that has finished fading in (axe-core reads colours half-way through otherwise). */
-async function dialogShown(page: Page): Promise<void> {
+/** The dialog `name` once it has faded in (axe-core reads colours half-way through otherwise). */
+async function dialogShown(page: Page, name: string): Promise<Locator> {
+  const dialog = page.getByRole("dialog", { name });
+  await dialog.waitFor();
   type Styled = { getComputedStyle: (element: unknown) => { opacity: string } };
   await expect
     .poll(() =>
@@ -55,6 +57,7 @@ async function dialogShown(page: Page): Promise<void> {
         .evaluate((m) => (globalThis as unknown as Styled).getComputedStyle(m).opacity),
     )
     .toBe("1");
+  return dialog;
 }
 
 const page$ = (path: string) => `${c.baseUrl}/console/${TENANT}/${path}`;
@@ -129,9 +132,7 @@ describe("the console's admin pages on the real server", () => {
 
     // Disabling asks first, in a dialog.
     await panel.getByRole("button", { name: "Disattiva l'account" }).click();
-    const dialog = page.getByRole("dialog", { name: "Disattivare l'account di Elena Galli?" });
-    await dialog.waitFor();
-    await dialogShown(page);
+    const dialog = await dialogShown(page, "Disattivare l'account di Elena Galli?");
     await c.inspect(page, "users-confirm-disable");
     await dialog.getByRole("button", { name: "Disattiva l'account" }).click();
     await panel.getByText("Account disattivato: non può più entrare.").waitFor();
@@ -209,9 +210,7 @@ describe("the console's admin pages on the real server", () => {
     await row.getByText("Attiva").waitFor();
 
     await page.getByRole("button", { name: "Revoca la chiave Protezione civile" }).click();
-    const dialog = page.getByRole("dialog", { name: "Revocare la chiave «Protezione civile»?" });
-    await dialog.waitFor();
-    await dialogShown(page);
+    const dialog = await dialogShown(page, "Revocare la chiave «Protezione civile»?");
     await c.inspect(page, "api-keys-confirm-revoke");
     await dialog.getByRole("button", { name: "Revoca" }).click();
     await page.getByText("Chiave revocata: da ora non funziona più.").waitFor();

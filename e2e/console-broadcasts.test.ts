@@ -2,7 +2,13 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { editedTenants, type EditedTenants } from "../src/server/test/in-process-server.js";
-import { adminApi, approveAndFollow, ConsoleBrowser } from "./console-kit.js";
+import {
+  adminApi,
+  approveAndFollow,
+  ConsoleBrowser,
+  LUCIA_VERDI,
+  showInSandboxChat,
+} from "./console-kit.js";
 import { rgbPng } from "./png.js";
 
 /**
@@ -18,7 +24,7 @@ import { rgbPng } from "./png.js";
 const ADMIN_TOKEN = "console-broadcasts-break-glass-token-0123456789";
 const CASALE = "casale-marittimo";
 const CASALE_NUMBER = "393760088777";
-const LUCIA = "393471234567";
+const LUCIA = LUCIA_VERDI.waId;
 /** Subscribed, then unreachable on WhatsApp: her message fails with 131026. */
 const PIERO = "393479876543";
 // Days of the comune's calendar: the server reads dates in Europe/Rome, where from 23:00 UTC
@@ -245,12 +251,7 @@ describe("the console's broadcasts pages", () => {
 
     // Lucia's phone shows the picture and the text.
     const phone = await c.newPage();
-    await phone.page.goto(`${c.baseUrl}/sandbox`);
-    await phone.page.locator("body[data-ready]").waitFor();
-    await phone.page.getByRole("button", { name: "Apri il telefono di Lucia Verdi" }).click();
-    const panel = phone.page.locator(`section.phone[data-wa-id="${LUCIA}"]`);
-    await panel.getByLabel("Scrivi a").selectOption(CASALE_NUMBER);
-    await panel.locator(".msg--in", { hasText: "sagra del pesce" }).waitFor();
+    await showInSandboxChat(phone.page, c.baseUrl, LUCIA_VERDI, "sagra del pesce");
     await phone.page.screenshot({
       path: path.join("test-results", "console-broadcasts", "sandbox-phone-1280.png"),
     });

@@ -12,6 +12,7 @@ import {
   startInProcessServer,
   type InProcessServer,
 } from "../src/server/test/in-process-server.js";
+import { CASALE_NUMBER } from "../src/server/test/sandbox-phones.js";
 import { seedUser } from "../src/server/test/staff-kit.js";
 import { launchChromium } from "./browser.js";
 
@@ -189,4 +190,30 @@ export async function approveAndFollow(page: Page, approve: Locator): Promise<vo
       timeout: 15_000,
     })
     .toBe("sent");
+}
+
+/** The citizen of the console's journeys: Lucia Verdi's sandbox phone, which writes to Casale. */
+export const LUCIA_VERDI = {
+  name: "Lucia Verdi",
+  waId: "393471234567",
+  writesTo: CASALE_NUMBER.display,
+};
+
+/**
+ * A citizen's simulated phone on the sandbox page at `baseUrl`: opens it on `page`, picks its
+ * chat with the comune it writes to and waits for a message there that contains `text` (what a
+ * broadcast brought).
+ */
+export async function showInSandboxChat(
+  page: Page,
+  baseUrl: string,
+  citizen: { name: string; waId: string; writesTo: string },
+  text: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/sandbox`);
+  await page.locator("body[data-ready]").waitFor();
+  await page.getByRole("button", { name: `Apri il telefono di ${citizen.name}` }).click();
+  const panel = page.locator(`section.phone[data-wa-id="${citizen.waId}"]`);
+  await panel.getByLabel("Scrivi a").selectOption(citizen.writesTo);
+  await panel.locator(".msg--in", { hasText: text }).waitFor();
 }

@@ -13,7 +13,7 @@ import {
 import { SHIPPED_TENANTS_DIR } from "../src/server/test/build-test-app.js";
 import { totpCode } from "../src/server/test/staff-kit.js";
 import { launchChromium } from "./browser.js";
-import { adminApi, approveAndFollow } from "./console-kit.js";
+import { adminApi, approveAndFollow, LUCIA_VERDI, showInSandboxChat } from "./console-kit.js";
 
 /**
  * The staff console in a real browser against the real server (sandbox mode, SQLite): an editor
@@ -30,7 +30,7 @@ const SHOTS = path.join(ROOT, "test-results/console");
 const ADMIN_TOKEN = "console-test-break-glass-token-0123456789";
 const TENANT = "casale-marittimo";
 const CASALE_NUMBER = "393760088777";
-const CITIZEN = "393471234567";
+const CITIZEN = LUCIA_VERDI.waId;
 const PASSWORD = "un gatto nero sul tetto di casa";
 const TEXT =
   "Domenica si vota per il referendum: i seggi sono aperti dalle 7 alle 23. Porta con te la tessera elettorale e un documento.";
@@ -393,12 +393,12 @@ describe("the staff console on the real server", () => {
 
     // The citizen's simulated phone shows it.
     const phone = await newPage();
-    await phone.page.goto(`${running.baseUrl}/sandbox`);
-    await phone.page.locator("body[data-ready]").waitFor();
-    await phone.page.getByRole("button", { name: "Apri il telefono di Lucia Verdi" }).click();
-    const panel = phone.page.locator(`section.phone[data-wa-id="${CITIZEN}"]`);
-    await panel.getByLabel("Scrivi a").selectOption(CASALE_NUMBER);
-    await panel.locator(".msg--in", { hasText: "Domenica si vota per il referendum" }).waitFor();
+    await showInSandboxChat(
+      phone.page,
+      running.baseUrl,
+      LUCIA_VERDI,
+      "Domenica si vota per il referendum",
+    );
     await phone.page.screenshot({ path: path.join(SHOTS, "sandbox-phone-1280.png") });
     await phone.context.close();
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningServer } from "./server.js";
+import { until as pollUntil } from "./test/dispatch-harness.js";
 import { startInProcessServer, type InProcessServer } from "./test/in-process-server.js";
 import type { OutboundMessage, SendOutcome } from "./modules/whatsapp/types.js";
 import { STATUS_BATCH_MS } from "./modules/sandbox/settings.js";
@@ -27,19 +28,9 @@ async function api<T>(
   return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Everything runs in this process, so a shorter wait, checked more often than the harness's. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  pollUntil(what, probe, 5_000, 25);
 
 beforeAll(async () => {
   running = await startInProcessServer();

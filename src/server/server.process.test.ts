@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SHIPPED_TENANTS_DIR } from "./test/build-test-app.js";
 import { createTestPostgresDatabase, testEngines } from "./test/engines.js";
+import { useTenantsCopy } from "./test/in-process-server.js";
 import { spawnTs, startServerProcess, type Spawned } from "./test/spawn.js";
 
 // These tests start the real server as a separate process, the way `npm start` does.
@@ -92,27 +92,24 @@ describe("banditore serve", () => {
   });
 
   describe("with a broken tenant file", () => {
-    let tenantsDir: string;
-    beforeEach(async () => {
-      tenantsDir = await mkdtemp(path.join(tmpdir(), "banditore-tenants-"));
-      await cp(SHIPPED_TENANTS_DIR, tenantsDir, { recursive: true });
-    });
-    afterEach(async () => {
-      await rm(tenantsDir, { recursive: true, force: true });
-    });
+    const tenants = useTenantsCopy();
 
     async function breakFile(change: (t: string) => string) {
-      const file = path.join(tenantsDir, "concorezzo.yaml");
+      const file = path.join(tenants.dir, "concorezzo.yaml");
       await writeFile(file, change(await readFile(file, "utf8")));
     }
 
-    it("does not start, and says which file, field and problem", async () => {
-      await breakFile((t) => t.replace("form: phrase", "form: frase"));
-      const proc = spawnTs("src/server/cli.ts", ["serve"], {
+    /** The service on the broken files: it should exit without starting. */
+    const serve = () =>
+      spawnTs("src/server/cli.ts", ["serve"], {
         DATA_DIR: dataDir,
-        TENANTS_DIR: tenantsDir,
+        TENANTS_DIR: tenants.dir,
         PORT: "0",
       });
+
+    it("does not start, and says which file, field and problem", async () => {
+      await breakFile((t) => t.replace("form: phrase", "form: frase"));
+      const proc = serve();
       expect(await proc.exited).toBe(1);
       expect(proc.output()).toMatch(
         /Banditore cannot start\. Invalid tenant configuration:\n {2}- .*concorezzo\.yaml: keywords\.form: Invalid option: expected one of "phrase"\|"name-and-keyword"/,
@@ -124,11 +121,7 @@ describe("banditore serve", () => {
       await breakFile((t) =>
         t.replace("  secretsFromEnv:", "  accessToken: EAAB1234567890abcdef\n  secretsFromEnv:"),
       );
-      const proc = spawnTs("src/server/cli.ts", ["serve"], {
-        DATA_DIR: dataDir,
-        TENANTS_DIR: tenantsDir,
-        PORT: "0",
-      });
+      const proc = serve();
       expect(await proc.exited).toBe(1);
       expect(proc.output()).toContain(
         "concorezzo.yaml: whatsapp.accessToken: a secret must not be written in a tenant file",

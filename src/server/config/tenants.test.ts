@@ -1,27 +1,20 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError } from "../platform/errors.js";
-import { SHIPPED_TENANTS_DIR } from "../test/build-test-app.js";
+import { useTenantsCopy } from "../test/in-process-server.js";
 import { parseEnv } from "./env.js";
 import { loadTenants, SANDBOX_SECRETS } from "./tenants.js";
 
 /** A copy of the shipped tenant files the test may break. */
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "banditore-tenants-"));
-  await cp(SHIPPED_TENANTS_DIR, dir, { recursive: true });
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tenants = useTenantsCopy();
 
 const load = (vars: Record<string, string> = {}) =>
-  loadTenants(parseEnv({ TENANTS_DIR: dir, ...vars }));
+  loadTenants(parseEnv({ TENANTS_DIR: tenants.dir, ...vars }));
 
 async function edit(file: string, change: (text: string) => string): Promise<void> {
-  const p = path.join(dir, file);
+  const p = path.join(tenants.dir, file);
   const before = await readFile(p, "utf8");
   const after = change(before);
   expect(after, "the edit must change the file").not.toBe(before);

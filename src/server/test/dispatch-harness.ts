@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { afterEach } from "vitest";
 import { parseEnv } from "../config/env.js";
 import { loadTenants } from "../config/tenants.js";
 import type { SandboxSettingsUpdate } from "../modules/sandbox/settings.js";
@@ -20,6 +21,7 @@ import { startServer, type RunningServer } from "../server.js";
 import type { SendLogEntry } from "../modules/sandbox/send-log.js";
 import { SHIPPED_TENANTS_DIR } from "./build-test-app.js";
 import { buildBroadcast, subscriberValues } from "./factories.js";
+import { createTestPostgresDatabase } from "./engines.js";
 import { spawnTs, type Spawned } from "./spawn.js";
 
 /**
@@ -88,6 +90,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Adds `line` to the whatsapp section of Concorezzo's tenant file, before its secretsFromEnv. */
+async function setConcorezzoWhatsApp(tenantsDir: string, line: string): Promise<void> {
+  const file = path.join(tenantsDir, "concorezzo.yaml");
+  const text = await readFile(file, "utf8");
+  await writeFile(file, text.replace("  secretsFromEnv:", `  ${line}\n  secretsFromEnv:`));
+}
+
 /**
  * Production's topology on loopback: the sandbox in a process of its own, standing in for Meta
  * (`banditore sandbox`), and the service in cloud mode talking to it over HTTP: sends one way,
@@ -99,26 +108,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const tenantsDir = path.join(dir, "tenants");
   await cp(SHIPPED_TENANTS_DIR, tenantsDir, { recursive: true });
   if (options.messagingLimitTier) {
-    const file = path.join(tenantsDir, "concorezzo.yaml");
-    const text = await readFile(file, "utf8");
-    await writeFile(
-      file,
-      text.replace(
-        "  secretsFromEnv:",
-        `  messagingLimitTier: ${options.messagingLimitTier}\n  secretsFromEnv:`,
-      ),
-    );
+    await setConcorezzoWhatsApp(tenantsDir, `messagingLimitTier: ${options.messagingLimitTier}`);
   }
   if (options.ratePerSecond) {
-    const file = path.join(tenantsDir, "concorezzo.yaml");
-    const text = await readFile(file, "utf8");
-    await writeFile(
-      file,
-      text.replace(
-        "  secretsFromEnv:",
-        `  ratePerSecond: ${options.ratePerSecond}\n  secretsFromEnv:`,
-      ),
-    );
+    await setConcorezzoWhatsApp(tenantsDir, `ratePerSecond: ${options.ratePerSecond}`);
   }
   const port = await freePort();
   const env: Record<string, string> = {
@@ -274,6 +267,58 @@ export async function openServiceDatabase(env: Record<string, string>): Promise<
     throw error;
   }
   return database;
+}
+
+/** What a test of the service as child processes starts; each is stopped after the test. */
+export interface ProcessTestRun {
+  /** startHarness, closed after the test. */
+  startHarness(options?: HarnessOptions): Promise<Harness>;
+  /** openServiceDatabase: the test's own connection, closed after the test. */
+  openServiceDatabase(env: Record<string, string>): Promise<Database>;
+  /** spawnService, killed after the test. */
+  spawn(command: "serve" | "worker", env: Record<string, string>): Promise<Spawned>;
+  /** createTestPostgresDatabase, dropped after the test once everything above is stopped. */
+  createPostgresDatabase(): Promise<{ url: string }>;
+}
+
+/**
+ * A ProcessTestRun for each test of the file. After a test it stops what the test started in
+ * the order that frees each: the children first (they hold the database), then the test's
+ * connection and the harness, last the scratch PostgreSQL databases.
+ */
+export function useProcessTestRun(): ProcessTestRun {
+  let harness: Harness | undefined;
+  let database: Database | undefined;
+  const children: Spawned[] = [];
+  const drops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) await killHard(child);
+    await database?.close();
+    database = undefined;
+    await harness?.close();
+    harness = undefined;
+    for (const drop of drops.splice(0)) await drop();
+  });
+  return {
+    async startHarness(options) {
+      harness = await startHarness(options);
+      return harness;
+    },
+    async openServiceDatabase(env) {
+      database = await openServiceDatabase(env);
+      return database;
+    },
+    async spawn(command, env) {
+      const child = await spawnService(command, env);
+      children.push(child);
+      return child;
+    },
+    async createPostgresDatabase() {
+      const pg = await createTestPostgresDatabase();
+      drops.push(pg.drop);
+      return pg;
+    },
+  };
 }
 
 /**

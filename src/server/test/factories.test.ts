@@ -5,6 +5,7 @@ import {
   buildBroadcast,
   buildOutboundMessage,
   buildSubscriber,
+  buildTenant,
   subscriberValues,
 } from "./factories.js";
 
@@ -15,6 +16,17 @@ describe.each(testEngines())("test factories on %s", (engine) => {
     t = await buildTestApp({ engine });
   });
   afterAll(() => t.close());
+
+  it("insert a comune's row named by its id", async () => {
+    expect(await buildTenant(t.database.db, { id: "altrove", created_at: 2_000 })).toEqual({
+      id: "altrove",
+      name: "altrove",
+      service_name: "altrove",
+      config_hash: "test",
+      created_at: 2_000,
+      updated_at: 2_000,
+    });
+  });
 
   it("insert an active subscriber of Concorezzo with a fresh number, overrides on top", async () => {
     const db = t.database.db;

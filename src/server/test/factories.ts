@@ -4,6 +4,7 @@ import type {
   DB,
   OutboundMessagesTable,
   SubscribersTable,
+  TenantsTable,
 } from "../platform/db/schema.js";
 
 /*
@@ -11,15 +12,41 @@ import type {
  * for every column the test does not care about and the test's overrides on top, and returns the
  * row as stored. A test names only what it asserts on; when a column is added, the defaults here
  * change, not every test. Instants default to `created_at` (itself now when not given), so one
- * override moves a row in time. Never imported by production code (a fitness test checks).
+ * override moves a row in time. At the end, what tests read back of those rows. Never imported
+ * by production code (a fitness test checks).
  */
 
+export type TenantRow = Selectable<TenantsTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
 export type BroadcastRow = Selectable<BroadcastsTable>;
 export type OutboundMessageRow = Selectable<OutboundMessagesTable>;
 
 /** The comune of the demo files that most tests use. */
 const DEFAULT_TENANT = "concorezzo";
+
+/**
+ * Inserts the row of a comune `id`, named by its id, and returns it: only the row, for storage
+ * tests on a bare database (a test app, or `syncTenants`, writes the demo comuni with their
+ * sender numbers).
+ */
+export async function buildTenant(
+  db: Kysely<DB>,
+  overrides: Partial<Insertable<TenantsTable>> & { id: string },
+): Promise<TenantRow> {
+  const at = overrides.created_at ?? Date.now();
+  return db
+    .insertInto("tenants")
+    .values({
+      name: overrides.id,
+      service_name: overrides.id,
+      config_hash: "test",
+      created_at: at,
+      updated_at: at,
+      ...overrides,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
 
 let serial = 0;
 /** A wa_id no other factory call has returned in this process: 39 333 then 7 digits. */
@@ -146,4 +173,14 @@ export async function senderNumberOf(db: Kysely<DB>, tenantId: string): Promise<
     .orderBy("id")
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** The recipients of a broadcast's deliveries (its outbound messages), sorted. */
+export async function deliveryRecipients(db: Kysely<DB>, broadcastId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("outbound_messages")
+    .select("recipient")
+    .where("broadcast_id", "=", broadcastId)
+    .execute();
+  return rows.map((r) => r.recipient).sort();
 }

@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
+import { afterEach, beforeEach } from "vitest";
 import { parseEnv, type Env } from "../config/env.js";
 import { createLogger } from "../platform/log.js";
 import { startServer, type RunningServer } from "../server.js";
@@ -53,6 +54,21 @@ export async function editedTenants(
     else await copyFile(from, path.join(dir, file));
   }
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh copy of the shipped tenant files before each test, which the test may edit, removed
+ * after it. Read `dir` inside the test: it changes before each.
+ */
+export function useTenantsCopy(): EditedTenants {
+  const copy = {} as EditedTenants;
+  beforeEach(async () => {
+    Object.assign(copy, await editedTenants({}));
+  });
+  afterEach(async () => {
+    await copy.remove();
+  });
+  return copy;
 }
 
 /**

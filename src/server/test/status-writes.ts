@@ -1,10 +1,14 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * The fitness tests of the lifecycle tables (citizens/subscriber-status.test.ts,
  * dispatch/broadcast-status.test.ts): where production code writes a table's `status` column.
  */
+
+/** src/server/, whose production files the fitness tests read. */
+export const SERVER_DIR = fileURLToPath(new URL("../", import.meta.url));
 
 /** The server's production files under `dir`: no tests, nothing under a `test` folder. */
 export function productionFiles(dir: string): string[] {
@@ -42,4 +46,20 @@ export function statusWrites(source: string, table: string): string[] {
     found.push(names.at(-1)?.[1] ?? "(top level)");
   }
   return found;
+}
+
+/**
+ * The writes of `table`.status in the server's production code that `allowed` does not list
+ * (file relative to src/server/ → enclosing functions), each as `file: function`.
+ */
+export function unlistedStatusWrites(table: string, allowed: Record<string, string[]>): string[] {
+  const offending: string[] = [];
+  for (const file of productionFiles(SERVER_DIR)) {
+    const name = relative(SERVER_DIR, file).split("\\").join("/");
+    const listed = allowed[name] ?? [];
+    for (const where of statusWrites(readFileSync(file, "utf8"), table)) {
+      if (!listed.includes(where)) offending.push(`${name}: ${where}`);
+    }
+  }
+  return offending;
 }

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
-import { buildSubscriber } from "../../test/factories.js";
+import { buildSubscriber, deliveryRecipients } from "../../test/factories.js";
 import { editedTenants, type EditedTenants } from "../../test/in-process-server.js";
 import { seedUser, type SeededUser } from "../../test/staff-kit.js";
 
@@ -176,12 +176,7 @@ describe.each(testEngines())("Concorezzo's hours and election periods on %s", (e
     expect(approval.json<Answer>().broadcast.approvalCheck?.advice.schedule.rule).toBe(
       "hours.urgent",
     );
-    const deliveries = await t.database.db
-      .selectFrom("outbound_messages")
-      .select("recipient")
-      .where("broadcast_id", "=", id)
-      .execute();
-    expect(deliveries).toEqual([{ recipient: "393331112222" }]);
+    expect(await deliveryRecipients(t.database.db, id)).toEqual(["393331112222"]);
   });
 
   it("in an election period refuses it without the declaration, saying why; with it, it goes and the justification is audited", async () => {

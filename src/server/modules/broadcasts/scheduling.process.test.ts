@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
 import {
   acceptedPerRecipient,
   freePort,
   HARNESS_ADMIN_TOKEN,
-  killHard,
   loggedEvents,
-  openServiceDatabase,
   seedSubscribers,
-  spawnService,
-  startHarness,
   until,
-  type Harness,
+  useProcessTestRun,
 } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
-import type { Spawned } from "../../test/spawn.js";
+import { testEngines } from "../../test/engines.js";
+import { deliveryRecipients } from "../../test/factories.js";
 import type { SendLogEntry } from "../sandbox/send-log.js";
 
 /**
@@ -30,25 +26,7 @@ import type { SendLogEntry } from "../sandbox/send-log.js";
 const RECIPIENTS = 40;
 const AUTH = { authorization: `Bearer ${HARNESS_ADMIN_TOKEN}` };
 
-let harness: Harness | undefined;
-let database: Database | undefined;
-const children: Spawned[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const child of children.splice(0)) await killHard(child);
-  await database?.close();
-  database = undefined;
-  await harness?.close();
-  harness = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function spawn(env: Record<string, string>): Promise<Spawned> {
-  const child = await spawnService("serve", env);
-  children.push(child);
-  return child;
-}
+const run = useProcessTestRun();
 
 /** Writes, submits and approves a broadcast due at `sendAt` through the service at `port`. */
 async function scheduleOver(port: number, sendAt: number): Promise<number> {
@@ -83,12 +61,7 @@ async function broadcastRow(db: Database, id: number) {
 }
 
 async function deliveries(db: Database, id: number): Promise<number> {
-  const row = await db.db
-    .selectFrom("outbound_messages")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("broadcast_id", "=", id)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return (await deliveryRecipients(db.db, id)).length;
 }
 
 function expectEachOnce(log: readonly SendLogEntry[], to: readonly string[]): void {
@@ -113,10 +86,9 @@ describe("scheduled broadcasts across restarts and processes", () => {
   it.each(testEngines())(
     "on %s, one due while the server was stopped starts once after the restart",
     async (engine) => {
-      const pg = engine === "postgres" ? await createTestPostgresDatabase() : undefined;
-      if (pg) cleanups.push(pg.drop);
-      harness = await startHarness({ env: pg ? { DATABASE_URL: pg.url } : {} });
-      database = await openServiceDatabase(harness.env);
+      const pg = engine === "postgres" ? await run.createPostgresDatabase() : undefined;
+      const harness = await run.startHarness({ env: pg ? { DATABASE_URL: pg.url } : {} });
+      const database = await run.openServiceDatabase(harness.env);
       const recipients = await seedSubscribers(database, "casale-marittimo", RECIPIENTS);
 
       await harness.startService();
@@ -149,16 +121,18 @@ describe("scheduled broadcasts across restarts and processes", () => {
   it.runIf(testEngines().includes("postgres"))(
     "on PostgreSQL, with two server processes looking for due broadcasts, one starts once",
     async () => {
-      const pg = await createTestPostgresDatabase();
-      cleanups.push(pg.drop);
-      harness = await startHarness({ env: { DATABASE_URL: pg.url } });
-      database = await openServiceDatabase(harness.env);
+      const pg = await run.createPostgresDatabase();
+      const harness = await run.startHarness({ env: { DATABASE_URL: pg.url } });
+      const database = await run.openServiceDatabase(harness.env);
       const recipients = await seedSubscribers(database, "casale-marittimo", RECIPIENTS);
       const env = { ...harness.env, LOG_LEVEL: "info" };
       // Both sending processes (the default), started together as a deployment would; the
       // sandbox posts its webhooks to the first.
       const otherPort = await freePort();
-      const servers = await Promise.all([spawn(env), spawn({ ...env, PORT: String(otherPort) })]);
+      const servers = await Promise.all([
+        run.spawn("serve", env),
+        run.spawn("serve", { ...env, PORT: String(otherPort) }),
+      ]);
 
       // Approved through the second, due a moment later: each process's 2 s round may find it.
       const sendAt = Date.now() + 3_000;

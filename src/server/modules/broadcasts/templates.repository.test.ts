@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
 import { migrateToLatest } from "../../platform/db/migrate.js";
 import { openTestDatabase, testEngines } from "../../test/engines.js";
+import { buildTenant } from "../../test/factories.js";
 import type { TemplateInfo } from "../whatsapp/types.js";
 import { replaceTemplatesOf, storedTemplatesOf } from "./templates.repository.js";
 
@@ -20,17 +21,7 @@ describe.each(testEngines())("the stored templates on %s", (engine) => {
     database = await openTestDatabase(engine);
     await migrateToLatest(database.db);
     for (const id of ["concorezzo", "casale-marittimo"]) {
-      await database.db
-        .insertInto("tenants")
-        .values({
-          id,
-          name: id,
-          service_name: id,
-          config_hash: "test",
-          created_at: 0,
-          updated_at: 0,
-        })
-        .execute();
+      await buildTenant(database.db, { id, created_at: 0 });
     }
   });
   afterEach(() => database.close());

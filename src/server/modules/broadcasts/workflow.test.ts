@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTestApp, fakeClock, type TestApp } from "../../test/build-test-app.js";
 import { testEngines } from "../../test/engines.js";
 import { until } from "../../test/dispatch-harness.js";
-import { buildSubscriber, subscriberValues } from "../../test/factories.js";
+import { buildSubscriber, deliveryRecipients, subscriberValues } from "../../test/factories.js";
 import { seedApiKey, seedSession, seedUser } from "../../test/staff-kit.js";
 
 /** Monday 23 November 2026, 10:00 in Rome: Concorezzo's office is open. */
@@ -260,13 +260,7 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
       payload: {},
     });
     expect(approved.json<Answer>().broadcast.status).toBe("sending");
-    const deliveries = await db
-      .selectFrom("outbound_messages")
-      .select("recipient")
-      .where("broadcast_id", "=", id)
-      .orderBy("recipient")
-      .execute();
-    expect(deliveries.map((d) => d.recipient)).toEqual([
+    expect(await deliveryRecipients(db, id)).toEqual([
       "393330000000",
       "393330000001",
       "393330000003",
@@ -396,21 +390,11 @@ describe.each(testEngines())("the approval workflow on %s", (engine) => {
     expect(stopped.broadcast.attentionReason).toMatch(
       /^WhatsApp ha sospeso il modello «notizia_comune» \(it\)/,
     );
-    const deliveries = await t.database.db
-      .selectFrom("outbound_messages")
-      .select("id")
-      .where("broadcast_id", "=", id)
-      .execute();
-    expect(deliveries).toEqual([]);
+    expect(await deliveryRecipients(t.database.db, id)).toEqual([]);
     // Resumed once Meta reinstates it: never started, it starts now, to its audience.
     const resumed = await call("POST", `/${id}/resume`, approver);
     expect(resumed.json<Answer>().broadcast.status).toBe("sending");
-    const after = await t.database.db
-      .selectFrom("outbound_messages")
-      .select("recipient")
-      .where("broadcast_id", "=", id)
-      .execute();
-    expect(after).toEqual([{ recipient: "393331112222" }]);
+    expect(await deliveryRecipients(t.database.db, id)).toEqual(["393331112222"]);
   });
 
   it("an urgent broadcast is approved only with the civil-protection permission", async () => {

@@ -7,6 +7,7 @@ import { loadTenants, type Tenant } from "../../config/tenants.js";
 import { SHIPPED_TENANTS_DIR } from "../../test/build-test-app.js";
 import { createBroadcast, until } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
+import { deliveryRecipients } from "../../test/factories.js";
 import { startInProcessServer, type InProcessServer } from "../../test/in-process-server.js";
 import { citizenKit } from "../../test/citizen-kit.js";
 import {
@@ -535,12 +536,7 @@ describe.each(testEngines())("the citizen's conversation on %s", (engine) => {
         });
         await db().updateTable("broadcasts").set({ category }).where("id", "=", id).execute();
         await s.server.dispatch.startBroadcast(id);
-        const rows = await db()
-          .selectFrom("outbound_messages")
-          .select("recipient")
-          .where("broadcast_id", "=", id)
-          .execute();
-        return rows.map((r) => r.recipient);
+        return deliveryRecipients(db(), id);
       };
       const marketing = await recipients("marketing");
       expect(marketing).toContain(other);

@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import { productionFiles, statusWrites } from "../../test/status-writes.js";
+import { join } from "node:path";
+import { SERVER_DIR, statusWrites, unlistedStatusWrites } from "../../test/status-writes.js";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
 import { migrateToLatest } from "../../platform/db/migrate.js";
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from "../../platform/db/schema.js";
 import { openTestDatabase, testEngines } from "../../test/engines.js";
-import { buildSubscriber } from "../../test/factories.js";
+import { buildSubscriber, buildTenant } from "../../test/factories.js";
 import { updateSubscriberStatus, type SubscriberChanges } from "./citizens.repository.js";
 import {
   BACK,
@@ -75,19 +74,7 @@ for (const engine of testEngines()) {
     beforeAll(async () => {
       database = await openTestDatabase(engine);
       await migrateToLatest(database.db);
-      await database.db
-        .insertInto("tenants")
-        .values(
-          ["here", "there"].map((id) => ({
-            id,
-            name: id,
-            service_name: id,
-            config_hash: "",
-            created_at: now,
-            updated_at: now,
-          })),
-        )
-        .execute();
+      for (const id of ["here", "there"]) await buildTenant(database.db, { id, created_at: now });
     });
     afterAll(async () => {
       await database.close();
@@ -179,7 +166,6 @@ for (const engine of testEngines()) {
  * new row as a contact, both in citizens.repository.ts. A write is an UPDATE or INSERT of
  * `subscribers` (Kysely or SQL text) that names `status` before it executes.
  */
-const SERVER = fileURLToPath(new URL("../../", import.meta.url));
 const ALLOWED: Record<string, string[]> = {
   "modules/citizens/citizens.repository.ts": ["updateSubscriberStatus", "findOrCreateSubscriber"],
 };
@@ -201,19 +187,14 @@ describe("subscribers.status is written only through the lifecycle table", () =>
   });
 
   it("finds no other write in the server's production code", () => {
-    const offending: string[] = [];
-    for (const file of productionFiles(SERVER)) {
-      const name = relative(SERVER, file).split("\\").join("/");
-      const allowed = ALLOWED[name] ?? [];
-      for (const where of statusWrites(readFileSync(file, "utf8"), "subscribers")) {
-        if (!allowed.includes(where)) offending.push(`${name}: ${where}`);
-      }
-    }
-    expect(offending).toEqual([]);
+    expect(unlistedStatusWrites("subscribers", ALLOWED)).toEqual([]);
   });
 
   it("writes it in the repository where the table says, and creates a row only as a contact", () => {
-    const source = readFileSync(join(SERVER, "modules/citizens/citizens.repository.ts"), "utf8");
+    const source = readFileSync(
+      join(SERVER_DIR, "modules/citizens/citizens.repository.ts"),
+      "utf8",
+    );
     expect(statusWrites(source, "subscribers").sort()).toEqual([
       "findOrCreateSubscriber",
       "updateSubscriberStatus",

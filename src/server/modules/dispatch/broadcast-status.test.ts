@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import { productionFiles, statusWrites } from "../../test/status-writes.js";
+import { join } from "node:path";
+import { SERVER_DIR, statusWrites, unlistedStatusWrites } from "../../test/status-writes.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
 import { migrateToLatest } from "../../platform/db/migrate.js";
 import { openTestDatabase, testEngines } from "../../test/engines.js";
+import { buildTenant } from "../../test/factories.js";
 import { seedUser } from "../../test/staff-kit.js";
 import {
   updateBroadcastStatus,
@@ -86,17 +86,7 @@ for (const engine of testEngines()) {
     beforeAll(async () => {
       database = await openTestDatabase(engine);
       await migrateToLatest(database.db);
-      await database.db
-        .insertInto("tenants")
-        .values({
-          id: "here",
-          name: "here",
-          service_name: "here",
-          config_hash: "",
-          created_at: before,
-          updated_at: before,
-        })
-        .execute();
+      await buildTenant(database.db, { id: "here", created_at: before });
       const clock = { now: () => before };
       approvedBefore = (await seedUser(database.db, clock, { email: "prima@example.it" })).id;
       approver = (await seedUser(database.db, clock, { email: "sindaco@example.it" })).id;
@@ -216,7 +206,6 @@ for (const engine of testEngines()) {
  * SQL text) that names `status` before it executes. Test helpers (src/server/test, *.test.ts)
  * may insert a broadcast in the state they need.
  */
-const SERVER = fileURLToPath(new URL("../../", import.meta.url));
 const ALLOWED: Record<string, string[]> = {
   "modules/dispatch/broadcast-delivery.repository.ts": ["updateBroadcastStatus"],
   // The first state, FIRST_BROADCAST_STATUS, when a draft is written.
@@ -245,20 +234,12 @@ describe("broadcasts.status is written only through the lifecycle table", () => 
   });
 
   it("finds no other write in the server's production code", () => {
-    const offending: string[] = [];
-    for (const file of productionFiles(SERVER)) {
-      const name = relative(SERVER, file).split("\\").join("/");
-      const allowed = ALLOWED[name] ?? [];
-      for (const where of statusWrites(readFileSync(file, "utf8"), "broadcasts")) {
-        if (!allowed.includes(where)) offending.push(`${name}: ${where}`);
-      }
-    }
-    expect(offending).toEqual([]);
+    expect(unlistedStatusWrites("broadcasts", ALLOWED)).toEqual([]);
   });
 
   it("writes it in the repository, once", () => {
     const source = readFileSync(
-      join(SERVER, "modules/dispatch/broadcast-delivery.repository.ts"),
+      join(SERVER_DIR, "modules/dispatch/broadcast-delivery.repository.ts"),
       "utf8",
     );
     expect(statusWrites(source, "broadcasts")).toEqual(["updateBroadcastStatus"]);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/connect.js";
 import type { SendLogEntry } from "../sandbox/send-log.js";
 import {
@@ -7,15 +7,13 @@ import {
   killHard,
   loggedEvents,
   maxPerSecond,
-  openServiceDatabase,
   seedSubscribers,
-  spawnService,
   startBroadcastInDatabase,
-  startHarness,
   until,
+  useProcessTestRun,
   type Harness,
 } from "../../test/dispatch-harness.js";
-import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import { testEngines } from "../../test/engines.js";
 import type { Spawned } from "../../test/spawn.js";
 import { signatureOf, statusEnvelope, unixSeconds } from "../sandbox/webhook-envelopes.js";
 
@@ -44,25 +42,7 @@ const GRACE_MS = "8000";
  */
 const RESTART_GRACE_MS = "20000";
 
-let harness: Harness | undefined;
-let database: Database | undefined;
-const children: Spawned[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const child of children.splice(0)) await killHard(child);
-  await database?.close();
-  database = undefined;
-  await harness?.close();
-  harness = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function spawn(command: "serve" | "worker", env: Record<string, string>): Promise<Spawned> {
-  const child = await spawnService(command, env);
-  children.push(child);
-  return child;
-}
+const run = useProcessTestRun();
 
 async function acceptedSends(h: Harness): Promise<number> {
   return (await h.sandbox.sendLog()).filter((e) => e.wamid).length;
@@ -147,9 +127,12 @@ async function postStatus(
 
 describe("dispatch across processes", () => {
   it("sends every recipient exactly once when the dispatcher is killed with SIGKILL mid-run and restarted", async () => {
-    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
+    const harness = await run.startHarness({
+      ratePerSecond: 200,
+      sandbox: { throughputPerSecond: 200 },
+    });
     // The broadcast is written from here before the service starts: it finds it already sending.
-    database = await openServiceDatabase(harness.env);
+    const database = await run.openServiceDatabase(harness.env);
     const recipients = await seedSubscribers(database, "concorezzo", RECIPIENTS);
     const id = await createBroadcast(database, "concorezzo");
     expect(await startBroadcastInDatabase(database, id)).toBe(RECIPIENTS);
@@ -161,9 +144,9 @@ describe("dispatch across processes", () => {
       DISPATCH_IN_FLIGHT_GRACE_MS: GRACE_MS,
       DISPATCH_RESTART_GRACE_MS: RESTART_GRACE_MS,
     };
-    const first = await spawn("serve", env);
+    const first = await run.spawn("serve", env);
     await until("500 accepted sends", async () =>
-      (await acceptedSends(harness!)) >= 500 ? true : undefined,
+      (await acceptedSends(harness)) >= 500 ? true : undefined,
     );
     await killHard(first);
     const killedAt = Date.now();
@@ -173,7 +156,7 @@ describe("dispatch across processes", () => {
     const stateAtKill = await statesOf(database, id);
     expect(stateAtKill.in_flight ?? 0).toBeGreaterThan(0);
 
-    const second = await spawn("serve", env);
+    const second = await run.spawn("serve", env);
     const restartMs = Date.now() - killedAt;
     // Webhooks for messages sent just before the kill must still find a listener: the sandbox's
     // retry 21 s after the first try is the last one inside the restart grace.
@@ -183,14 +166,14 @@ describe("dispatch across processes", () => {
 
     await until(
       "every delivery to be accepted or failed",
-      async () => ((await unfinished(database!, id)) === 0 ? true : undefined),
+      async () => ((await unfinished(database, id)) === 0 ? true : undefined),
       45_000,
       200,
     );
     expect(await statesOf(database, id)).toEqual({ accepted: RECIPIENTS });
     expectEachOnce(await harness.sandbox.sendLog(), recipients);
     await until("the broadcast to be sent", async () =>
-      (await broadcastStatus(database!, id)) === "sent" ? true : undefined,
+      (await broadcastStatus(database, id)) === "sent" ? true : undefined,
     );
     // Only rows the crash left in flight were queued again (those claimed but never sent, after
     // the grace period); the ones sent were settled by their webhooks.
@@ -202,8 +185,11 @@ describe("dispatch across processes", () => {
   }, 90_000);
 
   it("after a long outage, waits the restart grace from the restart before resending what was left in flight", async () => {
-    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
-    database = await openServiceDatabase(harness.env);
+    const harness = await run.startHarness({
+      ratePerSecond: 200,
+      sandbox: { throughputPerSecond: 200 },
+    });
+    const database = await run.openServiceDatabase(harness.env);
     await seedSubscribers(database, "concorezzo", 100);
     const id = await createBroadcast(database, "concorezzo");
     await startBroadcastInDatabase(database, id);
@@ -227,7 +213,7 @@ describe("dispatch across processes", () => {
       DISPATCH_IN_FLIGHT_GRACE_MS: "1000",
       DISPATCH_RESTART_GRACE_MS: "4000",
     };
-    await spawn("serve", env);
+    await run.spawn("serve", env);
     const startedAt = Date.now();
     // Meta had accepted half of them: its retries of their status webhooks reach the new process
     // (posted from here: the sandbox never saw those sends).
@@ -236,7 +222,7 @@ describe("dispatch across processes", () => {
       await postStatus(harness, row, `wamid.before-crash-${row.id}`);
     await until(
       "every delivery to be accepted",
-      async () => ((await unfinished(database!, id)) === 0 ? true : undefined),
+      async () => ((await unfinished(database, id)) === 0 ? true : undefined),
       20_000,
       100,
     );
@@ -265,9 +251,8 @@ describe("dispatch across processes", () => {
   it.each(testEngines())(
     "on %s, sends nobody twice when the service is killed mid-broadcast and stays down longer than the grace period",
     async (engine) => {
-      const pg = engine === "postgres" ? await createTestPostgresDatabase() : undefined;
-      if (pg) cleanups.push(pg.drop);
-      harness = await startHarness({
+      const pg = engine === "postgres" ? await run.createPostgresDatabase() : undefined;
+      const harness = await run.startHarness({
         ratePerSecond: 200,
         sandbox: {
           throughputPerSecond: 200,
@@ -278,7 +263,7 @@ describe("dispatch across processes", () => {
         },
         env: pg ? { DATABASE_URL: pg.url } : {},
       });
-      database = await openServiceDatabase(harness.env);
+      const database = await run.openServiceDatabase(harness.env);
       const recipients = await seedSubscribers(database, "concorezzo", 1_000);
       const id = await createBroadcast(database, "concorezzo");
       await startBroadcastInDatabase(database, id);
@@ -291,9 +276,9 @@ describe("dispatch across processes", () => {
         // first try, about 10 s after the restart); see the README, "Crash safety".
         DISPATCH_RESTART_GRACE_MS: "20000",
       };
-      const first = await spawn("serve", env);
+      const first = await run.spawn("serve", env);
       await until("300 accepted sends", async () =>
-        (await acceptedSends(harness!)) >= 300 ? true : undefined,
+        (await acceptedSends(harness)) >= 300 ? true : undefined,
       );
       await killHard(first);
       const inDoubt = await rowsInDoubt(database, harness, id);
@@ -302,12 +287,12 @@ describe("dispatch across processes", () => {
       // Ten seconds down, three times the grace period: every status webhook for the rows in
       // doubt met a dead endpoint, again and again, and waits for its next retry.
       await new Promise((r) => setTimeout(r, 10_000));
-      const second = await spawn("serve", env);
+      const second = await run.spawn("serve", env);
       // On PostgreSQL the statuses the killed process had claimed stay claimed for the inbound
       // lease (60 s), and nothing in doubt is resent before they are handled: allow for it.
       await until(
         "every delivery to be accepted or failed",
-        async () => ((await unfinished(database!, id)) === 0 ? true : undefined),
+        async () => ((await unfinished(database, id)) === 0 ? true : undefined),
         110_000,
         200,
       );
@@ -321,9 +306,8 @@ describe("dispatch across processes", () => {
   it.runIf(testEngines().includes("postgres"))(
     "on PostgreSQL, lets one of two workers send and hands the number to the other when it is killed",
     async () => {
-      const pg = await createTestPostgresDatabase();
-      cleanups.push(pg.drop);
-      harness = await startHarness({
+      const pg = await run.createPostgresDatabase();
+      const harness = await run.startHarness({
         ratePerSecond: 200,
         // Above the number's cap, so the log shows how fast we sent, not what the sandbox let
         // through: two workers sending at once would show about 390 a second.
@@ -345,7 +329,10 @@ describe("dispatch across processes", () => {
         DISPATCH_RESTART_GRACE_MS: GRACE_MS,
       };
       // Started together, as a deployment would: they race for the lease.
-      const workers = await Promise.all([spawn("worker", workerEnv), spawn("worker", workerEnv)]);
+      const workers = await Promise.all([
+        run.spawn("worker", workerEnv),
+        run.spawn("worker", workerEnv),
+      ]);
       const leasesOf = (w: Spawned) =>
         loggedEvents(w, "dispatch.lease_acquired").filter((e) => e.tenant === "concorezzo");
       const holder = await until("a worker to take concorezzo's lease", () =>
@@ -356,7 +343,7 @@ describe("dispatch across processes", () => {
 
       await until(
         "500 accepted sends",
-        async () => ((await acceptedSends(harness!)) >= 500 ? true : undefined),
+        async () => ((await acceptedSends(harness)) >= 500 ? true : undefined),
         30_000,
         100,
       );

@@ -3,6 +3,7 @@ import type { Database } from "../../platform/db/connect.js";
 import { buildTestApp, type TestApp } from "../../test/build-test-app.js";
 import { createBroadcast, seedSubscribers } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
+import { senderNumberOf } from "../../test/factories.js";
 import { claimDue, insertDeliveriesForBroadcast, PRIORITY } from "./outbound.repository.js";
 
 const NOW = Date.UTC(2026, 10, 22, 17, 30);
@@ -14,17 +15,27 @@ describe.each(testEngines())("the outbox on %s", (engine) => {
   beforeEach(async () => {
     t = await buildTestApp({ engine });
     database = t.database;
-    senderNumberId = (
-      await database.db
-        .selectFrom("sender_numbers")
-        .select("id")
-        .where("tenant_id", "=", "concorezzo")
-        .executeTakeFirstOrThrow()
-    ).id;
+    senderNumberId = await senderNumberOf(database.db, "concorezzo");
   });
   afterEach(async () => {
     await t.close();
   });
+
+  /** Writes the deliveries of Concorezzo's broadcast, as starting it does. */
+  const insertDeliveries = (broadcastId: number) =>
+    insertDeliveriesForBroadcast(database.db, {
+      broadcastId,
+      tenantId: "concorezzo",
+      senderNumberId,
+      priority: PRIORITY.normal,
+      now: NOW,
+    });
+  const markSending = (broadcastId: number) =>
+    database.db
+      .updateTable("broadcasts")
+      .set({ status: "sending" })
+      .where("id", "=", broadcastId)
+      .execute();
 
   it("expands a broadcast with one INSERT … SELECT over its audience, once per subscriber", async () => {
     const numbers = await seedSubscribers(database, "concorezzo", 50);
@@ -45,17 +56,9 @@ describe.each(testEngines())("the outbox on %s", (engine) => {
       .execute();
     await seedSubscribers(database, "casale-marittimo", 3, 1000); // another comune's: never included
     const broadcastId = await createBroadcast(database, "concorezzo");
-    const expand = () =>
-      insertDeliveriesForBroadcast(database.db, {
-        broadcastId,
-        tenantId: "concorezzo",
-        senderNumberId,
-        priority: PRIORITY.normal,
-        now: NOW,
-      });
 
-    expect(await expand()).toBe(44);
-    expect(await expand()).toBe(0); // a retried expansion adds nobody twice
+    expect(await insertDeliveries(broadcastId)).toBe(44);
+    expect(await insertDeliveries(broadcastId)).toBe(0); // a retried expansion adds nobody twice
     const rows = await database.db
       .selectFrom("outbound_messages")
       .select(["recipient", "state", "spends_tier", "next_attempt_at"])
@@ -71,22 +74,12 @@ describe.each(testEngines())("the outbox on %s", (engine) => {
   it("claims due rows by priority, each once, and only for broadcasts that are sending", async () => {
     await seedSubscribers(database, "concorezzo", 10);
     const broadcastId = await createBroadcast(database, "concorezzo");
-    await insertDeliveriesForBroadcast(database.db, {
-      broadcastId,
-      tenantId: "concorezzo",
-      senderNumberId,
-      priority: PRIORITY.normal,
-      now: NOW,
-    });
+    await insertDeliveries(broadcastId);
     const claim = (limit: number, tierBudget = Infinity) =>
       claimDue(database.db, { senderNumberId, now: NOW, limit, tierBudget });
 
     expect(await claim(100)).toEqual([]); // approved, not sending yet
-    await database.db
-      .updateTable("broadcasts")
-      .set({ status: "sending" })
-      .where("id", "=", broadcastId)
-      .execute();
+    await markSending(broadcastId);
     const first = await claim(4);
     const second = await claim(100);
     expect(first).toHaveLength(4);
@@ -98,18 +91,8 @@ describe.each(testEngines())("the outbox on %s", (engine) => {
   it("claims no tier-spending row once the tier budget is spent", async () => {
     await seedSubscribers(database, "concorezzo", 3);
     const broadcastId = await createBroadcast(database, "concorezzo");
-    await database.db
-      .updateTable("broadcasts")
-      .set({ status: "sending" })
-      .where("id", "=", broadcastId)
-      .execute();
-    await insertDeliveriesForBroadcast(database.db, {
-      broadcastId,
-      tenantId: "concorezzo",
-      senderNumberId,
-      priority: PRIORITY.normal,
-      now: NOW,
-    });
+    await markSending(broadcastId);
+    await insertDeliveries(broadcastId);
     expect(
       await claimDue(database.db, { senderNumberId, now: NOW, limit: 10, tierBudget: 0 }),
     ).toEqual([]);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTestDatabase, testEngines } from "../../test/engines.js";
+import { buildTenant } from "../../test/factories.js";
 import type { Database } from "../../platform/db/connect.js";
 import { migrateToLatest } from "../../platform/db/migrate.js";
 import type { Result } from "../whatsapp/types.js";
@@ -37,18 +38,7 @@ describe.each(testEngines())("a broadcast's file on %s", (engine) => {
   beforeEach(async () => {
     database = await openTestDatabase(engine);
     await migrateToLatest(database.db);
-    await database.db
-      .insertInto("tenants")
-      .values({
-        id: "concorezzo",
-        name: "Comune di Concorezzo",
-        service_name: "WhatsConcorezzo",
-        config_hash: "test",
-        created_at: NOW,
-        updated_at: NOW,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await buildTenant(database.db, { id: "concorezzo", created_at: NOW });
   });
   afterEach(async () => database.close());
 
