@@ -10,6 +10,8 @@ import {
   type Harness,
 } from "../../test/dispatch-harness.js";
 import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
+import type { RunningServer } from "../../server.js";
+import type { BroadcastCounters } from "./dispatch.service.js";
 
 // The dispatcher against the standalone sandbox over real HTTP, as in production.
 
@@ -20,6 +22,34 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
+
+/** Seeds `count` of Concorezzo's subscribers and starts an approved news broadcast to them. */
+async function startBroadcastTo(server: RunningServer, count: number): Promise<number> {
+  await seedSubscribers(server.database, "concorezzo", count);
+  const id = await createBroadcast(server.database, "concorezzo");
+  await server.dispatch.startBroadcast(id);
+  return id;
+}
+
+/** Waits until the broadcast's counters satisfy `done`, and answers them. */
+async function untilCounters(
+  server: RunningServer,
+  id: number,
+  what: string,
+  done: (c: BroadcastCounters) => boolean,
+  timeoutMs?: number,
+  everyMs?: number,
+): Promise<BroadcastCounters> {
+  return until(
+    what,
+    async () => {
+      const c = await server.dispatch.counters(id);
+      return done(c) ? c : undefined;
+    },
+    timeoutMs,
+    everyMs,
+  );
+}
 
 async function broadcastStatus(h: Harness, id: number): Promise<string | undefined> {
   const row = await h
@@ -77,15 +107,12 @@ describe("dispatch", () => {
           env: pg ? { DATABASE_URL: pg.url } : {},
         });
         const server = await harness.startService();
-        await seedSubscribers(server.database, "concorezzo", 400);
-        const id = await createBroadcast(server.database, "concorezzo");
-        await server.dispatch.startBroadcast(id);
-        const counters = await until(
+        const id = await startBroadcastTo(server, 400);
+        const counters = await untilCounters(
+          server,
+          id,
           "every delivery to be delivered",
-          async () => {
-            const c = await server.dispatch.counters(id);
-            return c.delivered === c.total && c.total > 0 ? c : undefined;
-          },
+          (c) => c.delivered === c.total && c.total > 0,
           30_000,
           200,
         );
@@ -133,19 +160,14 @@ describe("dispatch", () => {
       dispatch: { inFlightGraceMs: 6_000, tickMs: 500 },
     });
     const server = await harness.startService();
-    await seedSubscribers(server.database, "concorezzo", 2_000);
-    const id = await createBroadcast(server.database, "concorezzo");
-    await server.dispatch.startBroadcast(id);
+    const id = await startBroadcastTo(server, 2_000);
 
-    const counters = await until(
+    const counters = await untilCounters(
+      server,
+      id,
       "every delivery to reach a final state",
-      async () => {
-        const c = await server.dispatch.counters(id);
-        // Final: accepted and told delivered, or failed; nothing queued, in flight or merely accepted.
-        return c.queued === 0 && c.inFlight === 0 && c.delivered + c.failed === c.total
-          ? c
-          : undefined;
-      },
+      // Final: accepted and told delivered, or failed; nothing queued, in flight or merely accepted.
+      (c) => c.queued === 0 && c.inFlight === 0 && c.delivered + c.failed === c.total,
       90_000,
       250,
     );
@@ -176,12 +198,8 @@ describe("dispatch", () => {
   it("sends a reply queued during a large broadcast within a second", async () => {
     harness = await startHarness({ ratePerSecond: 80, sandbox: { throughputPerSecond: 80 } });
     const server = await harness.startService();
-    await seedSubscribers(server.database, "concorezzo", 3_000);
-    const id = await createBroadcast(server.database, "concorezzo");
-    await server.dispatch.startBroadcast(id);
-    await until("the broadcast to be under way", async () =>
-      (await server.dispatch.counters(id)).accepted > 100 ? true : undefined,
-    );
+    const id = await startBroadcastTo(server, 3_000);
+    await untilCounters(server, id, "the broadcast to be under way", (c) => c.accepted > 100);
 
     // A citizen writes (the 24-hour window opens) and gets an answer while the broadcast runs.
     await harness.sandbox.api("POST", "/phones/393339876543/messages", {
@@ -212,12 +230,8 @@ describe("dispatch", () => {
   it("pauses, resumes and cancels within a second", async () => {
     harness = await startHarness({ ratePerSecond: 100, sandbox: { throughputPerSecond: 100 } });
     const server = await harness.startService();
-    await seedSubscribers(server.database, "concorezzo", 2_000);
-    const id = await createBroadcast(server.database, "concorezzo");
-    await server.dispatch.startBroadcast(id);
-    await until("sending", async () =>
-      (await server.dispatch.counters(id)).accepted > 50 ? true : undefined,
-    );
+    const id = await startBroadcastTo(server, 2_000);
+    await untilCounters(server, id, "sending", (c) => c.accepted > 50);
 
     await server.dispatch.pauseBroadcast(id);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -300,13 +314,9 @@ describe("dispatch", () => {
       sandbox: { throughputPerSecond: 200 },
     });
     const server = await harness.startService();
-    await seedSubscribers(server.database, "concorezzo", 300);
-    const id = await createBroadcast(server.database, "concorezzo");
-    await server.dispatch.startBroadcast(id);
+    const id = await startBroadcastTo(server, 300);
 
-    await until("the day's budget to be spent", async () =>
-      (await server.dispatch.counters(id)).accepted === 250 ? true : undefined,
-    );
+    await untilCounters(server, id, "the day's budget to be spent", (c) => c.accepted === 250);
     await new Promise((r) => setTimeout(r, 1_500));
     const progress = await server.app.inject({
       method: "GET",
@@ -343,9 +353,7 @@ describe("dispatch", () => {
   it("streams a broadcast's progress as server-sent events until it is sent", async () => {
     harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
     const server = await harness.startService();
-    await seedSubscribers(server.database, "concorezzo", 400);
-    const id = await createBroadcast(server.database, "concorezzo");
-    await server.dispatch.startBroadcast(id);
+    const id = await startBroadcastTo(server, 400);
     const res = await fetch(
       `http://127.0.0.1:${harness.port}/api/tenants/concorezzo/broadcasts/${id}/events`,
       { headers: { authorization: `Bearer ${HARNESS_ADMIN_TOKEN}` } },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { templateTo, useTestSandbox } from "../../test/sandbox-kit.js";
+import { NO_FAULTS } from "./settings.js";
 
 /** Fault injection: what a sender must survive, and what Meta really does. */
 
@@ -9,14 +10,7 @@ type Answer = { error?: { code: number; type: string }; messages?: { id: string 
 const t = useTestSandbox({
   resetAfterEach: async () => {
     await t.api("PUT", "/settings", {
-      faults: {
-        serverErrorRate: 0,
-        timeoutRate: 0,
-        undeliverableRate: 0,
-        throughputErrorRate: 0,
-        duplicateWebhookRate: 0,
-        reorderWebhooks: false,
-      },
+      faults: NO_FAULTS,
       undeliverableNumbers: [],
     });
     t.receiver.received.length = 0;

@@ -120,6 +120,16 @@ export type SandboxSettingsUpdate = z.input<typeof settingsUpdateSchema>;
  */
 export const STATUS_BATCH_MS = 50;
 
+/** Every fault off: the sandbox's default, and what a test puts back after injecting some. */
+export const NO_FAULTS: Readonly<SandboxFaults> = {
+  serverErrorRate: 0,
+  timeoutRate: 0,
+  undeliverableRate: 0,
+  throughputErrorRate: 0,
+  duplicateWebhookRate: 0,
+  reorderWebhooks: false,
+};
+
 export function defaultSettings(ratesByPhoneNumberId: Record<string, number>): SandboxSettings {
   return {
     throughputPerSecond: { ...ratesByPhoneNumberId },
@@ -131,14 +141,7 @@ export function defaultSettings(ratesByPhoneNumberId: Record<string, number>): S
     latencyMs: 0,
     windowErrorsAsync: false,
     undeliverableNumbers: [],
-    faults: {
-      serverErrorRate: 0,
-      timeoutRate: 0,
-      undeliverableRate: 0,
-      throughputErrorRate: 0,
-      duplicateWebhookRate: 0,
-      reorderWebhooks: false,
-    },
+    faults: { ...NO_FAULTS },
   };
 }
 
