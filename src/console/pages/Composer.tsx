@@ -94,7 +94,7 @@ export function ComposerPage({ tenant, id }: { tenant: string; id?: number }) {
       id={id}
       initial={initial}
       initialMedia={existing.data?.media ?? null}
-      initialCheck={(existing.data?.check as PolicyCheck | undefined) ?? null}
+      initialCheck={(existing.data?.check) ?? null}
     />
   );
 }
@@ -162,7 +162,7 @@ function Composer({
             }),
           );
     setId(answer.broadcast.id);
-    setCheck(answer.check as PolicyCheck);
+    setCheck(answer.check);
     setMedia(answer.media);
     setSavedDraft(draft);
     await queryClient.invalidateQueries({ queryKey: ["broadcasts", tenant] });
