@@ -94,7 +94,7 @@ export function ComposerPage({ tenant, id }: { tenant: string; id?: number }) {
       id={id}
       initial={initial}
       initialMedia={existing.data?.media ?? null}
-      initialCheck={(existing.data?.check) ?? null}
+      initialCheck={existing.data?.check ?? null}
     />
   );
 }

@@ -8,8 +8,7 @@ import {
   applyStatusToRow,
   failFromStatus,
   requeueFromStatus,
-  statusTargetById,
-  statusTargetByMessageId,
+  statusTarget,
   type StatusTarget,
 } from "./outbound-results.repository.js";
 import { nextStatus } from "./status-order.js";
@@ -60,10 +59,10 @@ export async function applyStatusUpdate(
   clock: Clock,
 ): Promise<StatusApplied> {
   const now = clock.now();
-  let row = await statusTargetByMessageId(db, tenantId, status.messageId);
+  let row = await statusTarget(db, tenantId, { waMessageId: status.messageId });
   if (!row) {
     const id = rowIdFrom(status.callbackData);
-    if (id !== undefined) row = await statusTargetById(db, tenantId, id);
+    if (id !== undefined) row = await statusTarget(db, tenantId, { id });
   }
   if (!row) return "unknown";
   // A status for an earlier attempt of a row that has since been sent again: not ours to apply.

@@ -8,6 +8,7 @@ import {
   startHarness,
   until,
   type Harness,
+  type HarnessOptions,
 } from "../../test/dispatch-harness.js";
 import { createTestPostgresDatabase, testEngines } from "../../test/engines.js";
 import type { RunningServer } from "../../server.js";
@@ -23,12 +24,25 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** Seeds `count` of Concorezzo's subscribers and starts an approved news broadcast to them. */
-async function startBroadcastTo(server: RunningServer, count: number): Promise<number> {
+/**
+ * Starts the sandbox and the service with `options`, then an approved news broadcast to `count`
+ * of Concorezzo's subscribers (seeded for it).
+ */
+async function sendingTo(
+  count: number,
+  options: HarnessOptions,
+): Promise<{ h: Harness; server: RunningServer; id: number }> {
+  const h = (harness = await startHarness(options));
+  const server = await h.startService();
   await seedSubscribers(server.database, "concorezzo", count);
   const id = await createBroadcast(server.database, "concorezzo");
   await server.dispatch.startBroadcast(id);
-  return id;
+  return { h, server, id };
+}
+
+/** Our rate at the sandbox's throughput cap for the number: sending as fast as Meta allows. */
+function atCap(perSecond: number): HarnessOptions {
+  return { ratePerSecond: perSecond, sandbox: { throughputPerSecond: perSecond } };
 }
 
 /** Waits until the broadcast's counters satisfy `done`, and answers them. */
@@ -63,7 +77,7 @@ async function broadcastStatus(h: Harness, id: number): Promise<string | undefin
 
 describe("dispatch", () => {
   it("sends 5,000 deliveries at a cap of 200/s, each once, never above the cap", async () => {
-    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
+    harness = await startHarness(atCap(200));
     const server = await harness.startService();
     const recipients = await seedSubscribers(server.database, "concorezzo", 5_000);
     const id = await createBroadcast(server.database, "concorezzo");
@@ -101,13 +115,11 @@ describe("dispatch", () => {
       // window the sandbox does, and the receiver must take each of them.
       const pg = engine === "postgres" ? await createTestPostgresDatabase() : undefined;
       try {
-        harness = await startHarness({
+        const { h, server, id } = await sendingTo(400, {
           ratePerSecond: 200,
           sandbox: { throughputPerSecond: 200, statusBatchMs: 500 },
           env: pg ? { DATABASE_URL: pg.url } : {},
         });
-        const server = await harness.startService();
-        const id = await startBroadcastTo(server, 400);
         const counters = await untilCounters(
           server,
           id,
@@ -129,7 +141,7 @@ describe("dispatch", () => {
         expect(events.every((e) => e.processed_at !== null && e.error === null)).toBe(true);
 
         // …from far fewer POSTs than statuses.
-        const metrics = await (await fetch(`http://127.0.0.1:${harness.port}/metrics`)).text();
+        const metrics = await (await fetch(`http://127.0.0.1:${h.port}/metrics`)).text();
         const posts = (status: number) =>
           Number(
             new RegExp(
@@ -149,7 +161,7 @@ describe("dispatch", () => {
   );
 
   it("ends every delivery in a final state through 5xx, timeouts and undeliverable numbers, none twice", async () => {
-    harness = await startHarness({
+    const { h, server, id } = await sendingTo(2_000, {
       ratePerSecond: 400,
       sandbox: {
         throughputPerSecond: 400,
@@ -159,8 +171,6 @@ describe("dispatch", () => {
       env: { WHATSAPP_TIMEOUT_MS: "500" },
       dispatch: { inFlightGraceMs: 6_000, tickMs: 500 },
     });
-    const server = await harness.startService();
-    const id = await startBroadcastTo(server, 2_000);
 
     const counters = await untilCounters(
       server,
@@ -175,7 +185,7 @@ describe("dispatch", () => {
     expect(counters.failed).toBeGreaterThan(0);
     expect(Object.keys(counters.failedByCode)).toEqual(["131026"]);
 
-    const log = await harness.sandbox.sendLog();
+    const log = await h.sandbox.sendLog();
     const perRecipient = acceptedPerRecipient(log);
     expect(perRecipient.size).toBe(2_000);
     expect([...perRecipient.entries()].filter(([, n]) => n > 1)).toEqual([]);
@@ -196,13 +206,11 @@ describe("dispatch", () => {
   }, 120_000);
 
   it("sends a reply queued during a large broadcast within a second", async () => {
-    harness = await startHarness({ ratePerSecond: 80, sandbox: { throughputPerSecond: 80 } });
-    const server = await harness.startService();
-    const id = await startBroadcastTo(server, 3_000);
+    const { h, server, id } = await sendingTo(3_000, atCap(80));
     await untilCounters(server, id, "the broadcast to be under way", (c) => c.accepted > 100);
 
     // A citizen writes (the 24-hour window opens) and gets an answer while the broadcast runs.
-    await harness.sandbox.api("POST", "/phones/393339876543/messages", {
+    await h.sandbox.api("POST", "/phones/393339876543/messages", {
       to: "393665784663",
       text: "Ciao",
       name: "Anna",
@@ -215,7 +223,7 @@ describe("dispatch", () => {
     const sent = await until(
       "the reply to reach the sandbox",
       async () =>
-        (await harness!.sandbox.sendLog()).find((e) => e.to === "393339876543" && e.wamid)
+        (await h.sandbox.sendLog()).find((e) => e.to === "393339876543" && e.wamid)
           ? performance.now()
           : undefined,
       5_000,
@@ -228,42 +236,40 @@ describe("dispatch", () => {
   }, 60_000);
 
   it("pauses, resumes and cancels within a second", async () => {
-    harness = await startHarness({ ratePerSecond: 100, sandbox: { throughputPerSecond: 100 } });
-    const server = await harness.startService();
-    const id = await startBroadcastTo(server, 2_000);
+    const { h, server, id } = await sendingTo(2_000, atCap(100));
     await untilCounters(server, id, "sending", (c) => c.accepted > 50);
 
     await server.dispatch.pauseBroadcast(id);
     await new Promise((r) => setTimeout(r, 1_000));
-    const atPause = (await harness.sandbox.sendLog()).length;
+    const atPause = (await h.sandbox.sendLog()).length;
     await new Promise((r) => setTimeout(r, 1_000));
-    const afterPause = (await harness.sandbox.sendLog()).slice(atPause);
+    const afterPause = (await h.sandbox.sendLog()).slice(atPause);
     expect(afterPause).toHaveLength(0);
-    expect(await broadcastStatus(harness, id)).toBe("paused");
+    expect(await broadcastStatus(h, id)).toBe("paused");
 
     await server.dispatch.resumeBroadcast(id);
     await until(
       "sending again",
-      async () => ((await harness!.sandbox.sendLog()).length > atPause + 20 ? true : undefined),
+      async () => ((await h.sandbox.sendLog()).length > atPause + 20 ? true : undefined),
       5_000,
     );
 
     const { cancelled } = await server.dispatch.cancelBroadcast(id);
     expect(cancelled).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1_000));
-    const atCancel = (await harness.sandbox.sendLog()).length;
+    const atCancel = (await h.sandbox.sendLog()).length;
     await new Promise((r) => setTimeout(r, 1_000));
-    expect((await harness.sandbox.sendLog()).length).toBe(atCancel);
+    expect((await h.sandbox.sendLog()).length).toBe(atCancel);
     const counters = await server.dispatch.counters(id);
     // Rows that were waiting for a token at that moment are cancelled by the dispatcher itself.
     expect(counters.cancelled).toBeGreaterThanOrEqual(cancelled);
     expect(counters.queued + counters.inFlight).toBe(0);
     expect(counters.accepted + counters.cancelled).toBe(2_000);
-    expect(await broadcastStatus(harness, id)).toBe("cancelled");
+    expect(await broadcastStatus(h, id)).toBe("cancelled");
   }, 60_000);
 
   it("stops a broadcast whose template is missing, loses nothing, and finishes it once fixed", async () => {
-    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
+    harness = await startHarness(atCap(200));
     const server = await harness.startService();
     await seedSubscribers(server.database, "concorezzo", 300);
     const id = await createBroadcast(server.database, "concorezzo", {
@@ -308,13 +314,11 @@ describe("dispatch", () => {
   }, 60_000);
 
   it("spends the messaging-limit tier: a broadcast larger than today's budget waits, with its plan visible", async () => {
-    harness = await startHarness({
+    const { h, server, id } = await sendingTo(300, {
       ratePerSecond: 200,
       messagingLimitTier: "TIER_250",
       sandbox: { throughputPerSecond: 200 },
     });
-    const server = await harness.startService();
-    const id = await startBroadcastTo(server, 300);
 
     await untilCounters(server, id, "the day's budget to be spent", (c) => c.accepted === 250);
     await new Promise((r) => setTimeout(r, 1_500));
@@ -347,15 +351,13 @@ describe("dispatch", () => {
     });
     expect(body.plan.nextCapacityAt).toBeGreaterThan(Date.now() + 23 * 60 * 60 * 1000);
     // Nothing beyond the budget reached the sandbox.
-    expect(acceptedPerRecipient(await harness.sandbox.sendLog()).size).toBe(250);
+    expect(acceptedPerRecipient(await h.sandbox.sendLog()).size).toBe(250);
   }, 60_000);
 
   it("streams a broadcast's progress as server-sent events until it is sent", async () => {
-    harness = await startHarness({ ratePerSecond: 200, sandbox: { throughputPerSecond: 200 } });
-    const server = await harness.startService();
-    const id = await startBroadcastTo(server, 400);
+    const { h, id } = await sendingTo(400, atCap(200));
     const res = await fetch(
-      `http://127.0.0.1:${harness.port}/api/tenants/concorezzo/broadcasts/${id}/events`,
+      `http://127.0.0.1:${h.port}/api/tenants/concorezzo/broadcasts/${id}/events`,
       { headers: { authorization: `Bearer ${HARNESS_ADMIN_TOKEN}` } },
     );
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);

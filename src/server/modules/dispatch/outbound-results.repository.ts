@@ -187,31 +187,21 @@ function statusTargetOf(
   };
 }
 
-/** The comune's row whose last send Meta accepted with this message id. */
-export async function statusTargetByMessageId(
+/**
+ * The comune's row a status names: the one whose last send Meta accepted with this message id,
+ * or the row of this id (the one a send's callback data names, when the send's answer was lost).
+ */
+export async function statusTarget(
   db: Kysely<DB>,
   tenantId: string,
-  waMessageId: string,
+  key: { waMessageId: string } | { id: number },
 ): Promise<StatusTarget | undefined> {
   const row = await db
     .selectFrom("outbound_messages")
     .select(STATUS_TARGET_COLUMNS)
-    .where("wa_message_id", "=", waMessageId)
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
-  return row && statusTargetOf(row);
-}
-
-/** The comune's row of this id (the one a send's callback data names). */
-export async function statusTargetById(
-  db: Kysely<DB>,
-  tenantId: string,
-  id: number,
-): Promise<StatusTarget | undefined> {
-  const row = await db
-    .selectFrom("outbound_messages")
-    .select(STATUS_TARGET_COLUMNS)
-    .where("id", "=", id)
+    .where((eb) =>
+      "id" in key ? eb("id", "=", key.id) : eb("wa_message_id", "=", key.waMessageId),
+    )
     .where("tenant_id", "=", tenantId)
     .executeTakeFirst();
   return row && statusTargetOf(row);
