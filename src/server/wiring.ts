@@ -48,6 +48,9 @@ import {
  *
  *   env → comuni (+ audit key) → database (migrated, comuni synced) → wiring → app, dispatchers,
  *   inbound processor
+ *
+ * Over 400 lines for a reason: being the one place that builds services is its purpose; split, it
+ * would become the several places it replaced.
  */
 
 /** What the services are built from: configuration, the comuni, the database, time, the log. */

@@ -19,6 +19,14 @@ import { can, useTenants, type Comune, type Me } from "../lib/session";
 import { toggled } from "../lib/toggled";
 import { StatusBadge } from "./StatusBadge";
 
+/**
+ * The page of one broadcast: its content, live progress, approval (with the election-period
+ * declaration), pause, resume and cancel, and the report.
+ *
+ * Over 400 lines for a reason: its panels are each short and used only here, and they follow the
+ * broadcast's lifecycle in the order the page shows them.
+ */
+
 /** States in which a broadcast has deliveries to follow. */
 const FOLLOWED = new Set(["approved", "scheduled", "sending", "paused", "needs_attention", "sent"]);
 const OVER = new Set(["sent", "cancelled"]);

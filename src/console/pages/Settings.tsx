@@ -35,6 +35,14 @@ import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 import { TitledSection } from "../components/TitledSection";
 
+/**
+ * The settings page: the comune's settings as saved over the tenant file, a form per section, the
+ * try-a-message box, and the versions with restore.
+ *
+ * Over 400 lines for a reason: one short body function per section (eight of them), kept beside
+ * the form that switches between them.
+ */
+
 type Answer =
   paths["/api/tenants/{tenant}/settings"]["get"]["responses"]["200"]["content"]["application/json"];
 

@@ -20,6 +20,14 @@ import { toggled } from "../lib/toggled";
 import type { SectionProps } from "../sections";
 import { TitledSection } from "../components/TitledSection";
 
+/**
+ * People and roles: the comune's staff list, the invitation with its one-time setup link, and a
+ * person's panel (roles, a new setup link, removal).
+ *
+ * Over 400 lines for a reason: the parts are used only by this page and share its state (who is
+ * selected, the link shown once).
+ */
+
 export const ROLES = ["owner", "editor", "approver", "technician", "viewer"] as const;
 type Role = (typeof ROLES)[number];
 

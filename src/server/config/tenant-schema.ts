@@ -7,6 +7,9 @@ import { DEFAULT_COMMANDS, findKeywordConflicts, keywordWords } from "./keyword-
  *
  * Every object is strict: a misspelt key is an error, not a silently ignored setting. Secrets
  * never live here; the file names the environment variables that hold them.
+ *
+ * Over 400 lines for a reason: the whole file's schema is here, in the order the YAML reads, so
+ * what a comune may write is found in one place; each part is a few lines.
  */
 
 /** A template by name and language, as Meta lists it. */

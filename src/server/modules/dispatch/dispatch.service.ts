@@ -35,6 +35,9 @@ import { insertOutboundMessage, PRIORITY } from "./outbound.repository.js";
  * person's messages) and the broadcasts module's moves are named functions here, so no other
  * module reaches a dispatch repository; `Dispatch` queues replies, controls a broadcast's
  * sending and applies status webhooks, its lease and number loop in number-supervisor.ts.
+ *
+ * Over 400 lines for a reason: about half of it is those named one-line functions at the module's
+ * border, kept together so the border reads as one list.
  */
 
 /** Skips the messages still queued for the subscriber (they left); how many were skipped. */

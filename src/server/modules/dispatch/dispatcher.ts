@@ -26,6 +26,15 @@ import { messagingLimitOf } from "./sender-numbers.repository.js";
 import { recordOutcome, type OutcomeContext } from "./send-outcome.js";
 import { TokenBucket } from "./token-bucket.js";
 
+/**
+ * The dispatcher of one number, `NumberDispatcher` below: claims its queued rows, sends them at the
+ * number's rate and writes what Meta answered.
+ *
+ * Over 400 lines for a reason: the loop's steps share the number's state (tokens, places in
+ * flight, the batch of outcomes); the parts that do not were moved out, as the class's comment
+ * lists.
+ */
+
 export interface SenderNumber {
   id: number;
   tenantId: string;

@@ -18,6 +18,16 @@ import {
 import { storedFormOf } from "./stored-events.js";
 import type { WebhookEvent, WebhookEventKind } from "./webhook-events.js";
 
+/**
+ * The inbound events' queue as the rest of the service sees it: the writer that stores each
+ * webhook's events before the 200 (group commit), and the processor that claims and handles them
+ * by priority, with the functions a handler calls to mark its event handled in its own
+ * transaction.
+ *
+ * Over 400 lines for a reason: the writer (about 70 lines) and the processor (about 220) are two
+ * halves of one queue and share its priorities and leases.
+ */
+
 // What is stored of an event, and its rewriting when a message id becomes a pseudonym.
 export {
   pseudonymisedStatusPayload,

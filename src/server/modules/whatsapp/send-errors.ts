@@ -11,6 +11,9 @@ import type { ErrorClass, WhatsAppError } from "./types.js";
  * - BACKOFF/LATER that mean "not now" (rate limits, caps, maintenance) → "retry_later";
  * - FIX and HALT → "fatal_config": retrying the same send cannot help, the broadcast stops;
  * - DROP, plus 131047 (outside the 24 h window) and 131052 → "permanent" for that recipient.
+ *
+ * Over 400 lines for a reason: most of it is the table itself, one entry per error code with its
+ * reason, and a table split in two would be read in two places.
  */
 
 const HOUR_MS = 3_600_000;
