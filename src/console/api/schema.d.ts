@@ -4354,32 +4354,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        LocalizedText: {
+            it: string;
+            en: string;
+        };
         PolicyCheck: {
             blocks: {
                 id: string;
                 rule: string;
                 source: string;
-                why: {
-                    it: string;
-                    en: string;
-                };
-                todo: {
-                    it: string;
-                    en: string;
-                };
+                why: components["schemas"]["LocalizedText"];
+                todo: components["schemas"]["LocalizedText"];
             }[];
             warnings: {
                 id: string;
                 rule: string;
                 source: string;
-                why: {
-                    it: string;
-                    en: string;
-                };
-                todo: {
-                    it: string;
-                    en: string;
-                };
+                why: components["schemas"]["LocalizedText"];
+                todo: components["schemas"]["LocalizedText"];
                 term: string;
                 excerpt: string;
                 occurrences: number;
@@ -4390,34 +4382,19 @@ export interface components {
                     id: string;
                     rule: string;
                     source: string;
-                    why: {
-                        it: string;
-                        en: string;
-                    };
-                    todo: {
-                        it: string;
-                        en: string;
-                    };
+                    why: components["schemas"]["LocalizedText"];
+                    todo: components["schemas"]["LocalizedText"];
                     /** @enum {string} */
                     decision: "now" | "wait";
                     startAt: number;
-                    startAtLocal: {
-                        it: string;
-                        en: string;
-                    };
+                    startAtLocal: components["schemas"]["LocalizedText"];
                 };
                 election: {
                     id: string;
                     rule: string;
                     source: string;
-                    why: {
-                        it: string;
-                        en: string;
-                    };
-                    todo: {
-                        it: string;
-                        en: string;
-                    };
+                    why: components["schemas"]["LocalizedText"];
+                    todo: components["schemas"]["LocalizedText"];
                     /** @enum {string} */
                     outcome: "pass" | "refused";
                     period?: {
@@ -4430,14 +4407,8 @@ export interface components {
                     id: string;
                     rule: string;
                     source: string;
-                    why: {
-                        it: string;
-                        en: string;
-                    };
-                    todo: {
-                        it: string;
-                        en: string;
-                    };
+                    why: components["schemas"]["LocalizedText"];
+                    todo: components["schemas"]["LocalizedText"];
                     gulpease: {
                         index: number;
                         exact: number;
@@ -4455,10 +4426,7 @@ export interface components {
                 category: {
                     /** @enum {string} */
                     category: "marketing" | "utility" | "authentication";
-                    why: {
-                        it: string;
-                        en: string;
-                    };
+                    why: components["schemas"]["LocalizedText"];
                 };
             };
             estimate: {
@@ -4475,14 +4443,8 @@ export interface components {
                     totalMicros: number;
                 }[];
                 totalMicros: number;
-                total: {
-                    it: string;
-                    en: string;
-                };
-                display: {
-                    it: string;
-                    en: string;
-                };
+                total: components["schemas"]["LocalizedText"];
+                display: components["schemas"]["LocalizedText"];
             };
             mayApprove: boolean;
             audience: {

@@ -8,7 +8,8 @@ import { gulpeaseSchema } from "./policy/gulpease.js";
  * messaging limit. Written here for the OpenAPI document, so the console reads the same shapes.
  */
 
-const localizedText = z.object({ it: z.string(), en: z.string() });
+/** A text in both of the console's languages (named in the OpenAPI document: `LocalizedText`). */
+const localizedText = z.object({ it: z.string(), en: z.string() }).meta({ id: "LocalizedText" });
 
 /** A block, a warning's base or a piece of advice (policy/types.ts). */
 const policyNote = z.object({
