@@ -130,7 +130,11 @@ export async function startSandbox(
     name: "sandbox",
     entry: "sandbox.ts",
     compiled,
-    nodeArgs,
+    // Pinned to one CPU, V8's parallel scavenges wait for helper threads that share that CPU:
+    // scavenges of 15–33 ms, whose stalls bunch our requests into 130429s. One GC thread keeps
+    // the sandbox steady (BENCHMARKS.md, 2026-12-07). --sandbox-flags=--no-single-threaded-gc
+    // turns it off.
+    nodeArgs: ["--single-threaded-gc", ...nodeArgs],
     env: {
       ...cloudEnv(tenantsDir),
       SANDBOX_WEBHOOK_URL: webhookUrl,

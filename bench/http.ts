@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
+import { compiledEntry } from "./lib/build.js";
 import { cpuMeter } from "./lib/machine.js";
 import { median } from "./lib/stats.js";
 
@@ -15,7 +16,7 @@ export interface ServerSpec {
   env?: Record<string, string>;
   /** Extra Node.js flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
-  /** A compiled JavaScript entry point (bench/lib/build.ts) to run instead, without tsx. */
+  /** A compiled entry point to run; by default `entry`, compiled by bench/lib/build.ts. */
   compiled?: string;
 }
 
@@ -40,7 +41,7 @@ export async function startBenchServer(
   const node = [
     process.execPath,
     ...(spec.nodeArgs ?? []),
-    ...(spec.compiled ? [spec.compiled] : ["--import", "tsx", `bench/servers/${spec.entry}`]),
+    spec.compiled ?? (await compiledEntry(spec.entry)),
   ];
   const [command, ...args] = options.taskset
     ? [options.taskset, "-c", String(options.cpu), ...node]

@@ -39,7 +39,7 @@ import {
   type RunningBenchServer,
   type ServerSpec,
 } from "./http.js";
-import { compileForBench, type CompiledBench } from "./lib/build.js";
+import { compiledEntry, removeCompiled } from "./lib/build.js";
 import { verdict, type GoalRow } from "./lib/goals.js";
 import { backgroundCpu, cpuMeter, machineFacts, pinSelf, tasksetPath } from "./lib/machine.js";
 import { int, median, ms, pct, range, ratio, si, table } from "./lib/stats.js";
@@ -89,6 +89,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --worker-flags F    extra Node.js flags for the held-rate dispatching process, space-separated
                       (e.g. "--max-semi-space-size=2": an engine setting measured against the
                       default)
+  --sandbox-flags F   the same for the sandbox process (default "--single-threaded-gc")
+  --server-flags F    the same for our web processes of the webhook part (and the split's worker)
 Set DATABASE_URL=postgres://… to include PostgreSQL in the storage and expansion parts.`;
 
 const { values: flags } = parseArgs({
@@ -104,6 +106,8 @@ const { values: flags } = parseArgs({
     "flood-backlog": { type: "string" },
     profile: { type: "string" },
     "worker-flags": { type: "string" },
+    "sandbox-flags": { type: "string" },
+    "server-flags": { type: "string" },
     only: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -125,9 +129,17 @@ function count(value: string | undefined, fallback: number, name: string, min = 
   return n;
 }
 
-/** Extra Node.js flags of the held-rate dispatching process (--worker-flags). */
-const workerFlags = (flags["worker-flags"] ?? "").split(" ").filter(Boolean);
-if (workerFlags.some((f) => !f.startsWith("--"))) usageError("--worker-flags takes Node.js flags");
+/** Extra Node.js flags given as one space-separated option. */
+function nodeFlags(name: "worker-flags" | "sandbox-flags" | "server-flags"): string[] {
+  const list = (flags[name] ?? "").split(" ").filter(Boolean);
+  if (list.some((f) => !f.startsWith("--"))) usageError(`--${name} takes Node.js flags`);
+  return list;
+}
+/** Of the held-rate dispatching process (--worker-flags) and of the sandbox (--sandbox-flags). */
+const workerFlags = nodeFlags("worker-flags");
+const sandboxFlags = nodeFlags("sandbox-flags");
+/** Of our processes in the webhook part (--server-flags). */
+const serverFlags = nodeFlags("server-flags");
 
 const only = new Set<string>(
   (flags.only ?? PARTS.join(","))
@@ -183,8 +195,7 @@ const sinks: WebhookSink[] = [];
 async function cleanUp() {
   await Promise.all(running.splice(0).map((s) => s.stop()));
   await Promise.all(sinks.splice(0).map((s) => s.close()));
-  compiled?.remove();
-  compiled = undefined;
+  await removeCompiled();
   if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   scratchDir = undefined;
 }
@@ -566,15 +577,6 @@ interface DispatchResults {
   memory: HeldRun[];
 }
 
-let compiled: CompiledBench | undefined;
-/** A bench server's entry point, compiled once per bench (bench/lib/build.ts). */
-async function compiledEntry(name: string): Promise<string> {
-  if (!compiled) {
-    progress("compiling the dispatching process and the sandbox (plain node, as in production)");
-    compiled = await compileForBench();
-  }
-  return compiled.entry(name);
-}
 const compiledWorker = () => compiledEntry("dispatch-worker.ts");
 
 function placement(scratch: string): Placement {
@@ -608,7 +610,7 @@ async function benchDispatch(): Promise<DispatchResults> {
     tenantsDir,
     sink.url,
     await compiledEntry("sandbox.ts"),
-    profile.nodeArgs,
+    [...sandboxFlags, ...(profile.nodeArgs ?? [])],
   );
   const graphUrl = `${sandbox.baseUrl}/sandbox/graph`;
 
@@ -746,7 +748,8 @@ function dispatchSection(results: DispatchResults): string {
     out.push(
       `#### (a) Held rate: through the sandbox at its cap of ${int(CAP)} msg/s, ${LATENCY_MS} ms ` +
         "simulated API latency" +
-        (workerFlags.length ? `; the dispatching process with \`${workerFlags.join(" ")}\`` : ""),
+        (workerFlags.length ? `; the dispatching process with \`${workerFlags.join(" ")}\`` : "") +
+        (sandboxFlags.length ? `; the sandbox with \`${sandboxFlags.join(" ")}\`` : ""),
       "",
       table(
         [
@@ -930,16 +933,19 @@ async function benchWebhook(): Promise<WebhookResults> {
   const ours: ServerSpec = {
     name: "Banditore, `LOG_LEVEL=info` (default)",
     entry: "ours.ts",
+    nodeArgs: serverFlags,
     env: { ...cloud, LOG_LEVEL: "info" },
   };
   const oursQuiet: ServerSpec = {
     name: "Banditore, `LOG_LEVEL=warn`",
     entry: "ours.ts",
+    nodeArgs: serverFlags,
     env: { ...cloud, LOG_LEVEL: "warn" },
   };
   const split: ServerSpec = {
     name: SPLIT_NAME,
     entry: "ours.ts",
+    nodeArgs: serverFlags,
     env: { ...cloud, LOG_LEVEL: "info", INBOUND_PROCESSOR: "worker" },
   };
   const servers = new Map<ServerSpec, RunningBenchServer>();
@@ -960,6 +966,7 @@ async function benchWebhook(): Promise<WebhookResults> {
     {
       name: "banditore worker (INBOUND_PROCESSOR=worker)",
       entry: "ours-worker.ts",
+      nodeArgs: serverFlags,
       env: split.env,
     },
     {

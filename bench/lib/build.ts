@@ -1,4 +1,4 @@
-// The dispatching process runs as production runs it: compiled JavaScript under plain `node`,
+// Every process under test runs as production runs it: compiled JavaScript under plain `node`,
 // not TypeScript through tsx, whose loader thread and compiled-source cache add ≈ 55 MB of RSS
 // (measured: 149 MB against 93 MB for the same imports). esbuild (the transpiler tsx itself
 // uses) turns src/ and the bench's worker into ES modules in a temporary directory, file by file
@@ -45,4 +45,19 @@ export async function compileForBench(): Promise<CompiledBench> {
     entry: (name) => path.join(outdir, "bench", "servers", name.replace(/\.ts$/, ".js")),
     remove: () => rmSync(outdir, { recursive: true, force: true }),
   };
+}
+
+let current: Promise<CompiledBench> | undefined;
+
+/** A bench server's entry point (e.g. "sandbox.ts"), compiled once per bench run. */
+export async function compiledEntry(name: string): Promise<string> {
+  current ??= compileForBench();
+  return (await current).entry(name);
+}
+
+/** Removes this run's compiled tree, if any. */
+export async function removeCompiled(): Promise<void> {
+  const done = current;
+  current = undefined;
+  (await done)?.remove();
 }
