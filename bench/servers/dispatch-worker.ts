@@ -5,6 +5,7 @@
 // - held: `banditore worker` (startWorker) sends one broadcast to them through the sandbox;
 // - raw / ours: a bare undici Pool.request loop, then the whole NumberDispatcher, against the
 //   same fake Graph API, at the same concurrency (unthrottled);
+// - paced: a bare undici loop paced at the held rate through the sandbox (D3's baseline);
 // - expansion: the expansion as startBroadcast runs it (in chunks on SQLite, broadcast-expansion.ts)
 //   against a raw INSERT … SELECT into a table with the same primary and unique keys and nothing
 //   else.
@@ -336,6 +337,62 @@ const operations = {
     const cpuSeconds = cpuSecondsSince(cpu);
     await pool.close();
     if (ok !== requests) throw new Error(`raw loop: ${ok} of ${requests} accepted`);
+    return { rows: requests, ms, cpuSeconds, peakRss: peak.read() };
+  },
+
+  /**
+   * The baseline of the held rate's CPU (D3): a bare undici loop paced at `ratePerSecond`
+   * against the sandbox (its 100 ms latency), sending what is due every 4 ms as our dispatcher
+   * does (one timer per few sends), the same JSON, reading each wamid. No database, no retries,
+   * no status handling: the least a process sending at that rate does.
+   */
+  async paced(args: Record<string, unknown>): Promise<TimedResult> {
+    const origin = new URL(String(args.graphUrl));
+    const requests = Number(args.requests);
+    const ratePerSecond = Number(args.ratePerSecond);
+    const tenant = concorezzo(await tenants());
+    const pathName = `${origin.pathname.replace(/\/+$/, "")}/${API_VERSION}/${tenant.whatsapp.phoneNumberId}/messages`;
+    const headers = {
+      authorization: `Bearer ${tenant.secrets.accessToken}`,
+      accept: "application/json",
+      "content-type": "application/json",
+    };
+    // Enough connections for a second of sends at 100 ms latency, with room.
+    const pool = new Pool(origin.origin, { connections: Math.ceil(ratePerSecond / 5) });
+    const peak = new PeakRss();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    let ok = 0;
+    const answers: Promise<void>[] = [];
+    const send = async (i: number) => {
+      const body = buildMessageBody({
+        to: `3934${String(i).padStart(8, "0")}`,
+        message: NEWS,
+        callbackData: `om:${i}`,
+      });
+      if (!body.ok) throw new Error("unbuildable message");
+      const response = await pool.request({
+        path: pathName,
+        method: "POST",
+        headers,
+        body: JSON.stringify(body.value),
+      });
+      const json = (await response.body.json()) as { messages?: { id?: string }[] };
+      if (response.statusCode === 200 && json.messages?.[0]?.id) ok += 1;
+    };
+    for (let i = 0; i < requests;) {
+      const due = Math.min(
+        requests,
+        Math.floor(((performance.now() - started) / 1000) * ratePerSecond) + 1,
+      );
+      while (i < due) answers.push(send(i++));
+      await sleep(4);
+    }
+    await Promise.all(answers);
+    const ms = performance.now() - started;
+    const cpuSeconds = cpuSecondsSince(cpu);
+    await pool.close();
+    if (ok < requests * 0.99) throw new Error(`paced loop: ${ok} of ${requests} accepted`);
     return { rows: requests, ms, cpuSeconds, peakRss: peak.read() };
   },
 
