@@ -969,7 +969,8 @@ async function benchWebhook(): Promise<WebhookResults> {
     name: SPLIT_NAME,
     entry: "ours.ts",
     nodeArgs: serverFlags,
-    env: { ...cloud, LOG_LEVEL: "info", INBOUND_PROCESSOR: "worker" },
+    // As README's deployment says: serve only stores and answers, the worker sends and handles.
+    env: { ...cloud, LOG_LEVEL: "info", INBOUND_PROCESSOR: "worker", DISPATCH: "off" },
   };
   const servers = new Map<ServerSpec, RunningBenchServer>();
   for (const [i, spec] of [bare, ours, oursQuiet, split].entries()) {
@@ -990,7 +991,7 @@ async function benchWebhook(): Promise<WebhookResults> {
       name: "banditore worker (INBOUND_PROCESSOR=worker)",
       entry: "ours-worker.ts",
       nodeArgs: serverFlags,
-      env: split.env,
+      env: { ...split.env, DISPATCH: "on" },
     },
     {
       taskset: pinned ? taskset : undefined,
