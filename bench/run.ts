@@ -89,7 +89,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --worker-flags F    extra Node.js flags for the held-rate dispatching process, space-separated
                       (e.g. "--max-semi-space-size=2": an engine setting measured against the
                       default)
-  --sandbox-flags F   the same for the sandbox process (default "--single-threaded-gc")
+  --sandbox-flags F   the same for the sandbox process, which runs with --single-threaded-gc
+                      ("--no-single-threaded-gc" undoes it)
   --server-flags F    the same for our web processes of the webhook part (and the split's worker)
 Set DATABASE_URL=postgres://… to include PostgreSQL in the storage and expansion parts.`;
 

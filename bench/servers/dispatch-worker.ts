@@ -194,6 +194,53 @@ export interface HeldResult {
   finished: boolean;
 }
 
+/**
+ * The bench's bare sender: undici Pool.request posting the JSON the client builds for NEWS to
+ * `prefix` + the send's index, reading the wamid; CPU, time and peak RSS from its creation.
+ */
+async function bareSender(graphUrl: string, connections: number, prefix: string) {
+  const origin = new URL(graphUrl);
+  const tenant = concorezzo(await tenants());
+  const pathName = `${origin.pathname.replace(/\/+$/, "")}/${API_VERSION}/${tenant.whatsapp.phoneNumberId}/messages`;
+  const headers = {
+    authorization: `Bearer ${tenant.secrets.accessToken}`,
+    accept: "application/json",
+    "content-type": "application/json",
+  };
+  const pool = new Pool(origin.origin, { connections });
+  const peak = new PeakRss();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let ok = 0;
+  return {
+    elapsedMs: () => performance.now() - started,
+    accepted: () => ok,
+    async send(i: number): Promise<void> {
+      const body = buildMessageBody({
+        to: `${prefix}${String(i).padStart(8, "0")}`,
+        message: NEWS,
+        callbackData: `om:${i}`,
+      });
+      if (!body.ok) throw new Error("unbuildable message");
+      const response = await pool.request({
+        path: pathName,
+        method: "POST",
+        headers,
+        body: JSON.stringify(body.value),
+      });
+      const json = (await response.body.json()) as { messages?: { id?: string }[] };
+      if (response.statusCode === 200 && json.messages?.[0]?.id) ok += 1;
+    },
+    /** Stops the clock and the CPU count, then closes the pool. */
+    async finish(rows: number): Promise<TimedResult> {
+      const ms = performance.now() - started;
+      const cpuSeconds = cpuSecondsSince(cpu);
+      await pool.close();
+      return { rows, ms, cpuSeconds, peakRss: peak.read() };
+    },
+  };
+}
+
 export interface TimedResult {
   rows: number;
   ms: number;
@@ -297,47 +344,19 @@ const operations = {
    * fake Graph API, each sending the same JSON the client builds and reading the wamid.
    */
   async raw(args: Record<string, unknown>): Promise<TimedResult> {
-    const origin = new URL(String(args.graphUrl));
     const requests = Number(args.requests);
     const concurrency = Number(args.concurrency);
-    const tenant = concorezzo(await tenants());
-    const pathName = `${origin.pathname.replace(/\/+$/, "")}/${API_VERSION}/${tenant.whatsapp.phoneNumberId}/messages`;
-    const headers = {
-      authorization: `Bearer ${tenant.secrets.accessToken}`,
-      accept: "application/json",
-      "content-type": "application/json",
-    };
-    const pool = new Pool(origin.origin, { connections: concurrency });
-    const peak = new PeakRss();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
+    const graph = await bareSender(String(args.graphUrl), concurrency, "3932");
     let next = 0;
-    let ok = 0;
     const loop = async () => {
-      while (next < requests) {
-        const i = next++;
-        const body = buildMessageBody({
-          to: `3932${String(i).padStart(8, "0")}`,
-          message: NEWS,
-          callbackData: `om:${i}`,
-        });
-        if (!body.ok) throw new Error("unbuildable message");
-        const response = await pool.request({
-          path: pathName,
-          method: "POST",
-          headers,
-          body: JSON.stringify(body.value),
-        });
-        const json = (await response.body.json()) as { messages?: { id?: string }[] };
-        if (response.statusCode === 200 && json.messages?.[0]?.id) ok += 1;
-      }
+      while (next < requests) await graph.send(next++);
     };
     await Promise.all(Array.from({ length: concurrency }, loop));
-    const ms = performance.now() - started;
-    const cpuSeconds = cpuSecondsSince(cpu);
-    await pool.close();
-    if (ok !== requests) throw new Error(`raw loop: ${ok} of ${requests} accepted`);
-    return { rows: requests, ms, cpuSeconds, peakRss: peak.read() };
+    const result = await graph.finish(requests);
+    if (graph.accepted() !== requests) {
+      throw new Error(`raw loop: ${graph.accepted()} of ${requests} accepted`);
+    }
+    return result;
   },
 
   /**
@@ -347,53 +366,22 @@ const operations = {
    * no status handling: the least a process sending at that rate does.
    */
   async paced(args: Record<string, unknown>): Promise<TimedResult> {
-    const origin = new URL(String(args.graphUrl));
     const requests = Number(args.requests);
     const ratePerSecond = Number(args.ratePerSecond);
-    const tenant = concorezzo(await tenants());
-    const pathName = `${origin.pathname.replace(/\/+$/, "")}/${API_VERSION}/${tenant.whatsapp.phoneNumberId}/messages`;
-    const headers = {
-      authorization: `Bearer ${tenant.secrets.accessToken}`,
-      accept: "application/json",
-      "content-type": "application/json",
-    };
     // Enough connections for a second of sends at 100 ms latency, with room.
-    const pool = new Pool(origin.origin, { connections: Math.ceil(ratePerSecond / 5) });
-    const peak = new PeakRss();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    let ok = 0;
+    const graph = await bareSender(String(args.graphUrl), Math.ceil(ratePerSecond / 5), "3934");
     const answers: Promise<void>[] = [];
-    const send = async (i: number) => {
-      const body = buildMessageBody({
-        to: `3934${String(i).padStart(8, "0")}`,
-        message: NEWS,
-        callbackData: `om:${i}`,
-      });
-      if (!body.ok) throw new Error("unbuildable message");
-      const response = await pool.request({
-        path: pathName,
-        method: "POST",
-        headers,
-        body: JSON.stringify(body.value),
-      });
-      const json = (await response.body.json()) as { messages?: { id?: string }[] };
-      if (response.statusCode === 200 && json.messages?.[0]?.id) ok += 1;
-    };
     for (let i = 0; i < requests;) {
-      const due = Math.min(
-        requests,
-        Math.floor(((performance.now() - started) / 1000) * ratePerSecond) + 1,
-      );
-      while (i < due) answers.push(send(i++));
+      const due = Math.floor((graph.elapsedMs() / 1000) * ratePerSecond) + 1;
+      while (i < Math.min(requests, due)) answers.push(graph.send(i++));
       await sleep(4);
     }
     await Promise.all(answers);
-    const ms = performance.now() - started;
-    const cpuSeconds = cpuSecondsSince(cpu);
-    await pool.close();
-    if (ok < requests * 0.99) throw new Error(`paced loop: ${ok} of ${requests} accepted`);
-    return { rows: requests, ms, cpuSeconds, peakRss: peak.read() };
+    const result = await graph.finish(requests);
+    if (graph.accepted() < requests * 0.99) {
+      throw new Error(`paced loop: ${graph.accepted()} of ${requests} accepted`);
+    }
+    return result;
   },
 
   /**

@@ -119,16 +119,23 @@ describe.each(testEngines())("a broadcast's report on %s", (engine) => {
     expect(readOnPhones).toBe(READERS.length);
 
     // The statuses reach the outbox through the inbound processor, a moment after they post.
-    const report = await until("the report to settle", async () => {
-      const response = await get(`/${id}/report`, viewer);
-      expect(response.status).toBe(200);
-      const r = (await response.json()) as BroadcastReport;
-      const settled =
-        r.counts.read === readOnPhones &&
-        r.counts.delivered === deliveredOnPhones &&
-        r.counts.failed === failedOnPhones.length &&
-        r.cost.unpriced === 0;
-      return settled ? r : undefined;
+    let last: BroadcastReport | undefined;
+    const report = await until(
+      "the report to settle",
+      async () => {
+        const response = await get(`/${id}/report`, viewer);
+        expect(response.status).toBe(200);
+        const r = (last = (await response.json()) as BroadcastReport);
+        const settled =
+          r.counts.read === readOnPhones &&
+          r.counts.delivered === deliveredOnPhones &&
+          r.counts.failed === failedOnPhones.length &&
+          r.cost.unpriced === 0;
+        return settled ? r : undefined;
+      },
+      20_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the last report counted ${JSON.stringify(last?.counts)}`);
     });
     expect(report.broadcast).toMatchObject({ id, status: "sent", statusLabel: "inviata" });
     expect(report.counts).toEqual({

@@ -84,6 +84,41 @@ describe.each(testEngines())("status webhooks on deliveries, %s", (engine) => {
     });
   });
 
+  it("keeps a status that raced the send's own answer: the row is read again, not the status dropped", async () => {
+    const id = await row("in_flight", null);
+    const db = t.database.db;
+    // The send's answer is recorded after the status read the row and before it writes, as the
+    // dispatcher's results batch does (status null → accepted).
+    let raced = false;
+    const answerFirst = async () => {
+      if (raced) return;
+      raced = true;
+      await db
+        .updateTable("outbound_messages")
+        .set({ state: "accepted", wa_message_id: "wamid.R", status: "accepted" })
+        .where("id", "=", id)
+        .execute();
+    };
+    const racing = new Proxy(db, {
+      get(target, prop) {
+        if (prop === "updateTable") {
+          return (table: "outbound_messages") =>
+            writesAfter(target.updateTable(table), answerFirst);
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === "function" ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const delivered = status("wamid.R", "delivered", { callbackData: callbackDataFor(id) });
+    expect(await applyStatusUpdate(racing, "concorezzo", delivered, clock)).toBe("updated");
+    expect(raced).toBe(true);
+    expect(await read(id)).toMatchObject({
+      state: "accepted",
+      status: "delivered",
+      wa_message_id: "wamid.R",
+    });
+  });
+
   it("ends a delivery Meta could not make with its code, and requeues one it asks to retry", async () => {
     const undeliverable = await row("accepted", "wamid.C", "sent");
     expect(
@@ -183,3 +218,23 @@ describe.each(testEngines())("status webhooks on deliveries, %s", (engine) => {
     expect(await apply(status("wamid.unknown", "delivered"))).toBe("unknown");
   });
 });
+
+/** A query builder whose execution first awaits `before`, through every chained call. */
+function writesAfter<T extends object>(builder: T, before: () => Promise<void>): T {
+  return new Proxy(builder, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== "function") return value;
+      if (typeof prop === "string" && prop.startsWith("execute")) {
+        return async (...args: unknown[]) => {
+          await before();
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return (...args: unknown[]) => {
+        const next = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return next !== null && typeof next === "object" ? writesAfter(next, before) : next;
+      };
+    },
+  });
+}

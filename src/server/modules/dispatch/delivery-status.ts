@@ -58,7 +58,24 @@ export async function applyStatusUpdate(
   status: StatusUpdate,
   clock: Clock,
 ): Promise<StatusApplied> {
-  const now = clock.now();
+  // The write is guarded by the status read here; when something moved the row in between (the
+  // send's answer recorded, another status of the same message), read it again and decide anew.
+  for (let attempt = 1; attempt <= MAX_STALE_READS; attempt += 1) {
+    const applied = await applyToCurrentRow(db, tenantId, status, clock.now());
+    if (applied !== "stale") return applied;
+  }
+  throw new Error(`the row of a status kept changing under it (${MAX_STALE_READS} reads)`);
+}
+
+/** Reads before a status gives up on a row that keeps moving (the event is then retried). */
+const MAX_STALE_READS = 5;
+
+async function applyToCurrentRow(
+  db: Kysely<DB>,
+  tenantId: string,
+  status: StatusUpdate,
+  now: number,
+): Promise<StatusApplied | "stale"> {
   let row = await statusTarget(db, tenantId, { waMessageId: status.messageId });
   if (!row) {
     const id = rowIdFrom(status.callbackData);
@@ -82,7 +99,7 @@ export async function applyStatusUpdate(
     pricing !== undefined &&
     (pricing.type !== row.pricingType || pricing.category !== row.pricingCategory);
   if (!next && !reconciles && !repriced) return "ignored";
-  await applyStatusToRow(db, {
+  const wrote = await applyStatusToRow(db, {
     id: row.id,
     seenStatus: row.status,
     ...(next ? { status: next } : {}),
@@ -90,6 +107,7 @@ export async function applyStatusUpdate(
     ...(reconciles ? { acceptedAs: status.messageId } : {}),
     now,
   });
+  if (!wrote) return "stale";
   return next || reconciles ? "updated" : "ignored";
 }
 

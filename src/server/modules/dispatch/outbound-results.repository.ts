@@ -210,8 +210,8 @@ export async function statusTarget(
 /**
  * Writes what a status webhook says of a row: its forward `status`, its `pricing`, and with
  * `acceptedAs` the message id of a send whose answer was lost (the row becomes accepted).
- * Optimistic: only while the row's status is still `seenStatus`, since if another handler moved
- * it meanwhile, this one's view is stale.
+ * Optimistic: only while the row's status is still `seenStatus`, since if another handler (or the
+ * send's own answer) moved it meanwhile, this one's view is stale. Answers whether it wrote.
  */
 export async function applyStatusToRow(
   db: Kysely<DB>,
@@ -223,9 +223,9 @@ export async function applyStatusToRow(
     acceptedAs?: string;
     now: number;
   },
-): Promise<void> {
+): Promise<boolean> {
   const { id, seenStatus, status, pricing, acceptedAs, now } = input;
-  await db
+  const result = await db
     .updateTable("outbound_messages")
     .set({
       ...(status ? { status } : {}),
@@ -242,7 +242,8 @@ export async function applyStatusToRow(
     })
     .where("id", "=", id)
     .where((eb) => (seenStatus === null ? eb("status", "is", null) : eb("status", "=", seenStatus)))
-    .execute();
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** A failure a status webhook reported, final: the row is failed with Meta's code and reason. */
