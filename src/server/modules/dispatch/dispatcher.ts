@@ -69,7 +69,8 @@ export interface DispatcherOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const RATE_HEADROOM = 0.97;
+/** The share of a number's rate the dispatcher sends at (see the constructor). */
+export const RATE_HEADROOM = 0.97;
 
 /** See tokenWaitMs(). */
 const TOKEN_WAIT_MS = 4;
