@@ -541,6 +541,8 @@ async function createBareTable(db: Kysely<DB>, engine: Engine): Promise<void> {
     attempts integer not null default 0, next_attempt_at bigint not null, wa_message_id text,
     error_code integer, error_reason text, accepted_at bigint, created_at bigint not null,
     updated_at bigint not null, in_flight_since bigint, spends_tier integer not null default 0,
+    pseudonym text, error_repeats integer not null default 0, pricing_type text,
+    pricing_category text, window_closes_at bigint, in_sequence integer not null default 0,
     unique (broadcast_id, subscriber_id))`.execute(db);
 }
 
@@ -553,11 +555,12 @@ async function rawExpansion(
   const windowStart = now - 24 * 60 * 60 * 1000;
   const result = await sql`insert into bench_bare_deliveries (tenant_id, sender_number_id, kind,
       broadcast_id, subscriber_id, recipient, priority, state, next_attempt_at, spends_tier,
-      created_at, updated_at)
+      window_closes_at, created_at, updated_at, in_sequence)
     select tenant_id, ${sql.lit(senderId)}, 'broadcast', ${sql.lit(broadcastId)}, id,
       coalesce(wa_id, user_id), ${sql.lit(PRIORITY.normal)}, 'queued', ${sql.lit(now)},
       case when last_inbound_at > ${sql.lit(windowStart)} then 0 else 1 end,
-      ${sql.lit(now)}, ${sql.lit(now)}
+      case when last_inbound_at > ${sql.lit(windowStart)} then last_inbound_at + ${sql.lit(24 * 60 * 60 * 1000)} else null end,
+      ${sql.lit(now)}, ${sql.lit(now)}, 1
     from subscribers
     where tenant_id = ${TENANT} and status = 'active' and blocked_at is null
       and (wa_id is not null or user_id is not null)`.execute(db);

@@ -105,7 +105,9 @@ export async function detachSubscribers(db: Db, subscriberIds: readonly number[]
   if (subscriberIds.length === 0) return;
   await db
     .updateTable("outbound_messages")
-    .set({ subscriber_id: null })
+    // Out of the claim cursor's reach (it walks subscriber ids): a row still queued is claimed
+    // through the claim index.
+    .set({ subscriber_id: null, in_sequence: 0 })
     .where("subscriber_id", "in", [...subscriberIds])
     .execute();
 }

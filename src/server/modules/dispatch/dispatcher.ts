@@ -13,13 +13,8 @@ import { messageFor } from "./broadcast-content.js";
 import type { DispatchMetrics } from "./dispatch-metrics.js";
 import { requeueSilentInFlight } from "./in-flight-reconcile.js";
 import { KnownBroadcasts } from "./known-broadcasts.js";
-import {
-  claimDue,
-  nextDueAt,
-  queueDepth,
-  tierRecipientsSince,
-  type ClaimedMessage,
-} from "./outbound.repository.js";
+import { claimDue, nextDueAt, queueDepth } from "./outbound-claims.repository.js";
+import { tierRecipientsSince, type ClaimedMessage } from "./outbound.repository.js";
 import { recordResults, type SendResult } from "./outbound-results.repository.js";
 import { AdaptiveRate } from "./rate-controller.js";
 import { messagingLimitOf } from "./sender-numbers.repository.js";

@@ -4,7 +4,13 @@ import { buildTestApp, type TestApp } from "../../test/build-test-app.js";
 import { createBroadcast, seedSubscribers } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { senderNumberOf } from "../../test/factories.js";
-import { claimDue, insertDeliveriesForBroadcast, PRIORITY } from "./outbound.repository.js";
+import { finishCompletedBroadcasts } from "./broadcast-delivery.repository.js";
+import { claimDue } from "./outbound-claims.repository.js";
+import {
+  insertDeliveriesForBroadcast,
+  PRIORITY,
+  requeueStaleInFlight,
+} from "./outbound.repository.js";
 
 const NOW = Date.UTC(2026, 10, 22, 17, 30);
 
@@ -99,5 +105,110 @@ describe.each(testEngines())("the outbox on %s", (engine) => {
     expect(
       await claimDue(database.db, { senderNumberId, now: NOW, limit: 10, tierBudget: 2 }),
     ).toHaveLength(2);
+  });
+
+  /** The broadcast's deliveries by subscriber, and the rows' states. */
+  const deliveries = (broadcastId: number) =>
+    database.db
+      .selectFrom("outbound_messages")
+      .select(["id", "subscriber_id", "state", "in_sequence"])
+      .where("broadcast_id", "=", broadcastId)
+      .orderBy("subscriber_id")
+      .execute();
+  const accept = (ids: number[]) =>
+    database.db
+      .updateTable("outbound_messages")
+      .set({ state: "accepted", in_flight_since: null })
+      .where("id", "in", ids)
+      .execute();
+  const claim = (limit: number) =>
+    claimDue(database.db, { senderNumberId, now: NOW, limit, tierBudget: Infinity });
+
+  it("claims a broadcast in subscriber order, takes back a requeued row, and finishes it only when nothing is left", async () => {
+    await seedSubscribers(database, "concorezzo", 10);
+    const broadcastId = await createBroadcast(database, "concorezzo");
+    await markSending(broadcastId);
+    await insertDeliveries(broadcastId);
+    const rows = await deliveries(broadcastId);
+    expect(rows.every((r) => r.in_sequence === 1)).toBe(true);
+
+    const first = await claim(4);
+    expect(first.map((r) => r.id).sort((a, b) => a - b)).toEqual(rows.slice(0, 4).map((r) => r.id));
+    const cursor = await database.db
+      .selectFrom("broadcasts")
+      .select("claimed_through")
+      .where("id", "=", broadcastId)
+      .executeTakeFirstOrThrow();
+    expect(cursor.claimed_through).toBe(rows[3]!.subscriber_id);
+    expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([]); // 4 in flight, 6 queued
+
+    // The four on the wire were lost (a crash): back in the queue, behind the cursor.
+    await requeueStaleInFlight(database.db, {
+      senderNumberId,
+      olderThan: NOW + 1,
+      keep: new Set(),
+      now: NOW,
+    });
+    const rest = await claim(100);
+    expect(rest.map((r) => r.id).sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
+    expect(await claim(100)).toEqual([]);
+    expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([]); // all 10 in flight
+
+    await accept(rows.slice(0, 9).map((r) => r.id));
+    expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([]); // one still in flight
+    await accept([rows[9]!.id]);
+    expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([broadcastId]);
+  });
+
+  it("sends a delivery added behind the claim cursor by a second expansion", async () => {
+    const numbers = await seedSubscribers(database, "concorezzo", 6);
+    await database.db
+      .updateTable("subscribers")
+      .set({ status: "unsubscribed" })
+      .where("wa_id", "=", numbers[1]!)
+      .execute();
+    const broadcastId = await createBroadcast(database, "concorezzo");
+    await markSending(broadcastId);
+    expect(await insertDeliveries(broadcastId)).toBe(5);
+    const sent = await claim(100);
+    expect(sent).toHaveLength(5);
+    await accept(sent.map((r) => r.id));
+
+    // The second subscriber comes back, and the broadcast is started again: their delivery has a
+    // lower subscriber id than the cursor, so it goes through the claim index.
+    await database.db
+      .updateTable("subscribers")
+      .set({ status: "active" })
+      .where("wa_id", "=", numbers[1]!)
+      .execute();
+    expect(await insertDeliveries(broadcastId)).toBe(1);
+    expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([]);
+    const late = await claim(100);
+    expect(late.map((r) => r.recipient)).toEqual([numbers[1]]);
+    await accept(late.map((r) => r.id));
+    expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([broadcastId]);
+  });
+
+  it("claims an urgent broadcast's deliveries ahead of an earlier normal one's", async () => {
+    await seedSubscribers(database, "concorezzo", 5);
+    const normal = await createBroadcast(database, "concorezzo");
+    const urgent = await createBroadcast(database, "concorezzo", { priority: "urgent" });
+    for (const [broadcastId, priority] of [
+      [normal, PRIORITY.normal],
+      [urgent, PRIORITY.urgent],
+    ] as const) {
+      await markSending(broadcastId);
+      await insertDeliveriesForBroadcast(database.db, {
+        broadcastId,
+        tenantId: "concorezzo",
+        senderNumberId,
+        priority,
+        now: NOW,
+      });
+    }
+    const first = await claim(5);
+    expect(first.map((r) => r.broadcastId)).toEqual([urgent, urgent, urgent, urgent, urgent]);
+    const next = await claim(5);
+    expect(next.map((r) => r.broadcastId)).toEqual([normal, normal, normal, normal, normal]);
   });
 });

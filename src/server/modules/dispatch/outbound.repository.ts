@@ -1,5 +1,4 @@
 import { sql, type Kysely } from "kysely";
-import { inClaimOrder } from "../../platform/db/claim-order.js";
 import type { DB } from "../../platform/db/schema.js";
 import { requeuedState } from "./outbound-results.repository.js";
 
@@ -7,7 +6,8 @@ import { requeuedState } from "./outbound-results.repository.js";
  * The outbox: every message is a row before it is sent. States:
  * queued → in_flight → accepted | failed, or back to queued (retry); cancelled; skipped.
  * Meta's later statuses (sent, delivered, read, failed) live in `status`, forward only.
- * This file writes rows and claims them; what became of a send is outbound-results.repository.ts.
+ * This file writes rows; outbound-claims.repository.ts claims them; what became of a send is
+ * outbound-results.repository.ts.
  */
 export const OUTBOUND_STATES = [
   "queued",
@@ -24,9 +24,12 @@ export type OutboundState = (typeof OUTBOUND_STATES)[number];
  * SQLite uses a partial index only when the query names its condition with the same literal,
  * never through a bound parameter.
  */
-const QUEUED = sql.lit("queued");
-const IN_FLIGHT = sql.lit("in_flight");
+export const QUEUED = sql.lit("queued");
+export const IN_FLIGHT = sql.lit("in_flight");
 const SPENDS_TIER = sql.lit(1);
+/** `in_sequence` (migration 0019): claimed from the broadcast's cursor, or through the claim index. */
+export const IN_SEQUENCE = sql.lit(1);
+export const NOT_IN_SEQUENCE = sql.lit(0);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Replies to citizens first, then urgent broadcasts, then the rest. */
@@ -124,15 +127,28 @@ export async function insertDeliveriesForBroadcast(
   // plain INSERT: PostgreSQL then skips ON CONFLICT's speculative insertion, a third of the cost
   // of a large expansion. The unique index still refuses a second delivery to anyone (the
   // statement would fail, never send twice); later expansions skip the subscribers who already
-  // have one. The look-up reads the unique (broadcast_id, subscriber_id) index.
-  const expandedBefore = await db
-    .selectFrom("outbound_messages")
-    .select("id")
-    .where("broadcast_id", "=", broadcastId)
-    .$if(after !== undefined, (q) => q.where("subscriber_id", ">", after ?? 0))
-    .$if(through !== null, (q) => q.where("subscriber_id", "<=", through ?? 0))
-    .limit(1)
+  // have one. A range beyond every delivery the broadcast has and beyond its claim cursor is
+  // claimed in sequence (in_sequence = 1, migration 0019); rows added anywhere else (a start
+  // again from 0 that finds people who joined meanwhile) go through the claim index.
+  // The look-ups read the unique (broadcast_id, subscriber_id) index.
+  const existing = (range: { through: number | null }) =>
+    db
+      .selectFrom("outbound_messages")
+      .select("id")
+      .where("broadcast_id", "=", broadcastId)
+      .$if(after !== undefined, (q) => q.where("subscriber_id", ">", after ?? 0))
+      .$if(range.through !== null, (q) => q.where("subscriber_id", "<=", range.through ?? 0))
+      .limit(1)
+      .executeTakeFirst();
+  const cursor = await db
+    .selectFrom("broadcasts")
+    .select("claimed_through")
+    .where("id", "=", broadcastId)
     .executeTakeFirst();
+  const atFrontier =
+    Number(cursor?.claimed_through ?? 0) <= (after ?? 0) &&
+    (await existing({ through: null })) === undefined;
+  const expandedBefore = !atFrontier && (await existing({ through })) !== undefined;
   const insert = db
     .insertInto("outbound_messages")
     .columns([
@@ -149,6 +165,7 @@ export async function insertDeliveriesForBroadcast(
       "window_closes_at",
       "created_at",
       "updated_at",
+      "in_sequence",
     ])
     .expression((eb) =>
       eb
@@ -173,6 +190,7 @@ export async function insertDeliveriesForBroadcast(
           ),
           sql.lit(now).as("created_at"),
           sql.lit(now).as("updated_at"),
+          sql.lit(atFrontier ? 1 : 0).as("in_sequence"),
         ])
         .where("tenant_id", "=", tenantId)
         .$if(after !== undefined, (q) => q.where("id", ">", after ?? 0))
@@ -193,87 +211,21 @@ export async function insertDeliveriesForBroadcast(
         )
         .where((w) => w.or([w("wa_id", "is not", null), w("user_id", "is not", null)])),
     );
+  // The broadcast's number: its claims come from that number's dispatcher (claimDue).
+  await db
+    .updateTable("broadcasts")
+    .set({ sender_number_id: senderNumberId })
+    .where("id", "=", broadcastId)
+    .where((w) =>
+      w.or([w("sender_number_id", "is", null), w("sender_number_id", "<>", senderNumberId)]),
+    )
+    .execute();
   const result = await (
     expandedBefore
       ? insert.onConflict((oc) => oc.columns(["broadcast_id", "subscriber_id"]).doNothing())
       : insert
   ).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0);
-}
-
-/**
- * Claims the number's due rows, highest priority first, moving them to in_flight in one
- * conditional UPDATE (a row another claimer took in between is simply not returned). Broadcast
- * rows are claimed only while their broadcast is `sending`; `tierBudget` caps how many rows that
- * spend the messaging-limit tier may be taken.
- */
-export async function claimDue(
-  db: Kysely<DB>,
-  input: { senderNumberId: number; now: number; limit: number; tierBudget: number },
-): Promise<ClaimedMessage[]> {
-  const { senderNumberId, now, limit, tierBudget } = input;
-  if (limit <= 0) return [];
-  let candidates = db
-    .selectFrom("outbound_messages")
-    .select("id")
-    .where("sender_number_id", "=", senderNumberId)
-    .where("state", "=", QUEUED)
-    .where("next_attempt_at", "<=", now)
-    .where((eb) =>
-      eb.or([
-        eb("broadcast_id", "is", null),
-        eb(
-          "broadcast_id",
-          "in",
-          eb.selectFrom("broadcasts").select("id").where("status", "=", "sending"),
-        ),
-      ]),
-    )
-    .orderBy("priority", "desc")
-    .orderBy("next_attempt_at")
-    .orderBy("id")
-    .limit(tierBudget > 0 ? Math.min(limit, Math.max(tierBudget, 1)) : limit);
-  if (tierBudget <= 0) candidates = candidates.where("spends_tier", "=", 0);
-  const ids = (await candidates.execute()).map((r) => r.id);
-  if (ids.length === 0) return [];
-  const rows = await db
-    .updateTable("outbound_messages")
-    .set({ state: "in_flight", in_flight_since: now, updated_at: now })
-    .where("id", "in", ids)
-    .where("state", "=", "queued")
-    .returning([
-      "id",
-      "tenant_id",
-      "kind",
-      "broadcast_id",
-      "recipient",
-      "payload",
-      "priority",
-      "attempts",
-      "error_code",
-      "error_repeats",
-      "created_at",
-      "spends_tier",
-      "window_closes_at",
-    ])
-    .execute();
-  return inClaimOrder(
-    rows.map((r) => ({
-      id: r.id,
-      tenantId: r.tenant_id,
-      kind: r.kind,
-      broadcastId: r.broadcast_id,
-      recipient: r.recipient,
-      payload: r.payload,
-      priority: r.priority,
-      attempts: r.attempts,
-      errorCode: r.error_code,
-      errorRepeats: r.error_repeats,
-      createdAt: r.created_at,
-      spendsTier: r.spends_tier === 1,
-      windowClosesAt: r.window_closes_at === null ? null : Number(r.window_closes_at),
-    })),
-  );
 }
 
 /**
@@ -317,20 +269,6 @@ export async function requeueStaleInFlight(
   return Number(result.numUpdatedRows);
 }
 
-/** Earliest due time of the number's queued rows, to sleep exactly until then. */
-export async function nextDueAt(
-  db: Kysely<DB>,
-  senderNumberId: number,
-): Promise<number | undefined> {
-  const row = await db
-    .selectFrom("outbound_messages")
-    .select((eb) => eb.fn.min("next_attempt_at").as("due"))
-    .where("sender_number_id", "=", senderNumberId)
-    .where("state", "=", QUEUED)
-    .executeTakeFirst();
-  return row?.due ?? undefined;
-}
-
 /**
  * The tier-spending messages of these numbers Meta accepted after `since`: what counts against
  * the messaging-limit tier, read through the tier's partial index (migration 0003).
@@ -358,24 +296,6 @@ export async function tierRecipientsSince(
     .select((eb) => eb.fn.count<number>("recipient").distinct().as("n"))
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/** Queue depth and in-flight count of a number, for metrics. */
-export async function queueDepth(
-  db: Kysely<DB>,
-  senderNumberId: number,
-): Promise<{ queued: number; inFlight: number }> {
-  // One count per state, each over its own partial index (claim, in-flight).
-  const count = async (state: typeof QUEUED) => {
-    const row = await db
-      .selectFrom("outbound_messages")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("sender_number_id", "=", senderNumberId)
-      .where("state", "=", state)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  };
-  return { queued: await count(QUEUED), inFlight: await count(IN_FLIGHT) };
 }
 
 /**

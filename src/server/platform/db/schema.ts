@@ -173,6 +173,12 @@ export interface OutboundMessagesTable {
    * otherwise.
    */
   pseudonym: Nullable<string>;
+  /**
+   * 1: a broadcast delivery not yet claimed, taken in subscriber order from the broadcast's
+   * claim cursor (`broadcasts.claimed_through`); 0: claimed through the claim index
+   * (0019-claim-sequences).
+   */
+  in_sequence: Defaulted<number>;
 }
 
 export interface BroadcastsTable {
@@ -209,6 +215,13 @@ export interface BroadcastsTable {
   expanded_through: number | null;
   /** When `expanded_through` last moved. */
   expanded_at: number | null;
+  /** The number the broadcast's deliveries are queued on, set by its expansion. */
+  sender_number_id: number | null;
+  /**
+   * The claim cursor: every delivery still to be claimed in sequence has a higher subscriber id
+   * (null: none claimed yet; 0019-claim-sequences).
+   */
+  claimed_through: number | null;
 }
 
 /** A file a broadcast carries, stored once (0014-media). */

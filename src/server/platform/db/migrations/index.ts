@@ -17,6 +17,7 @@ import * as templates from "./0015-templates.js";
 import * as freeFormWindow from "./0016-free-form-window.js";
 import * as tenantSettingVersions from "./0017-tenant-setting-versions.js";
 import * as broadcastExpansion from "./0018-broadcast-expansion.js";
+import * as claimSequences from "./0019-claim-sequences.js";
 
 /**
  * Every migration, in order. Listed here rather than read from the folder, so the same list
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   "0016-free-form-window": freeFormWindow,
   "0017-tenant-setting-versions": tenantSettingVersions,
   "0018-broadcast-expansion": broadcastExpansion,
+  "0019-claim-sequences": claimSequences,
 };
