@@ -133,19 +133,37 @@ async function senderIdOf(db: Kysely<DB>): Promise<number> {
   return row.id;
 }
 
-/** Whether any of the number's rows is still queued or in flight (a probe of each partial index). */
+/**
+ * Whether any of the number's rows is still queued or in flight: a probe of each place a row
+ * can wait (migration 0019): in flight, the claim index, a sending broadcast past its cursor.
+ */
 async function pending(db: Kysely<DB>, senderId: number): Promise<boolean> {
-  for (const state of [sql.lit("queued"), sql.lit("in_flight")]) {
+  for (const [state, inSequence] of [
+    [sql.lit("in_flight"), null],
+    [sql.lit("queued"), sql.lit(0)],
+  ] as const) {
     const row = await db
       .selectFrom("outbound_messages")
       .select("id")
       .where("sender_number_id", "=", senderId)
       .where("state", "=", state)
+      .$if(inSequence !== null, (q) => q.where("in_sequence", "=", sql.lit(0)))
       .limit(1)
       .executeTakeFirst();
     if (row) return true;
   }
-  return false;
+  const inSequence = await db
+    .selectFrom("broadcasts as b")
+    .innerJoin("outbound_messages as o", "o.broadcast_id", "b.id")
+    .select("o.id")
+    .where("b.sender_number_id", "=", senderId)
+    .where("b.status", "=", "sending")
+    .whereRef("o.subscriber_id", ">", sql`coalesce(b.claimed_through, 0)`)
+    .where("o.state", "=", sql.lit("queued"))
+    .where("o.in_sequence", "=", sql.lit(1))
+    .limit(1)
+    .executeTakeFirst();
+  return inSequence !== undefined;
 }
 
 /**
