@@ -21,7 +21,10 @@ import {
   EXPANSION_CHUNK,
   resumeExpansion,
 } from "../../src/server/modules/dispatch/broadcast-expansion.js";
-import { broadcastCounters } from "../../src/server/modules/dispatch/broadcast-delivery.repository.js";
+import {
+  broadcastCounters,
+  hasDeliveriesLeft,
+} from "../../src/server/modules/dispatch/broadcast-delivery.repository.js";
 import { beginExpansion } from "../../src/server/modules/dispatch/broadcast-expansion.repository.js";
 import { NumberDispatcher } from "../../src/server/modules/dispatch/dispatcher.js";
 import {
@@ -131,39 +134,6 @@ async function senderIdOf(db: Kysely<DB>): Promise<number> {
     .where("tenant_id", "=", TENANT)
     .executeTakeFirstOrThrow();
   return row.id;
-}
-
-/**
- * Whether any of the number's rows is still queued or in flight: a probe of each place a row
- * can wait (migration 0019): in flight, the claim index, a sending broadcast past its cursor.
- */
-async function pending(db: Kysely<DB>, senderId: number): Promise<boolean> {
-  for (const [state, inSequence] of [
-    [sql.lit("in_flight"), null],
-    [sql.lit("queued"), sql.lit(0)],
-  ] as const) {
-    const row = await db
-      .selectFrom("outbound_messages")
-      .select("id")
-      .where("sender_number_id", "=", senderId)
-      .where("state", "=", state)
-      .$if(inSequence !== null, (q) => q.where("in_sequence", "=", sql.lit(0)))
-      .limit(1)
-      .executeTakeFirst();
-    if (row) return true;
-  }
-  const inSequence = await db
-    .selectFrom("broadcasts as b")
-    .innerJoin("outbound_messages as o", "o.broadcast_id", "b.id")
-    .select("o.id")
-    .where("b.sender_number_id", "=", senderId)
-    .where("b.status", "=", "sending")
-    .whereRef("o.subscriber_id", ">", sql`coalesce(b.claimed_through, 0)`)
-    .where("o.state", "=", sql.lit("queued"))
-    .where("o.in_sequence", "=", sql.lit(1))
-    .limit(1)
-    .executeTakeFirst();
-  return inSequence !== undefined;
 }
 
 /**
@@ -450,7 +420,7 @@ const operations = {
     const started = performance.now();
     dispatcher.start();
     try {
-      while (await pending(db, senderId)) await sleep(5);
+      while (await hasDeliveriesLeft(db, broadcastId)) await sleep(5);
     } finally {
       await dispatcher.stop();
     }

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import type { Db } from "../../platform/db/schema.js";
+import { sql, type ExpressionBuilder, type RawBuilder } from "kysely";
+import type { DB, Db } from "../../platform/db/schema.js";
 import { ruleOf, type BroadcastMove } from "./broadcast-status.js";
 import { IN_FLIGHT, IN_SEQUENCE, NOT_IN_SEQUENCE, QUEUED } from "./outbound.repository.js";
 
@@ -110,75 +110,77 @@ export async function cancelQueuedDeliveries(
 }
 
 /**
- * Sending broadcasts with nothing left queued or in flight become `sent`; never one whose
- * expansion is under way (broadcast-expansion.ts): its next chunks have no rows yet. What is
- * left is read where each kind of row is indexed (migration 0019), never over the broadcast's
- * whole outbox: deliveries in sequence past the claim cursor (the unique index, from the
- * cursor), and the number's rows in the claim index and in flight (their partial indexes: the
- * unary plus keeps SQLite from reading the broadcast's rows through the unique index instead).
- * One statement, so a row moving from one kind to another between two reads is never missed.
+ * The broadcasts (`b`) with nothing left queued or in flight, read where each kind of row is
+ * indexed (migration 0019), never over a broadcast's whole outbox: deliveries in sequence past
+ * the claim cursor (the unique index, from the cursor), and the number's rows in the claim index
+ * and in flight (their partial indexes: the unary plus keeps SQLite from reading the
+ * broadcast's rows through the unique index instead). One statement, so a row moving from one
+ * kind to another between two reads is never missed.
  */
-export async function finishCompletedBroadcasts(db: Db, now: number): Promise<number[]> {
-  const ofBroadcast = sql<boolean>`+o.broadcast_id = b.id`;
-  const done = await db
-    .selectFrom("broadcasts as b")
-    .select("b.id")
-    .where("b.status", "=", "sending")
-    .where("b.expanded_through", "is", null)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("outbound_messages as o")
-            .select("o.id")
-            .whereRef("o.broadcast_id", "=", "b.id")
-            .where("o.subscriber_id", ">", eb.fn.coalesce("b.claimed_through", sql.lit(0)))
-            .where("o.state", "=", QUEUED)
-            .where("o.in_sequence", "=", IN_SEQUENCE),
-        ),
-      ),
-    )
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("outbound_messages as o")
-            .select("o.id")
-            .whereRef("o.sender_number_id", "=", "b.sender_number_id")
-            .where("o.state", "=", QUEUED)
-            .where("o.in_sequence", "=", NOT_IN_SEQUENCE)
-            .where(ofBroadcast),
-        ),
-      ),
-    )
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("outbound_messages as o")
-            .select("o.id")
-            .whereRef("o.sender_number_id", "=", "b.sender_number_id")
-            .where("o.state", "=", IN_FLIGHT)
-            .where(ofBroadcast),
-        ),
-      ),
-    )
-    // A broadcast whose number is not recorded (none of its rows came from an expansion): its
-    // rows, read through the unique index.
-    .where((eb) =>
-      eb.or([
-        eb("b.sender_number_id", "is not", null),
+function withNothingLeft(db: Db) {
+  const numberRows = (
+    eb: ExpressionBuilder<DB & { b: DB["broadcasts"] }, "b">,
+    state: RawBuilder<string>,
+  ) =>
+    eb
+      .selectFrom("outbound_messages as o")
+      .select("o.id")
+      .whereRef("o.sender_number_id", "=", "b.sender_number_id")
+      .where("o.state", "=", state)
+      .$if(state === QUEUED, (q) => q.where("o.in_sequence", "=", NOT_IN_SEQUENCE))
+      .where(sql<boolean>`+o.broadcast_id = b.id`);
+  return (
+    db
+      .selectFrom("broadcasts as b")
+      .select("b.id")
+      .where((eb) =>
         eb.not(
           eb.exists(
             eb
               .selectFrom("outbound_messages as o")
               .select("o.id")
               .whereRef("o.broadcast_id", "=", "b.id")
-              .where("o.state", "in", ["queued", "in_flight"]),
+              .where("o.subscriber_id", ">", eb.fn.coalesce("b.claimed_through", sql.lit(0)))
+              .where("o.state", "=", QUEUED)
+              .where("o.in_sequence", "=", IN_SEQUENCE),
           ),
         ),
-      ]),
-    )
+      )
+      .where((eb) => eb.not(eb.exists(numberRows(eb, QUEUED))))
+      .where((eb) => eb.not(eb.exists(numberRows(eb, IN_FLIGHT))))
+      // A broadcast whose number is not recorded (none of its rows came from an expansion): its
+      // rows, read through the unique index.
+      .where((eb) =>
+        eb.or([
+          eb("b.sender_number_id", "is not", null),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom("outbound_messages as o")
+                .select("o.id")
+                .whereRef("o.broadcast_id", "=", "b.id")
+                .where("o.state", "in", ["queued", "in_flight"]),
+            ),
+          ),
+        ]),
+      )
+  );
+}
+
+/** Whether any delivery of the broadcast is still queued or in flight. */
+export async function hasDeliveriesLeft(db: Db, broadcastId: number): Promise<boolean> {
+  const done = await withNothingLeft(db).where("b.id", "=", broadcastId).executeTakeFirst();
+  return done === undefined;
+}
+
+/**
+ * Sending broadcasts with nothing left queued or in flight become `sent`; never one whose
+ * expansion is under way (broadcast-expansion.ts): its next chunks have no rows yet.
+ */
+export async function finishCompletedBroadcasts(db: Db, now: number): Promise<number[]> {
+  const done = await withNothingLeft(db)
+    .where("b.status", "=", "sending")
+    .where("b.expanded_through", "is", null)
     .execute();
   const finished: number[] = [];
   for (const { id } of done) {

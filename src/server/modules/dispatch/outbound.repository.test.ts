@@ -4,7 +4,7 @@ import { buildTestApp, type TestApp } from "../../test/build-test-app.js";
 import { createBroadcast, seedSubscribers } from "../../test/dispatch-harness.js";
 import { testEngines } from "../../test/engines.js";
 import { senderNumberOf } from "../../test/factories.js";
-import { finishCompletedBroadcasts } from "./broadcast-delivery.repository.js";
+import { finishCompletedBroadcasts, hasDeliveriesLeft } from "./broadcast-delivery.repository.js";
 import { claimDue } from "./outbound-claims.repository.js";
 import {
   insertDeliveriesForBroadcast,
@@ -156,7 +156,9 @@ describe.each(testEngines())("the outbox on %s", (engine) => {
 
     await accept(rows.slice(0, 9).map((r) => r.id));
     expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([]); // one still in flight
+    expect(await hasDeliveriesLeft(database.db, broadcastId)).toBe(true);
     await accept([rows[9]!.id]);
+    expect(await hasDeliveriesLeft(database.db, broadcastId)).toBe(false);
     expect(await finishCompletedBroadcasts(database.db, NOW)).toEqual([broadcastId]);
   });
 
